@@ -259,10 +259,9 @@ func (w *World) exitControlled(t *Thread) {
 	t.pred = nil
 	if !w.finishing {
 		t.record(KindExit, "exit", nil)
-		w.switchFrom(t)
-	}
-	if !w.finishing {
-		return
+		if w.switchFrom(t) {
+			return // the baton moved on: w belongs to the next thread now
+		}
 	}
 	w.aborting.Store(true)
 	for _, u := range w.threads {
@@ -290,11 +289,14 @@ func (w *World) finish(o Outcome, t *Thread, msg string) {
 
 // switchFrom is the scheduler. The running thread t calls it when it yields,
 // blocks (t.pred set) or exits (t.done). It picks the next thread and, if that
-// is not t, hands it the baton and parks t until t is picked again.
-func (w *World) switchFrom(t *Thread) {
+// is not t, hands it the baton and parks t until t is picked again. For an
+// exited t it reports whether the baton was handed on (then t must not touch
+// the world again); false means the run is finishing.
+func (w *World) switchFrom(t *Thread) (handedOn bool) {
 	if w.steps.Add(1) > w.cfg.MaxSteps {
 		w.finish(StepLimit, t, fmt.Sprintf("more than %d scheduling steps", w.cfg.MaxSteps))
 		w.unwind(t)
+		return false
 	}
 	next := w.pickNext(t)
 	if next == nil {
@@ -304,19 +306,21 @@ func (w *World) switchFrom(t *Thread) {
 			w.finish(Deadlock, t, w.waitForGraph())
 		}
 		w.unwind(t)
-		return
+		return false
 	}
 	if next == t {
-		return
+		return false
 	}
+	exited := t.done // read before the handoff: t.done belongs to next after it
 	next.wake <- struct{}{}
-	if t.done {
-		return
+	if exited {
+		return true
 	}
 	<-t.wake
 	if w.aborting.Load() {
 		panic(abortSentinel)
 	}
+	return false
 }
 
 // unwind stops the running thread t because the run is finishing: a live
