@@ -66,6 +66,10 @@ type Result struct {
 	// Decisions is the schedule: the thread picked at each step where more
 	// than one thread was runnable. Replay(Decisions) re-runs it.
 	Decisions []int
+	// Preemptions counts decisions that switched away from a thread that
+	// could have continued.
+	Preemptions int
+	currents    []int // per decision: the yielding thread if runnable, else -1
 	// Trace holds the run's records.
 	Trace *Trace
 }
@@ -96,6 +100,7 @@ type World struct {
 	// Controlled mode.
 	steps     atomic.Int64
 	decisions []int
+	currents  []int
 	result    Result
 	finishing bool        // the run is over; threads unwind one by one
 	aborting  atomic.Bool // set once unwinding starts
@@ -208,6 +213,12 @@ func (w *World) runControlled(main func(t *Thread)) *Result {
 	}
 	w.result.Steps = w.steps.Load()
 	w.result.Decisions = w.decisions
+	w.result.currents = w.currents
+	for i, c := range w.currents {
+		if c >= 0 && c != w.decisions[i] {
+			w.result.Preemptions++
+		}
+	}
 	w.result.Trace = &w.trace
 	return &w.result
 }
@@ -351,6 +362,7 @@ func (w *World) pickNext(t *Thread) *Thread {
 	}
 	id := w.cfg.Strategy.Pick(runnable, current)
 	w.decisions = append(w.decisions, id)
+	w.currents = append(w.currents, current)
 	return w.threads[id]
 }
 
