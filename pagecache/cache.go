@@ -12,9 +12,9 @@ import (
 type Cache struct {
 	folioSize int64
 
-	xa   lab.Mutex                  // i_pages lock: guards index and free
-	idx  *btree.BTreeG[*Folio]      // folios by Pos
-	free [][]byte                   // recycled folio buffers (a pre-faulted pool)
+	xa   lab.Mutex             // i_pages lock: guards index and free
+	idx  *btree.BTreeG[*Folio] // folios by Pos
+	free [][]byte              // recycled folio buffers (a pre-faulted pool)
 	// wbWait is the wait queue of folio_wait_writeback for this cache's folios.
 	wbWait lab.Event
 }
