@@ -21,10 +21,11 @@ const (
 	KindPark
 	KindRelease
 	KindInject
+	KindNote
 )
 
 func (k Kind) String() string {
-	return [...]string{"point", "trace", "lock", "unlock", "rlock", "runlock", "spawn", "exit", "park", "release", "inject"}[k]
+	return [...]string{"point", "trace", "lock", "unlock", "rlock", "runlock", "spawn", "exit", "park", "release", "inject", "note"}[k]
 }
 
 // Field is one named integer of a tracepoint.
@@ -166,6 +167,13 @@ func (tr *Trace) Records() []Record {
 // da_reserve, ...). It is not a scheduling point.
 func (t *Thread) Tracepoint(name string, fields ...Field) {
 	t.record(KindTrace, name, fields)
+}
+
+// Note adds free text to the trace (the operation a scenario thread starts,
+// the kernel function an engine step models); it is not a scheduling point
+// and, in a free world, is kept only when Config.RecordLocks asks.
+func (t *Thread) Note(text string) {
+	t.recordDetail(KindNote, text)
 }
 
 func (t *Thread) record(k Kind, name string, fields []Field) {
