@@ -1,0 +1,131 @@
+package fsx
+
+import (
+	"fmt"
+
+	"iomaplab/lab"
+	"iomaplab/vfs"
+)
+
+// exec runs op on the target and applies it to the oracle. The caller holds
+// the harness lock in the op's mode, so the bytes of op's range in the oracle
+// (and, for exclusive ops, the whole oracle) are stable. On a mismatch or an
+// unexpected error it records the failure; the run then stops.
+func (wk *worker) exec(t *lab.Thread, op Op) {
+	h := wk.h
+	wk.ops = append(wk.ops, op)
+	wk.counts[op.Kind]++
+	if p := h.cfg.Progress; p != nil {
+		p.Add(1)
+	}
+	f, ref := h.files[op.File], h.refs[op.File]
+	var err error
+	switch op.Kind {
+	case Read, MapRead:
+		wk.read(t, op)
+		return
+	case Write:
+		p := wk.pattern(op)
+		var n int
+		n, err = f.Pwrite(t, vfs.Plain(p), op.Off)
+		if err == nil && n != len(p) {
+			err = fmt.Errorf("short write: %d of %d bytes", n, len(p))
+		}
+		ref.Write(p, op.Off)
+	case MapWrite:
+		if op.End() > ref.Size() { // fsx extends the file before storing
+			if err = f.Truncate(t, op.End()); err != nil {
+				break
+			}
+			ref.Truncate(op.End())
+		}
+		p := wk.pattern(op)
+		err = f.MapStore(t, p, op.Off)
+		ref.Write(p, op.Off)
+	case Truncate:
+		err = f.Truncate(t, op.Off)
+		ref.Truncate(op.Off)
+	case Fallocate:
+		mode := vfs.FallocAllocate
+		if op.Keep {
+			mode = vfs.FallocKeepSize
+		} else {
+			ref.Extend(op.End())
+		}
+		err = f.Fallocate(t, mode, op.Off, op.Len)
+	case Punch:
+		err = f.Fallocate(t, vfs.FallocPunch, op.Off, op.Len)
+		ref.Zero(op.Off, op.Len, false)
+	case ZeroRange:
+		mode := vfs.FallocZero
+		if op.Keep {
+			mode = vfs.FallocZeroKeepSize
+		}
+		err = f.Fallocate(t, mode, op.Off, op.Len)
+		ref.Zero(op.Off, op.Len, !op.Keep)
+	case Fsync:
+		err = f.Fsync(t)
+	case SyncRange:
+		err = f.SyncRange(t, op.Off, op.Len)
+	case Fadvise:
+		err = f.FadviseDontneed(t, op.Off, op.Len)
+	case Reclaim:
+		err = f.Reclaim(t, op.Off, op.Len)
+	case DropCaches:
+		err = h.fs.DropCaches(t)
+	case Remount:
+		if err = h.fs.Remount(t); err == nil {
+			h.verifyAll(t, &op, "check after remount")
+			return
+		}
+	}
+	if err != nil {
+		h.failErr(t, &op, "op", err)
+		return
+	}
+	if op.Excl {
+		h.checkSize(t, &op, op.File, "size check")
+	}
+}
+
+// pattern returns op's bytes in the worker's scratch buffer.
+func (wk *worker) pattern(op Op) []byte {
+	p := wk.scratch(op.Len)
+	Pattern(p, op.ID, op.Off)
+	return p
+}
+
+func (wk *worker) scratch(n int64) []byte {
+	if int64(cap(wk.buf)) < n {
+		wk.buf = make([]byte, n)
+	}
+	return wk.buf[:n]
+}
+
+// read runs a read or mapread and checks every byte against the oracle.
+func (wk *worker) read(t *lab.Thread, op Op) {
+	h := wk.h
+	f, ref := h.files[op.File], h.refs[op.File]
+	if op.Len == 0 || op.Off >= ref.Size() {
+		h.checkSize(t, &op, op.File, "size check")
+		return
+	}
+	want := min(op.Len, ref.Size()-op.Off)
+	p := wk.scratch(want)
+	if op.Kind == MapRead {
+		if err := f.MapLoad(t, p, op.Off); err != nil {
+			h.failErr(t, &op, "op", err)
+			return
+		}
+	} else {
+		n, err := f.Pread(t, p, op.Off)
+		if err == nil && int64(n) != want {
+			err = fmt.Errorf("short read: %d of %d bytes below EOF %d", n, want, ref.Size())
+		}
+		if err != nil {
+			h.failErr(t, &op, "op", err)
+			return
+		}
+	}
+	h.compare(t, &op, "op", op.File, p, op.Off)
+}

@@ -1,0 +1,190 @@
+package fsx
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Kind is an operation of the stream.
+type Kind uint8
+
+const (
+	Read Kind = iota
+	Write
+	MapRead
+	MapWrite
+	Truncate
+	Fallocate
+	Punch
+	ZeroRange
+	Fsync
+	SyncRange
+	Fadvise
+	Reclaim
+	DropCaches
+	Remount
+	numKinds
+)
+
+var kindNames = [numKinds]string{
+	"read", "write", "mapread", "mapwrite", "truncate", "fallocate", "punch",
+	"zero", "fsync", "sync-range", "fadvise", "reclaim", "drop-caches", "remount",
+}
+
+func (k Kind) String() string {
+	if k < numKinds {
+		return kindNames[k]
+	}
+	return "kind?"
+}
+
+// Kinds returns every operation kind in order.
+func Kinds() []Kind {
+	ks := make([]Kind, numKinds)
+	for i := range ks {
+		ks[i] = Kind(i)
+	}
+	return ks
+}
+
+// ParseKind returns the kind called name.
+func ParseKind(name string) (Kind, error) {
+	for k, n := range kindNames {
+		if n == name {
+			return Kind(k), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown operation %q", name)
+}
+
+// neutral kinds change no byte and no size: they run under the harness lock
+// taken shared, on any range.
+func (k Kind) neutral() bool {
+	switch k {
+	case Fsync, SyncRange, Fadvise, Reclaim, DropCaches:
+		return true
+	}
+	return false
+}
+
+// wholeFile kinds act on every byte of a file (or of every file).
+func (k Kind) wholeFile() bool { return k == Fsync || k == DropCaches || k == Remount }
+
+// Op is one operation of the stream. Off and Len are the byte range (Off is
+// the new size for Truncate); Len 0 on a read means "no range was available,
+// check the size only".
+type Op struct {
+	ID     int64 // unique in the run; seeds the bytes a write stores
+	Thread int
+	Epoch  int64 // the epoch it ran in; exclusive ops end their epoch
+	Kind   Kind
+	File   int
+	Off    int64
+	Len    int64
+	Keep   bool  // fallocate, zero: FALLOC_FL_KEEP_SIZE
+	Excl   bool  // ran under the harness lock taken exclusively
+	Size   int64 // the file's size before the op
+}
+
+// End is the end of the op's range (exclusive).
+func (o Op) End() int64 { return o.Off + o.Len }
+
+// Touches reports whether the op read, wrote or otherwise acted on byte off
+// of file.
+func (o Op) Touches(file int, off int64) bool {
+	if o.Kind == DropCaches || o.Kind == Remount {
+		return true
+	}
+	if o.File != file {
+		return false
+	}
+	switch o.Kind {
+	case Fsync:
+		return true
+	case Truncate:
+		return off >= min(o.Off, o.Size)
+	case MapWrite:
+		return off >= min(o.Off, o.Size) && off < o.End() // may extend first
+	}
+	return off >= o.Off && off < o.End()
+}
+
+// String is the op's log line:
+//
+//	ID tTHREAD eEPOCH KIND fFILE 0xOFF 0xLEN size=0xSIZE [keep] [x]
+func (o Op) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d t%d e%d %s f%d 0x%x 0x%x size=0x%x", o.ID, o.Thread, o.Epoch, o.Kind, o.File, o.Off, o.Len, o.Size)
+	if o.Keep {
+		b.WriteString(" keep")
+	}
+	if o.Excl {
+		b.WriteString(" x")
+	}
+	return b.String()
+}
+
+// ParseOp parses a line written by Op.String.
+func ParseOp(line string) (Op, error) {
+	f := strings.Fields(line)
+	if len(f) < 8 {
+		return Op{}, fmt.Errorf("want at least 8 fields, have %d", len(f))
+	}
+	var o Op
+	var err error
+	num := func(s, prefix string, base int) int64 {
+		if err != nil {
+			return 0
+		}
+		if !strings.HasPrefix(s, prefix) {
+			err = fmt.Errorf("field %q: want prefix %q", s, prefix)
+			return 0
+		}
+		v, e := strconv.ParseInt(strings.TrimPrefix(s, prefix), base, 64)
+		if e != nil || v < 0 {
+			err = fmt.Errorf("field %q: not a number", s)
+		}
+		return v
+	}
+	o.ID = num(f[0], "", 10)
+	o.Thread = int(num(f[1], "t", 10))
+	o.Epoch = num(f[2], "e", 10)
+	if err != nil {
+		return Op{}, err
+	}
+	if o.Kind, err = ParseKind(f[3]); err != nil {
+		return Op{}, err
+	}
+	o.File = int(num(f[4], "f", 10))
+	o.Off = num(f[5], "0x", 16)
+	o.Len = num(f[6], "0x", 16)
+	o.Size = num(f[7], "size=0x", 16)
+	for _, s := range f[8:] {
+		switch s {
+		case "keep":
+			o.Keep = true
+		case "x":
+			o.Excl = true
+		default:
+			return Op{}, fmt.Errorf("unknown flag %q", s)
+		}
+	}
+	if err != nil {
+		return Op{}, err
+	}
+	if o.Kind.neutral() && o.Excl || o.Kind.exclusive() && !o.Excl {
+		return Op{}, fmt.Errorf("%s with the wrong lock mode", o.Kind)
+	}
+	return o, nil
+}
+
+// exclusive kinds always take the harness lock exclusively: they change a
+// size or punch holes (and remount changes everything in core).
+func (k Kind) exclusive() bool {
+	switch k {
+	case Truncate, Fallocate, Punch, ZeroRange, Remount:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,142 @@
+package fsx
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Options are the knobs of a run, named after fsx's where fsx has them.
+type Options struct {
+	Seed    uint64
+	Ops     int64 // total operations over all threads (fsx -N)
+	Threads int   // worker threads sharing the files
+	Files   int   // files the stream is spread over
+
+	MaxFileSize int64 // fsx -l: no operation reaches past it
+	MaxOpSize   int64 // fsx -o: longest read, write or hole operation
+	ReadAlign   int64 // fsx -r: read and mapread offsets are multiples
+	WriteAlign  int64 // fsx -w: write, mapwrite, fallocate, punch, zero offsets
+	TruncAlign  int64 // fsx -t: truncate sizes
+
+	// Disabled kinds are never generated (fsx -R -W -F -H -z and friends).
+	Disabled KindSet
+	// RemountEvery and DropEvery make about one op in N a remount (model) /
+	// mount cycle (kernel), and a drop-caches; 0 disables them.
+	RemountEvery int64
+	DropEvery    int64
+	// NoFinalRemount skips the remount-and-verify at the end of the run.
+	NoFinalRemount bool
+}
+
+// Defaults are fsx's defaults where fsx has one (-l 256k, -o 64k, no
+// alignment), with remount and drop-caches about once per thousand ops.
+func Defaults() Options {
+	return Options{
+		Seed: 1, Ops: 10000, Threads: 1, Files: 1,
+		MaxFileSize: 256 << 10, MaxOpSize: 64 << 10,
+		ReadAlign: 1, WriteAlign: 1, TruncAlign: 1,
+		RemountEvery: 1000, DropEvery: 500,
+	}
+}
+
+// Validate reports the first bad option.
+func (o *Options) Validate() error {
+	switch {
+	case o.Ops < 0:
+		return fmt.Errorf("ops %d < 0", o.Ops)
+	case o.Threads < 1 || o.Threads > 64:
+		return fmt.Errorf("threads %d not in 1..64", o.Threads)
+	case o.Files < 1 || o.Files > 64:
+		return fmt.Errorf("files %d not in 1..64", o.Files)
+	case o.MaxFileSize < 1 || o.MaxFileSize > 1<<40:
+		return fmt.Errorf("max file size %d not in 1..1T", o.MaxFileSize)
+	case o.MaxOpSize < 1:
+		return fmt.Errorf("max op size %d < 1", o.MaxOpSize)
+	case o.RemountEvery < 0 || o.DropEvery < 0:
+		return fmt.Errorf("remount and drop rates must be >= 0")
+	}
+	for _, a := range []int64{o.ReadAlign, o.WriteAlign, o.TruncAlign} {
+		if a < 1 || a > o.MaxFileSize {
+			return fmt.Errorf("alignment %d not in 1..max file size", a)
+		}
+	}
+	if o.Disabled.Has(Remount) {
+		o.RemountEvery = 0
+	}
+	if o.Disabled.Has(DropCaches) {
+		o.DropEvery = 0
+	}
+	if o.RemountEvery == 0 {
+		o.Disabled = o.Disabled.With(Remount)
+	}
+	if o.DropEvery == 0 {
+		o.Disabled = o.Disabled.With(DropCaches)
+	}
+	if o.Disabled.enabledWeight() == 0 {
+		return fmt.Errorf("every operation but remount and drop-caches is disabled")
+	}
+	return nil
+}
+
+// String renders the options as the key=value header of a log.
+func (o Options) String() string {
+	return fmt.Sprintf("seed=%d ops=%d threads=%d files=%d maxfile=%d maxop=%d ralign=%d walign=%d talign=%d remount=%d drop=%d disabled=%s",
+		o.Seed, o.Ops, o.Threads, o.Files, o.MaxFileSize, o.MaxOpSize, o.ReadAlign, o.WriteAlign, o.TruncAlign,
+		o.RemountEvery, o.DropEvery, o.Disabled)
+}
+
+// KindSet is a set of kinds.
+type KindSet uint32
+
+// With returns s plus k.
+func (s KindSet) With(k Kind) KindSet { return s | 1<<k }
+
+// Has reports whether k is in s.
+func (s KindSet) Has(k Kind) bool { return s&(1<<k) != 0 }
+
+func (s KindSet) String() string {
+	var names []string
+	for _, k := range Kinds() {
+		if s.Has(k) {
+			names = append(names, k.String())
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ",")
+}
+
+// ParseKindSet parses a comma-separated list of kind names ("none" is empty).
+func ParseKindSet(s string) (KindSet, error) {
+	var set KindSet
+	if s == "" || s == "none" {
+		return 0, nil
+	}
+	for _, n := range strings.Split(s, ",") {
+		k, err := ParseKind(strings.TrimSpace(n))
+		if err != nil {
+			return 0, err
+		}
+		set = set.With(k)
+	}
+	return set, nil
+}
+
+// weights are the relative frequencies of the drawn kinds; remount and
+// drop-caches come at their own rates instead.
+var weights = [numKinds]int{
+	Read: 10, Write: 10, MapRead: 5, MapWrite: 5,
+	Truncate: 3, Fallocate: 3, Punch: 3, ZeroRange: 3,
+	Fsync: 2, SyncRange: 3, Fadvise: 3, Reclaim: 3,
+}
+
+func (s KindSet) enabledWeight() int {
+	n := 0
+	for _, k := range Kinds() {
+		if !s.Has(k) {
+			n += weights[k]
+		}
+	}
+	return n
+}

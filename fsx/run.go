@@ -1,0 +1,243 @@
+package fsx
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync/atomic"
+
+	"iomaplab/check"
+	"iomaplab/lab"
+	"iomaplab/vfs"
+)
+
+// Config is one run of fsx.
+type Config struct {
+	Options
+	// Mount builds the filesystem under test on the run's main thread (a
+	// model target builds its fresh engine here, one per World).
+	Mount func(t *lab.Thread) (vfs.FS, error)
+	// Controlled runs the harness and the target under lab's scheduler, a
+	// random walk seeded with Seed: the whole run is one replayable schedule.
+	Controlled bool
+	// MaxSteps bounds a controlled run's scheduling steps (0: 1<<40).
+	MaxSteps int64
+	// Replay, if set, runs these per-thread streams (from ReadLog) instead of
+	// generating; Threads and Files come from it.
+	Replay [][]Op
+	// Progress, if set, counts operations as they finish.
+	Progress *atomic.Int64
+}
+
+// Result is what a run did and found.
+type Result struct {
+	Ops           int64
+	Counts        [numKinds]int64
+	BytesVerified int64
+	// Failure is the first mismatch or unexpected error; nil if the run is clean.
+	Failure *Failure
+	// Streams holds each thread's operations as run: the log.
+	Streams [][]Op
+	// Disabled is the option's set plus what the target turned out not to
+	// support (probed at the start).
+	Disabled KindSet
+	// Lab is the world's result (steps, decisions, trace).
+	Lab *lab.Result
+}
+
+// ErrSetup wraps a failure to mount or open the target: not a verdict.
+var ErrSetup = errors.New("fsx: target setup failed")
+
+// harness is the state shared by the worker threads of one run.
+type harness struct {
+	cfg   *Config
+	fs    vfs.FS
+	files []vfs.File
+	refs  []*check.RefFile
+
+	// mu is taken shared by data and neutral ops and exclusively by ops
+	// that change a size or punch a hole. epoch and cuts change only under
+	// it exclusively.
+	mu    lab.RWMutex
+	epoch int64
+	cuts  [][]int64 // per file: Threads+1 slice boundaries of this epoch
+
+	fail  atomic.Pointer[Failure]
+	setup error
+
+	// Replay gating: epochNow mirrors epoch; sharedDone[e] counts the
+	// shared ops of epoch e that finished, sharedWant[e] how many there are.
+	epochNow   atomic.Int64
+	sharedDone []atomic.Int64
+	sharedWant []int64
+	epochEv    lab.Event
+
+	finished atomic.Int64
+	doneEv   lab.Event
+	workers  []*worker
+	verified atomic.Int64
+}
+
+// Run runs one fsx run. The error is for a bad Config or a target that
+// could not be set up (wrapping ErrSetup); a verdict is in Result.Failure.
+func Run(cfg Config) (*Result, error) {
+	if cfg.Replay != nil {
+		if err := checkStreams(cfg.Replay, cfg.Files); err != nil {
+			return nil, err
+		}
+		cfg.Threads = len(cfg.Replay)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Mount == nil {
+		return nil, errors.New("fsx: no target")
+	}
+	h := &harness{cfg: &cfg, mu: lab.RWMutex{Name: "fsx.epoch"}}
+	h.epochEv.Name, h.doneEv.Name = "fsx.epoch", "fsx.done"
+	if cfg.Replay != nil {
+		h.sharedDone, h.sharedWant = epochCounts(cfg.Replay)
+	}
+	var w *lab.World
+	if cfg.Controlled {
+		s := lab.NewRandom(cfg.Seed)
+		s.NewSchedule()
+		steps := cfg.MaxSteps
+		if steps == 0 {
+			steps = 1 << 40
+		}
+		w = lab.NewWorld(lab.Config{Controlled: true, Strategy: s, MaxSteps: steps})
+	} else {
+		w = lab.NewFree()
+	}
+	lr := w.Run(h.main)
+	if h.setup != nil {
+		return nil, h.setup
+	}
+	res := &Result{Lab: lr, Failure: h.fail.Load(), Disabled: cfg.Disabled, BytesVerified: h.verified.Load()}
+	for _, wk := range h.workers {
+		res.Streams = append(res.Streams, wk.ops)
+		for k, n := range wk.counts {
+			res.Counts[k] += n
+			res.Ops += n
+		}
+	}
+	if !lr.OK() && (res.Failure == nil || res.Failure.aborted) {
+		res.Failure = &Failure{Stage: "lab", Err: fmt.Errorf("%s", lr)}
+	}
+	if res.Failure != nil {
+		res.Failure.attach(res.Streams)
+	}
+	return res, nil
+}
+
+// main is the run's main thread: mount, probe, spawn the workers, wait for
+// them, then verify every file, remount and verify again.
+func (h *harness) main(t *lab.Thread) {
+	cfg := h.cfg
+	fs, err := cfg.Mount(t)
+	if err != nil {
+		h.setup = fmt.Errorf("%w: mount: %v", ErrSetup, err)
+		return
+	}
+	h.fs = fs
+	if cfg.Replay == nil {
+		h.probe(t)
+		if cfg.Disabled.enabledWeight() == 0 {
+			h.setup = fmt.Errorf("%w: the target supports none of the enabled operations", ErrSetup)
+			return
+		}
+	}
+	for i := range cfg.Files {
+		f, err := fs.Open(t, fmt.Sprintf("fsx.%d", i))
+		if err == nil {
+			err = f.Truncate(t, 0)
+		}
+		if err != nil {
+			h.setup = fmt.Errorf("%w: open fsx.%d: %v", ErrSetup, i, err)
+			return
+		}
+		h.files = append(h.files, f)
+		h.refs = append(h.refs, &check.RefFile{})
+	}
+	h.recut()
+	for i := range cfg.Threads {
+		wk := h.newWorker(i)
+		h.workers = append(h.workers, wk)
+	}
+	for _, wk := range h.workers {
+		t.Go(fmt.Sprintf("fsx%d", wk.id), wk.run)
+	}
+	h.doneEv.Wait(t, func() bool { return h.finished.Load() == int64(cfg.Threads) })
+	if h.stopped() {
+		return
+	}
+	if !h.verifyAll(t, nil, "final check") || cfg.NoFinalRemount {
+		return
+	}
+	if err := fs.Remount(t); err != nil {
+		h.failErr(t, nil, "final remount", err)
+		return
+	}
+	h.verifyAll(t, nil, "check after the final remount")
+}
+
+// probe disables the fallocate modes the target does not support, as fsx
+// does at startup (tmpfs has no ZERO_RANGE).
+func (h *harness) probe(t *lab.Thread) {
+	o := &h.cfg.Options
+	modes := map[Kind][]vfs.FallocMode{
+		Fallocate: {vfs.FallocKeepSize, vfs.FallocAllocate},
+		Punch:     {vfs.FallocPunch},
+		ZeroRange: {vfs.FallocZeroKeepSize, vfs.FallocZero},
+	}
+	var f vfs.File
+	for _, k := range []Kind{Fallocate, Punch, ZeroRange} {
+		if o.Disabled.Has(k) {
+			continue
+		}
+		if f == nil {
+			var err error
+			if f, err = h.fs.Open(t, "fsx.probe"); err != nil {
+				return
+			}
+		}
+		for _, m := range modes[k] {
+			if err := f.Fallocate(t, m, 0, 4096); err != nil {
+				o.Disabled = o.Disabled.With(k)
+				break
+			}
+		}
+	}
+}
+
+func (h *harness) stopped() bool { return h.fail.Load() != nil }
+
+// recut cuts each file into one slice per thread for the new epoch, at
+// seeded offsets that need not be block aligned, so neighbouring threads
+// share blocks and folios. The caller holds mu exclusively (or is alone).
+func (h *harness) recut() {
+	n := h.cfg.Threads
+	h.cuts = h.cuts[:0]
+	for f, ref := range h.refs {
+		size := ref.Size()
+		cuts := make([]int64, n+1)
+		cuts[n] = size
+		if n > 1 {
+			rng := rand.New(rand.NewPCG(h.cfg.Seed^uint64(h.epoch), uint64(f)))
+			for i := 1; i < n; i++ {
+				cuts[i] = rng.Int64N(size + 1)
+			}
+			slices.Sort(cuts)
+		}
+		h.cuts = append(h.cuts, cuts)
+	}
+}
+
+// slice returns thread's byte range of file in this epoch; the caller holds
+// mu shared.
+func (h *harness) slice(file, thread int) (lo, hi int64) {
+	c := h.cuts[file]
+	return c[thread], c[thread+1]
+}

@@ -1,0 +1,147 @@
+package fsx
+
+import "iomaplab/lab"
+
+// worker is one thread of the run with its generator (or recorded stream),
+// its log and its counters; only its own thread touches it.
+type worker struct {
+	h      *harness
+	id     int
+	g      *gen
+	nops   int64
+	replay []Op
+	ops    []Op
+	counts [numKinds]int64
+	buf    []byte
+}
+
+func (h *harness) newWorker(id int) *worker {
+	cfg := h.cfg
+	wk := &worker{h: h, id: id}
+	if cfg.Replay != nil {
+		wk.replay = cfg.Replay[id]
+		return wk
+	}
+	wk.g = newGen(&cfg.Options, id)
+	wk.nops = cfg.Ops / int64(cfg.Threads)
+	if int64(id) < cfg.Ops%int64(cfg.Threads) {
+		wk.nops++
+	}
+	return wk
+}
+
+func (wk *worker) run(t *lab.Thread) {
+	h := wk.h
+	finished := false
+	defer func() {
+		if !finished { // a panic, or the lab unwinding the run
+			h.setFailure(t, &Failure{Stage: "thread " + t.Name() + " did not finish", aborted: true})
+		}
+		h.finished.Add(1)
+		h.doneEv.Wake(t)
+	}()
+	if wk.replay != nil {
+		wk.runReplay(t)
+	} else {
+		for i := range wk.nops {
+			if h.stopped() {
+				break
+			}
+			id := i*int64(h.cfg.Threads) + int64(wk.id) + 1
+			wk.step(t, wk.g.draw(), id)
+		}
+	}
+	finished = true
+}
+
+// step runs one generated operation under the harness lock in the mode its
+// kind needs. A write or mapwrite that would cross EOF is retaken
+// exclusively; with several threads a data op below EOF is kept inside the
+// thread's slice.
+func (wk *worker) step(t *lab.Thread, d draw, id int64) {
+	h := wk.h
+	if d.kind.exclusive() {
+		wk.exclusive(t, d, id)
+		return
+	}
+	h.mu.RLock(t)
+	op := wk.g.shape(d, h.refs[d.file].Size())
+	if op.Excl {
+		h.mu.RUnlock(t)
+		wk.exclusive(t, d, id)
+		return
+	}
+	if h.cfg.Threads > 1 && !d.kind.neutral() {
+		lo, hi := h.slice(d.file, wk.id)
+		var ok bool
+		if op, ok = wk.g.shapeIn(d, op.Size, lo, hi); !ok {
+			if d.kind == Write || d.kind == MapWrite {
+				h.mu.RUnlock(t)
+				wk.exclusive(t, d, id)
+				return
+			}
+			op.Len = 0 // a read with nowhere to read: check the size only
+		}
+	}
+	op.ID, op.Thread, op.Epoch = id, wk.id, h.epoch
+	wk.exec(t, op)
+	h.mu.RUnlock(t)
+}
+
+// exclusive runs d under the harness lock taken exclusively and ends the epoch.
+func (wk *worker) exclusive(t *lab.Thread, d draw, id int64) {
+	h := wk.h
+	h.mu.Lock(t)
+	op := wk.g.shape(d, h.refs[d.file].Size())
+	op.Excl = true
+	op.ID, op.Thread, op.Epoch = id, wk.id, h.epoch
+	wk.exec(t, op)
+	h.endEpoch()
+	h.mu.Unlock(t)
+}
+
+// endEpoch starts the next epoch; the caller holds mu exclusively.
+func (h *harness) endEpoch() {
+	h.epoch++
+	h.epochNow.Store(h.epoch)
+	h.recut()
+}
+
+// runReplay runs a recorded stream. Each op waits for its epoch; an
+// exclusive op also waits until every shared op of its epoch (on any
+// thread) has finished. So the epochs, and every byte the oracle expects,
+// are those of the recording; inside an epoch the threads interleave as the
+// scheduler pleases.
+func (wk *worker) runReplay(t *lab.Thread) {
+	h := wk.h
+	for _, op := range wk.replay {
+		if h.stopped() {
+			return
+		}
+		e := op.Epoch
+		if op.Excl {
+			h.epochEv.Wait(t, func() bool {
+				return h.stopped() || h.epochNow.Load() == e && h.sharedDone[e].Load() == h.sharedWant[e]
+			})
+			if h.stopped() {
+				return
+			}
+			h.mu.Lock(t)
+			op.Size = h.refs[op.File].Size()
+			wk.exec(t, op)
+			h.endEpoch()
+			h.mu.Unlock(t)
+		} else {
+			h.epochEv.Wait(t, func() bool { return h.stopped() || h.epochNow.Load() == e })
+			if h.stopped() {
+				return
+			}
+			h.mu.RLock(t)
+			op.Size = h.refs[op.File].Size()
+			wk.exec(t, op)
+			h.mu.RUnlock(t)
+			h.sharedDone[e].Add(1)
+		}
+		h.epochEv.Wake(t)
+	}
+}
