@@ -247,9 +247,9 @@ func TestBadLogsAreRejected(t *testing.T) {
 	head := logMagic + "\n# options: " + options(1, 10, 2).String() + "\n"
 	for _, body := range []string{
 		"1 t0 e0 write f0 0x0 0x10 size=0x0 x\n2 t1 e0 truncate f0 0x0 0x0 size=0x10 x\n", // epoch 0 ended twice
-		"1 t0 e1 read f0 0x0 0x10 size=0x0\n",                                              // epoch 1 never starts
-		"1 t0 e0 truncate f0 0x0 0x0 size=0x0\n",                                           // truncate shared
-		"1 t0 e0 read f3 0x0 0x10 size=0x0\n",                                              // no file 3
+		"1 t0 e1 read f0 0x0 0x10 size=0x0\n",                                             // epoch 1 never starts
+		"1 t0 e0 truncate f0 0x0 0x0 size=0x0\n",                                          // truncate shared
+		"1 t0 e0 read f3 0x0 0x10 size=0x0\n",                                             // no file 3
 		"1 t0 e0 scribble f0 0x0 0x10 size=0x0\n",
 	} {
 		if _, err := ReadLog(strings.NewReader(head + body)); err == nil {
