@@ -29,10 +29,12 @@ type Folio struct {
 	uptodate blockBits // guarded by Lock
 	dirtyBlk blockBits // guarded by Lock
 	writable bool      // guarded by Lock: a shared mapping may store without a fault
+	wrprot   bool      // guarded by Lock: writeback write-protected a writable folio
 
-	dirty     atomic.Bool // PG_dirty; changed under Lock
-	writeback atomic.Bool // PG_writeback; set under Lock, cleared at I/O completion
-	removed   atomic.Bool // folio->mapping == NULL; set under Lock
+	dirty     atomic.Bool  // PG_dirty; changed under Lock
+	writeback atomic.Bool  // PG_writeback; set under Lock, cleared at I/O completion
+	wbRefs    atomic.Int32 // writeback references: a bias plus one per ioend range
+	removed   atomic.Bool  // folio->mapping == NULL; set under Lock
 
 	cache *Cache
 }
@@ -119,31 +121,50 @@ func (f *Folio) Writable() bool { return f.writable }
 
 // SetWritable records that the fault path made the folio writable in a
 // shared mapping (after ->page_mkwrite). Preconditions: folio locked.
-func (f *Folio) SetWritable() { f.writable = true }
+func (f *Folio) SetWritable() { f.writable, f.wrprot = true, false }
+
+// WriteProtected reports whether writeback write-protected the folio after
+// a shared mapping had made it writable, so that this fault is the
+// write-protect -> page_mkwrite transition. Preconditions: folio locked.
+func (f *Folio) WriteProtected() bool { return f.wrprot }
 
 // ClearDirtyForIO clears PG_dirty and write-protects the folio's mappings
 // (folio_clear_dirty_for_io, page_mkclean), returning whether the folio was
 // dirty. The per-block dirty bits stay for the writeback to walk.
 // Preconditions: folio locked.
 func (f *Folio) ClearDirtyForIO() bool {
-	f.writable = false
+	if f.writable {
+		f.writable, f.wrprot = false, true
+	}
 	return f.dirty.Swap(false)
 }
 
-// StartWriteback sets PG_writeback (folio_start_writeback).
+// StartWriteback sets PG_writeback (folio_start_writeback) and takes the
+// writeback bias reference that the writeback drops with EndWriteback once
+// it has added the folio's ranges to ioends.
 // Preconditions: folio locked, not under writeback.
 func (f *Folio) StartWriteback() {
 	if f.writeback.Swap(true) {
 		panic(fmt.Sprintf("pagecache: %v already under writeback", f))
 	}
+	f.wbRefs.Store(1)
 }
 
-// EndWriteback clears PG_writeback and wakes its waiters
-// (folio_end_writeback). It runs at I/O completion, without the folio lock.
+// GetWriteback takes a writeback reference for one ioend range (the
+// ifs->write_bytes_pending count). Preconditions: under writeback.
+func (f *Folio) GetWriteback() { f.wbRefs.Add(1) }
+
+// EndWriteback drops a writeback reference; the last one clears
+// PG_writeback and wakes its waiters (folio_end_writeback). It runs at I/O
+// completion, without the folio lock.
 func (f *Folio) EndWriteback(t *lab.Thread) {
-	if !f.writeback.Swap(false) {
+	switch n := f.wbRefs.Add(-1); {
+	case n > 0:
+		return
+	case n < 0:
 		panic(fmt.Sprintf("pagecache: %v not under writeback", f))
 	}
+	f.writeback.Store(false)
 	f.cache.wbWait.Wake(t)
 }
 

@@ -58,6 +58,7 @@ func (c *Cache) TruncateRange(t *lab.Thread, start, end int64) {
 			f.SetUptodate(fa, fb-fa)
 			if !f.dirtyBlk.any(0, f.NumBlocks()-1) {
 				f.dirty.Store(false)
+				f.writable = false
 			}
 		}
 		f.Unlock(t)

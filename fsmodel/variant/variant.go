@@ -1,0 +1,97 @@
+// Package variant holds the engine's mutation switches: each re-introduces
+// one known stale-mapping bug so that the race lab can prove it finds it.
+// The zero Variant is Correct, the default everywhere; only the lab sets
+// others.
+package variant
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Variant is a set of mutations.
+type Variant uint
+
+// The mutations, one line each.
+const (
+	// Correct is the kernel's behaviour: no mutation.
+	Correct Variant = 0
+	// NoValidate: iomap_write_begin's ->iomap_valid check always passes.
+	NoValidate Variant = 1 << iota
+	// WBNoValidate: writeback reuses its cached mapping without revalidating it.
+	WBNoValidate
+	// NoSeqBumpOnConvert: delalloc->real (writeback) and unwritten->written
+	// (I/O completion) conversions do not bump the fork's sequence counter.
+	NoSeqBumpOnConvert
+	// CookieBeforeInsert: iomap_begin samples the cookie before inserting the
+	// new delalloc extent, so every fresh delalloc mapping is born stale.
+	CookieBeforeInsert
+	// PunchIgnoresDirty: delalloc release after a short write punches the
+	// whole unused range, also under dirty folios (pre-6.2 iomap; generic/346).
+	PunchIgnoresDirty
+	// ZeroSkipsDirtyUnwritten: zero range skips unwritten mappings even when
+	// the page cache over them is dirty (no flush-and-stale).
+	ZeroSkipsDirtyUnwritten
+	// Ext4NoRecheck: ext4_da_map_blocks inserts delalloc without repeating the
+	// extent-status lookup under i_data_sem (the seed's pre-fix code).
+	Ext4NoRecheck
+)
+
+var names = []struct {
+	v    Variant
+	name string
+}{
+	{NoValidate, "no-validate"},
+	{WBNoValidate, "wb-no-validate"},
+	{NoSeqBumpOnConvert, "no-seq-bump-on-convert"},
+	{CookieBeforeInsert, "cookie-before-insert"},
+	{PunchIgnoresDirty, "punch-ignores-dirty"},
+	{ZeroSkipsDirtyUnwritten, "zero-skips-dirty-unwritten"},
+	{Ext4NoRecheck, "ext4-no-recheck"},
+}
+
+// Has reports whether v includes mutation m.
+func (v Variant) Has(m Variant) bool { return v&m != 0 }
+
+// Names returns "correct" and every mutation's name, in a fixed order.
+func Names() []string {
+	out := []string{"correct"}
+	for _, n := range names {
+		out = append(out, n.name)
+	}
+	return out
+}
+
+// Parse parses "correct", a mutation name, or names joined by '+'.
+func Parse(s string) (Variant, error) {
+	if s == "" || s == "correct" {
+		return Correct, nil
+	}
+	var v Variant
+	for _, part := range strings.Split(s, "+") {
+		found := false
+		for _, n := range names {
+			if n.name == part {
+				v |= n.v
+				found = true
+			}
+		}
+		if !found {
+			return 0, fmt.Errorf("unknown variant %q (known: %s)", part, strings.Join(Names(), ", "))
+		}
+	}
+	return v, nil
+}
+
+func (v Variant) String() string {
+	if v == Correct {
+		return "correct"
+	}
+	var parts []string
+	for _, n := range names {
+		if v.Has(n.v) {
+			parts = append(parts, n.name)
+		}
+	}
+	return strings.Join(parts, "+")
+}
