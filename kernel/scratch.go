@@ -1,0 +1,187 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// ImageSize is the apparent size of a scratch image; the file is sparse.
+const ImageSize = 3 << 30
+
+// Workspace is the private temporary directory that holds a run's images
+// and mount points. Nothing outside it is created, except loop devices bound
+// to its images (and a tracefs instance).
+type Workspace struct {
+	sup *Supervisor
+	Dir string
+}
+
+// NewWorkspace creates the private directory and registers its removal.
+// Removal uses rmdir and unlink of the entries this package made, never a
+// recursive delete: if something is still mounted, nothing under it is lost.
+func NewWorkspace(sup *Supervisor) (*Workspace, error) {
+	dir, err := os.MkdirTemp("", "iomaplab-kernel-")
+	if err != nil {
+		return nil, &EnvError{fmt.Sprintf("create private temp dir: %v", err)}
+	}
+	w := &Workspace{sup: sup, Dir: dir}
+	sup.Defer("remove "+dir, func() error { return os.Remove(dir) })
+	return w, nil
+}
+
+// Scratch is one mounted scratch filesystem.
+type Scratch struct {
+	FSType       string
+	Dev          string // block device path
+	Major, Minor uint32
+	Mnt          string // private mount point
+	image        string // "" when the device was given by the user
+	loop         *Loop
+	mounted      bool
+	sup          *Supervisor
+}
+
+// mkfsArgs forces mkfs: it only ever runs on a device this package just
+// bound to its own image, or one the user named with --destroy.
+var mkfsArgs = map[string][]string{
+	"xfs":   {"mkfs.xfs", "-q", "-f"},
+	"ext4":  {"mkfs.ext4", "-q", "-F"},
+	"btrfs": {"mkfs.btrfs", "-q", "-f"},
+}
+
+// NewScratch creates a sparse image, binds it to a loop device, makes a
+// filesystem of type fstype on it and mounts it under the workspace. Every
+// step registers its undo with the supervisor before the next one starts.
+func (w *Workspace) NewScratch(fstype string) (*Scratch, error) {
+	if _, ok := mkfsArgs[fstype]; !ok {
+		return nil, fmt.Errorf("unknown filesystem type %q", fstype)
+	}
+	image := filepath.Join(w.Dir, fstype+".img")
+	f, err := os.OpenFile(image, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	w.sup.Defer("remove "+image, func() error { return os.Remove(image) })
+	err = f.Truncate(ImageSize)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	loop, err := attachLoop(image)
+	if err != nil {
+		return nil, &EnvError{fmt.Sprintf("loop device: %v", err)}
+	}
+	s := &Scratch{FSType: fstype, Dev: loop.Path, Major: loop.Major, Minor: loop.Minor, image: image, loop: loop, sup: w.sup}
+	w.sup.Defer("detach "+loop.Path, func() error {
+		err := loop.release()
+		if derr := loop.detach(image); err == nil {
+			err = derr
+		}
+		return err
+	})
+	if err := loop.backedBy(image); err != nil {
+		return nil, err
+	}
+	if err := s.mkfsAndMount(w); err != nil {
+		return nil, err
+	}
+	// The mount now holds the device; AUTOCLEAR detaches it at unmount.
+	loop.release()
+	return s, nil
+}
+
+// UseDevice makes a filesystem on a user-named scratch device. Checks
+// (refusals) come first: not a block device, mounted or opened exclusively
+// elsewhere, or holding data without destroy.
+func (w *Workspace) UseDevice(dev, fstype string, destroy bool) (*Scratch, error) {
+	maj, min, err := CheckScratchDev(dev, destroy)
+	if err != nil {
+		return nil, err
+	}
+	s := &Scratch{FSType: fstype, Dev: dev, Major: maj, Minor: min, sup: w.sup}
+	if err := s.mkfsAndMount(w); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Scratch) mkfsAndMount(w *Workspace) error {
+	args := append(append([]string{}, mkfsArgs[s.FSType]...), s.Dev)
+	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	s.Mnt = filepath.Join(w.Dir, "mnt-"+s.FSType)
+	if err := os.Mkdir(s.Mnt, 0o700); err != nil {
+		return err
+	}
+	mnt := s.Mnt
+	w.sup.Defer("rmdir "+mnt, func() error { return os.Remove(mnt) })
+	if err := s.mount(); err != nil {
+		return err
+	}
+	w.sup.Defer("unmount "+mnt, s.unmount)
+	return nil
+}
+
+func (s *Scratch) mount() error {
+	if err := unix.Mount(s.Dev, s.Mnt, s.FSType, 0, ""); err != nil {
+		return fmt.Errorf("mount %s %s on %s: %w", s.FSType, s.Dev, s.Mnt, err)
+	}
+	s.mounted = true
+	return nil
+}
+
+// unmount unmounts; if something still holds the mount (a task we could not
+// stop), it detaches it lazily so the kernel finishes when the holder exits,
+// and reports the error.
+func (s *Scratch) unmount() error {
+	if !s.mounted {
+		return nil
+	}
+	err := unix.Unmount(s.Mnt, 0)
+	if errors.Is(err, unix.EBUSY) {
+		if derr := unix.Unmount(s.Mnt, unix.MNT_DETACH); derr == nil {
+			s.mounted = false
+			return fmt.Errorf("unmount %s: busy; detached lazily", s.Mnt)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("unmount %s: %w", s.Mnt, err)
+	}
+	s.mounted = false
+	return nil
+}
+
+// cycle unmounts and mounts again: the page cache and all in-core extent
+// state of the filesystem are dropped and reloaded from the device. The
+// loop device stays bound across the cycle because we hold it open.
+func (s *Scratch) cycle() error {
+	if s.loop != nil {
+		fd, err := unix.Open(s.Dev, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		if err := s.loop.backedBy(s.image); err != nil {
+			return err
+		}
+	}
+	if err := s.unmount(); err != nil {
+		return err
+	}
+	return s.mount()
+}
+
+// DevT is the device number as tracepoints and dev_t fields encode it.
+func (s *Scratch) DevT() uint64 { return uint64(s.Major)<<20 | uint64(s.Minor) }
+
+// DevName is the kernel's short name for the device ("loop3").
+func (s *Scratch) DevName() string { return filepath.Base(s.Dev) }
