@@ -39,6 +39,7 @@ func (m *Map) Set(e Extent, flags ...Flag) []Extent {
 	old := m.punch(e.Range)
 	m.insertMerged(e)
 	m.bump(flags)
+	m.checkInvariants("Set")
 	return old
 }
 
@@ -60,6 +61,7 @@ func (m *Map) Remove(r Range, flags ...Flag) []Extent {
 	if len(old) > 0 {
 		m.bump(flags)
 	}
+	m.checkInvariants("Remove")
 	return old
 }
 
@@ -117,7 +119,19 @@ func (m *Map) Convert(r Range, from, to State, pblk uint64, flags ...Flag) []Ext
 	if len(pieces) > 0 {
 		m.bump(flags)
 	}
+	m.checkInvariants("Convert")
 	return pieces
+}
+
+// checkInvariants panics after a mutation that broke the map, when built
+// with -tags invariants.
+func (m *Map) checkInvariants(op string) {
+	if !invariants {
+		return
+	}
+	if err := m.Verify(); err != nil {
+		panic(fmt.Sprintf("extent: %s broke the map: %v\n%v", op, err, m))
+	}
 }
 
 // punch deletes r from the tree, reinserting the parts of extents that stick
