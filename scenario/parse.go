@@ -1,0 +1,682 @@
+package scenario
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"iomaplab/lab"
+	"iomaplab/vfs"
+)
+
+// Parse parses one scenario file. filename is used in error messages and
+// kept as Scenario.File. A bad file gives an ErrorList of file:line:col
+// messages and a nil Scenario; Parse never panics.
+func Parse(filename string, src []byte) (*Scenario, error) {
+	p := &parser{file: filename, sc: &Scenario{File: filename}, threads: map[string]*Thread{}, once: map[string]Pos{}}
+	text := string(src)
+	p.sc.Doc = leadingComment(text)
+	for _, l := range lex(text) {
+		if len(l.toks) > 0 {
+			p.line(&l)
+		}
+	}
+	p.finish()
+	if len(p.errs) > 0 {
+		return nil, p.errs.sorted()
+	}
+	return p.sc, nil
+}
+
+type parser struct {
+	file    string
+	sc      *Scenario
+	errs    ErrorList
+	threads map[string]*Thread
+	once    map[string]Pos // directives allowed once, where they were
+	nops    int            // ops seen, for default fill bytes
+	last    Pos            // end of the last line, for errors at EOF
+	// injectPos is where each of sc.Rules was written.
+	injectPos []Pos
+}
+
+func (p *parser) errorf(pos Pos, format string, args ...any) {
+	p.errs = append(p.errs, &Error{File: p.file, Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// after returns the position just past tok, for "missing X" errors.
+func after(tok token) Pos { return Pos{tok.pos.Line, tok.pos.Col + len(tok.text)} }
+
+var (
+	nameRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	identRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+	fileRE  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+)
+
+// leadingComment returns the comment lines before the first directive,
+// without their '#', as the scenario's Doc.
+func leadingComment(text string) string {
+	var doc []string
+	for _, l := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			if len(doc) > 0 {
+				doc = append(doc, "")
+			}
+			continue
+		}
+		if !strings.HasPrefix(t, "#") {
+			break
+		}
+		doc = append(doc, strings.TrimSpace(strings.TrimPrefix(t, "#")))
+	}
+	return strings.TrimSpace(strings.Join(doc, "\n"))
+}
+
+func (p *parser) line(l *line) {
+	kw := l.toks[0]
+	p.last = after(l.toks[len(l.toks)-1])
+	if p.sc.Name == "" && kw.text != "scenario" {
+		if _, dup := p.once["scenario"]; !dup {
+			p.errorf(kw.pos, "expected 'scenario NAME' first, found %q", kw.text)
+			p.once["scenario"] = kw.pos // report once
+		}
+		return
+	}
+	switch kw.text {
+	case "scenario":
+		p.scenarioLine(l)
+	case "source":
+		if p.onlyOnce(kw) {
+			if p.sc.Source = l.rest(0); p.sc.Source == "" {
+				p.errorf(after(kw), "source needs text (a kernel commit or fstests test)")
+			}
+		}
+	case "fs":
+		p.fsLine(l)
+	case "setup":
+		p.sc.Setup = append(p.sc.Setup, p.ops(l.toks[1:], kw, "setup")...)
+	case "after":
+		p.sc.After = append(p.sc.After, p.ops(l.toks[1:], kw, "after")...)
+	case "thread":
+		p.threadLine(l)
+	case "expect":
+		p.expectLine(l)
+	case "catches":
+		p.catchesLine(l)
+	case "clean":
+		p.cleanLine(l)
+	case "inject":
+		p.injectLine(l)
+	case "kernel":
+		p.kernelLine(l)
+	default:
+		p.errorf(kw.pos, "unknown directive %q (want scenario, source, fs, setup, thread, after, inject, expect, catches, clean or kernel)", kw.text)
+	}
+}
+
+func (p *parser) onlyOnce(kw token) bool {
+	if prev, dup := p.once[kw.text]; dup {
+		p.errorf(kw.pos, "second %s line (the first is at line %d)", kw.text, prev.Line)
+		return false
+	}
+	p.once[kw.text] = kw.pos
+	return true
+}
+
+func (p *parser) scenarioLine(l *line) {
+	kw := l.toks[0]
+	if p.sc.Name != "" {
+		p.errorf(kw.pos, "second scenario line: one scenario per file")
+		return
+	}
+	if len(l.toks) < 2 {
+		p.errorf(after(kw), "scenario needs a NAME")
+		p.sc.Name = "?"
+		return
+	}
+	name := l.toks[1]
+	if !nameRE.MatchString(name.text) {
+		p.errorf(name.pos, "bad scenario name %q (lower-case letters, digits and '-')", name.text)
+	}
+	p.sc.Name = name.text
+	p.once["scenario"] = kw.pos
+	if len(l.toks) > 2 {
+		p.errorf(l.toks[2].pos, "unexpected %q after the scenario name", l.toks[2].text)
+	}
+}
+
+func (p *parser) fsLine(l *line) {
+	kw := l.toks[0]
+	if !p.onlyOnce(kw) {
+		return
+	}
+	fs := &p.sc.FS
+	fs.Pos = kw.pos
+	if len(l.toks) < 2 {
+		p.errorf(after(kw), "fs needs a type (%s)", strings.Join(FSTypes, " or "))
+		return
+	}
+	typ := l.toks[1]
+	fs.Type = typ.text
+	if !contains(FSTypes, typ.text) {
+		p.errorf(typ.pos, "unknown fs type %q (want %s)", typ.text, strings.Join(FSTypes, " or "))
+	}
+	seen := map[string]bool{}
+	for _, tok := range l.toks[2:] {
+		key, val, hasVal := strings.Cut(tok.text, "=")
+		if seen[key] {
+			p.errorf(tok.pos, "fs option %s given twice", key)
+			continue
+		}
+		seen[key] = true
+		switch {
+		case key == "folio" && hasVal:
+			n, err := parseSize(val)
+			if err != nil {
+				p.errorf(tok.pos, "folio: %v", err)
+			} else if n < 4096 || n > 2<<20 || n&(n-1) != 0 {
+				p.errorf(tok.pos, "folio=%s: the folio size is a power of two from 4k to 2M", val)
+			}
+			fs.FolioSize = n
+		case key == "dev" && hasVal:
+			n, err := parseSize(val)
+			if err != nil {
+				p.errorf(tok.pos, "dev: %v", err)
+			} else if n < 1<<20 || n%4096 != 0 {
+				p.errorf(tok.pos, "dev=%s: the device is at least 1M, in whole 4k blocks", val)
+			}
+			fs.DevSize = n
+		case (key == "iomap" || key == "legacy") && !hasVal:
+			if typ.text != "ext4" {
+				p.errorf(tok.pos, "fs option %s is for ext4 (xfs always uses iomap)", key)
+			}
+			if seen["iomap"] && seen["legacy"] {
+				p.errorf(tok.pos, "fs options iomap and legacy exclude each other")
+			}
+			fs.Iomap = key == "iomap"
+		default:
+			p.errorf(tok.pos, "unknown fs option %q (want folio=SIZE, dev=SIZE, and for ext4 iomap or legacy)", tok.text)
+		}
+	}
+}
+
+func (p *parser) threadLine(l *line) {
+	kw := l.toks[0]
+	if len(l.toks) < 2 {
+		p.errorf(after(kw), "thread needs a NAME, ':' and ops")
+		return
+	}
+	name := l.toks[1]
+	if !identRE.MatchString(name.text) {
+		p.errorf(name.pos, "bad thread name %q (a letter, then letters, digits, '_' or '-')", name.text)
+		return
+	}
+	if name.text == "main" {
+		p.errorf(name.pos, "thread name main is taken (setup and after run on it)")
+		return
+	}
+	if len(l.toks) < 3 || l.toks[2].text != ":" {
+		p.errorf(after(name), "expected ':' after thread name %s", name.text)
+		return
+	}
+	th := p.threads[name.text]
+	if th == nil {
+		th = &Thread{Name: name.text, Pos: name.pos}
+		p.threads[name.text] = th
+		p.sc.Threads = append(p.sc.Threads, th)
+	}
+	th.Ops = append(th.Ops, p.ops(l.toks[3:], l.toks[2], "thread "+name.text)...)
+}
+
+// ops parses "op ; op ; ..." (a trailing ';' is allowed).
+func (p *parser) ops(toks []token, lead token, where string) []Op {
+	if len(toks) == 0 {
+		p.errorf(after(lead), "%s needs at least one op", where)
+		return nil
+	}
+	var ops []Op
+	for _, item := range splitItems(toks) {
+		if len(item.toks) == 0 {
+			if !item.last {
+				p.errorf(item.at, "empty op between ';'")
+			}
+			continue
+		}
+		if op, ok := p.op(item.toks); ok {
+			ops = append(ops, op)
+		}
+	}
+	return ops
+}
+
+type item struct {
+	toks []token
+	at   Pos  // where an empty item is
+	last bool // the item after the final ';'
+}
+
+func splitItems(toks []token) []item {
+	var items []item
+	cur := item{at: toks[0].pos}
+	for _, t := range toks {
+		if t.text == ";" {
+			items = append(items, cur)
+			cur = item{at: after(t)}
+			continue
+		}
+		cur.toks = append(cur.toks, t)
+	}
+	cur.last = len(items) > 0
+	return append(items, cur)
+}
+
+func (p *parser) op(toks []token) (Op, bool) {
+	name := toks[0]
+	kind, ok := lookupOp(name.text)
+	if !ok {
+		p.errorf(name.pos, "unknown op %q (see docs/scenarios.md)", name.text)
+		return Op{}, false
+	}
+	info := opTable[kind]
+	op := Op{Kind: kind, Pos: name.pos, StallAt: vfs.NoOffset, FaultAt: vfs.NoOffset}
+	p.nops++
+	op.Fill = defaultFill(p.nops)
+	// Positional arguments first, then options (key=value or flags).
+	var pos []token
+	rest := toks[1:]
+	for len(rest) > 0 && !isOption(rest[0].text, info) {
+		pos = append(pos, rest[0])
+		rest = rest[1:]
+	}
+	ok = p.positional(&op, name, pos)
+	for _, t := range rest {
+		ok = p.option(&op, t) && ok
+	}
+	if ok {
+		ok = p.checkOp(&op, name)
+	}
+	return op, ok
+}
+
+// defaultFill is the byte an op writes without fill=: 'a'..'z' by the op's
+// position in the file, so that every write is told apart in a diff.
+func defaultFill(n int) byte { return byte('a' + (n-1)%26) }
+
+func isOption(s string, info opInfo) bool {
+	return strings.Contains(s, "=") || s == "may-fail" || contains(info.opts, s)
+}
+
+var argNames = map[args]string{
+	argsNone: "", argsFile: "FILE", argsFileSize: "FILE SIZE", argsRange: "FILE OFF LEN", argsThread: "THREAD",
+}
+
+func (p *parser) positional(op *Op, name token, pos []token) bool {
+	shape := opTable[op.Kind].args
+	want := map[args]int{argsNone: 0, argsFile: 1, argsFileSize: 2, argsRange: 3, argsThread: 1}[shape]
+	if len(pos) < want {
+		at := after(name)
+		if len(pos) > 0 {
+			at = after(pos[len(pos)-1])
+		}
+		p.errorf(at, "%s needs %s", name.text, argNames[shape])
+		return false
+	}
+	if len(pos) > want {
+		p.errorf(pos[want].pos, "unexpected %q: %s takes %s", pos[want].text, name.text, orNothing(argNames[shape]))
+		return false
+	}
+	ok := true
+	switch shape {
+	case argsThread:
+		return p.threadArg(op, name, pos[0])
+	case argsFile, argsFileSize, argsRange:
+		if !fileRE.MatchString(pos[0].text) {
+			p.errorf(pos[0].pos, "bad file name %q", pos[0].text)
+			ok = false
+		}
+		op.File = pos[0].text
+	}
+	size := func(t token, dst *int64) {
+		n, err := parseSize(t.text)
+		if err != nil {
+			p.errorf(t.pos, "%v", err)
+			ok = false
+		}
+		*dst = n
+	}
+	switch shape {
+	case argsFileSize:
+		size(pos[1], &op.Len)
+	case argsRange:
+		size(pos[1], &op.Off)
+		size(pos[2], &op.Len)
+		if ok && op.Len == 0 {
+			p.errorf(pos[2].pos, "%s of 0 bytes", name.text)
+			ok = false
+		}
+		if ok && op.Off+op.Len > maxOffset {
+			p.errorf(pos[2].pos, "range ends past 1T")
+			ok = false
+		}
+		if ok && opTable[op.Kind].writes && op.Len > maxLen && op.Kind != OpPunch && op.Kind != OpZero {
+			p.errorf(pos[2].pos, "%s of more than 256M (its buffer is allocated)", name.text)
+			ok = false
+		}
+	}
+	return ok
+}
+
+func orNothing(s string) string {
+	if s == "" {
+		return "no arguments"
+	}
+	return s
+}
+
+func (p *parser) threadArg(op *Op, name, arg token) bool {
+	t := arg.text
+	if op.Kind == OpAwait {
+		base, what, found := strings.Cut(t, ".")
+		if !found || (what != "stalled" && what != "done") {
+			p.errorf(arg.pos, "await wants THREAD.stalled or THREAD.done, found %q", t)
+			return false
+		}
+		t, op.Done = base, what == "done"
+	}
+	if !identRE.MatchString(t) {
+		p.errorf(arg.pos, "bad thread name %q", t)
+		return false
+	}
+	op.Thread = t
+	return true
+}
+
+func (p *parser) option(op *Op, t token) bool {
+	key, val, hasVal := strings.Cut(t.text, "=")
+	info := opTable[op.Kind]
+	if key != "may-fail" && !contains(info.opts, key) {
+		if len(info.opts) == 0 {
+			p.errorf(t.pos, "%s takes no option %q (only may-fail)", info.name, key)
+		} else {
+			p.errorf(t.pos, "%s takes no option %q (options: %s, may-fail)", info.name, key, strings.Join(info.opts, ", "))
+		}
+		return false
+	}
+	flag := key == "may-fail" || key == "keep-size"
+	if flag == hasVal {
+		if flag {
+			p.errorf(t.pos, "%s is a flag and takes no value", key)
+		} else {
+			p.errorf(t.pos, "%s needs a value (%s=...)", key, key)
+		}
+		return false
+	}
+	var err error
+	switch key {
+	case "may-fail":
+		op.MayFail = true
+	case "keep-size":
+		if op.Kind == OpZero {
+			op.Mode = vfs.FallocZeroKeepSize
+		} else {
+			op.Mode = vfs.FallocKeepSize
+		}
+	case "fill":
+		op.Fill, err = parseByte(val)
+	case "stall-at":
+		op.StallAt, err = parseSize(val)
+	case "fault-at":
+		op.FaultAt, err = parseSize(val)
+	}
+	if err != nil {
+		p.errorf(t.pos, "%s: %v", key, err)
+		return false
+	}
+	return true
+}
+
+// checkOp fills the mode defaults and checks option values against the range.
+func (p *parser) checkOp(op *Op, name token) bool {
+	switch op.Kind {
+	case OpFallocate:
+		if op.Mode != vfs.FallocKeepSize {
+			op.Mode = vfs.FallocAllocate
+		}
+	case OpPunch:
+		op.Mode = vfs.FallocPunch
+	case OpZero:
+		if op.Mode != vfs.FallocZeroKeepSize {
+			op.Mode = vfs.FallocZero
+		}
+	}
+	ok := true
+	for _, o := range []struct {
+		key string
+		v   int64
+	}{{"stall-at", op.StallAt}, {"fault-at", op.FaultAt}} {
+		if o.v != vfs.NoOffset && o.v >= op.Len {
+			p.errorf(name.pos, "%s=%s lies outside the %s bytes written (it is an offset into the source buffer)", o.key, FormatSize(o.v), FormatSize(op.Len))
+			ok = false
+		}
+	}
+	if op.StallAt != vfs.NoOffset && op.FaultAt != vfs.NoOffset && op.FaultAt <= op.StallAt {
+		p.errorf(name.pos, "fault-at must lie after stall-at: the write never reaches a stall past its fault")
+		ok = false
+	}
+	return ok
+}
+
+func (p *parser) expectLine(l *line) {
+	kw := l.toks[0]
+	if len(l.toks) < 2 {
+		p.errorf(after(kw), "expect needs oracles or evidence")
+		return
+	}
+	for _, it := range splitItems(l.toks[1:]) {
+		toks := it.toks
+		if len(toks) == 0 {
+			if !it.last {
+				p.errorf(it.at, "empty expectation between ';'")
+			}
+			continue
+		}
+		e := Expectation{Pos: toks[0].pos}
+		switch {
+		case len(toks) == 1 && contains(Oracles, toks[0].text):
+			e.Oracle = toks[0].text
+			p.sc.Expect = append(p.sc.Expect, e)
+			continue
+		case toks[0].text == "trace" && len(toks) >= 2:
+			e.Evidence = toks[1].text
+			toks = toks[2:]
+			if !identRE.MatchString(e.Evidence) {
+				p.errorf(l.toks[0].pos, "bad tracepoint name %q", e.Evidence)
+				continue
+			}
+		case EvidenceAliases[toks[0].text] != "" || toks[0].text == "reachable":
+			e.Evidence = toks[0].text
+			toks = toks[1:]
+		default:
+			p.errorf(toks[0].pos, "unknown expectation %q (oracles: %s; evidence: stale, wb_stale, remaps, reachable, trace NAME, with a comparison)", toks[0].text, strings.Join(Oracles, ", "))
+			continue
+		}
+		if len(toks) == 0 {
+			p.errorf(e.Pos, "%s needs a comparison, e.g. %s >= 1", e.Evidence, e.Evidence)
+			continue
+		}
+		if !contains([]string{">=", "<=", "==", "!=", ">", "<"}, toks[0].text) {
+			p.errorf(toks[0].pos, "expected a comparison (>=, <=, ==, !=, >, <), found %q", toks[0].text)
+			continue
+		}
+		e.Cmp = toks[0].text
+		if len(toks) < 2 {
+			p.errorf(after(toks[0]), "expected a count after %s", e.Cmp)
+			continue
+		}
+		n, err := strconv.ParseUint(toks[1].text, 10, 31)
+		if err != nil {
+			p.errorf(toks[1].pos, "bad count %q", toks[1].text)
+			continue
+		}
+		if len(toks) > 2 {
+			p.errorf(toks[2].pos, "unexpected %q (separate expectations with ';')", toks[2].text)
+			continue
+		}
+		e.N = int64(n)
+		p.sc.Expect = append(p.sc.Expect, e)
+	}
+}
+
+func (p *parser) variant(t token) bool {
+	if !contains(Variants, t.text) {
+		p.errorf(t.pos, "unknown variant %q (want one of %s)", t.text, strings.Join(Variants, ", "))
+		return false
+	}
+	if t.text == "correct" {
+		p.errorf(t.pos, "correct must always be clean; it needs no line")
+		return false
+	}
+	if prev, dup := p.once["variant "+t.text]; dup {
+		p.errorf(t.pos, "variant %s already has a catches or clean line (line %d)", t.text, prev.Line)
+		return false
+	}
+	p.once["variant "+t.text] = t.pos
+	return true
+}
+
+func (p *parser) catchesLine(l *line) {
+	kw := l.toks[0]
+	if len(l.toks) < 3 {
+		p.errorf(after(l.toks[len(l.toks)-1]), "catches needs VARIANT and at least one ORACLE")
+		return
+	}
+	if !p.variant(l.toks[1]) {
+		return
+	}
+	c := Catch{Pos: kw.pos, Variant: l.toks[1].text}
+	for _, t := range l.toks[2:] {
+		if !contains(Oracles, t.text) {
+			p.errorf(t.pos, "unknown oracle %q (want %s)", t.text, strings.Join(Oracles, ", "))
+			return
+		}
+		c.Oracles = append(c.Oracles, t.text)
+	}
+	p.sc.Catches = append(p.sc.Catches, c)
+}
+
+func (p *parser) cleanLine(l *line) {
+	if len(l.toks) < 2 {
+		p.errorf(after(l.toks[0]), "clean needs at least one VARIANT")
+		return
+	}
+	for _, t := range l.toks[1:] {
+		if p.variant(t) {
+			p.sc.Clean = append(p.sc.Clean, t.text)
+		}
+	}
+}
+
+var injectErrs = map[string]syscall.Errno{"EIO": syscall.EIO, "ENOSPC": syscall.ENOSPC}
+
+func (p *parser) injectLine(l *line) {
+	kw := l.toks[0]
+	if len(l.toks) < 3 {
+		p.errorf(after(l.toks[len(l.toks)-1]), "inject needs POINT and an action (park, delay=N, fail=EIO|ENOSPC)")
+		return
+	}
+	pt := l.toks[1]
+	if !contains(Points, pt.text) {
+		p.errorf(pt.pos, "unknown injection point %q (want one of %s)", pt.text, strings.Join(Points, ", "))
+		return
+	}
+	r := lab.Rule{Point: pt.text}
+	act := l.toks[2]
+	key, val, _ := strings.Cut(act.text, "=")
+	switch {
+	case act.text == "park":
+		r.Action = lab.Park
+	case key == "delay":
+		n, err := strconv.ParseUint(val, 10, 16)
+		if err != nil || n == 0 {
+			p.errorf(act.pos, "delay wants a count of yields, 1..65535")
+			return
+		}
+		r.Action, r.N = lab.Delay, int(n)
+	case key == "fail":
+		e, ok := injectErrs[val]
+		if !ok {
+			p.errorf(act.pos, "fail wants EIO or ENOSPC, found %q", val)
+			return
+		}
+		r.Action, r.Err = lab.Fail, e
+	default:
+		p.errorf(act.pos, "unknown action %q (want park, delay=N or fail=EIO|ENOSPC)", act.text)
+		return
+	}
+	for _, t := range l.toks[3:] {
+		key, val, _ := strings.Cut(t.text, "=")
+		switch key {
+		case "thread":
+			if !identRE.MatchString(val) {
+				p.errorf(t.pos, "bad thread name %q", val)
+				return
+			}
+			r.Thread = val
+		case "hit":
+			n, err := strconv.ParseUint(val, 10, 31)
+			if err != nil || n == 0 {
+				p.errorf(t.pos, "hit wants a positive count (the k-th hit of the point)")
+				return
+			}
+			r.Hit = int(n)
+		default:
+			p.errorf(t.pos, "unknown inject option %q (want thread=NAME or hit=K)", t.text)
+			return
+		}
+	}
+	if r.Action == lab.Park && r.Hit == 0 {
+		p.errorf(kw.pos, "a park rule needs hit=K: parking on every hit could never be released")
+		return
+	}
+	p.sc.Rules = append(p.sc.Rules, r)
+	p.injectPos = append(p.injectPos, kw.pos)
+}
+
+func (p *parser) kernelLine(l *line) {
+	kw := l.toks[0]
+	if len(l.toks) < 2 {
+		p.errorf(after(kw), "kernel wants skip TEXT, fs LIST or note TEXT")
+		return
+	}
+	k := &p.sc.Kernel
+	switch sub := l.toks[1]; sub.text {
+	case "skip", "note":
+		text := l.rest(1)
+		if text == "" {
+			p.errorf(after(sub), "kernel %s needs text", sub.text)
+			return
+		}
+		if sub.text == "skip" {
+			k.Skip = text
+		} else {
+			k.Notes = append(k.Notes, text)
+		}
+	case "fs":
+		if len(l.toks) != 3 {
+			p.errorf(after(sub), "kernel fs wants one comma-separated list, e.g. xfs,ext4")
+			return
+		}
+		for _, f := range strings.Split(l.toks[2].text, ",") {
+			if !contains([]string{"xfs", "ext4", "btrfs", "tmpfs"}, f) {
+				p.errorf(l.toks[2].pos, "unknown kernel fs %q (want xfs, ext4, btrfs, tmpfs)", f)
+				return
+			}
+			k.FS = append(k.FS, f)
+		}
+	default:
+		p.errorf(sub.pos, "kernel wants skip TEXT, fs LIST or note TEXT, found %q", sub.text)
+	}
+}

@@ -1,0 +1,225 @@
+package scenario
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"iomaplab/lab"
+)
+
+// finish runs the checks that need the whole file: required lines, thread
+// references, stalls matched by releases, the ops allowed while a writer is
+// stalled, and the disjointness the data oracle relies on.
+func (p *parser) finish() {
+	sc := p.sc
+	if sc.Name == "" {
+		if _, reported := p.once["scenario"]; !reported {
+			p.errorf(Pos{1, 1}, "empty scenario: expected 'scenario NAME'")
+		}
+		return
+	}
+	start := p.once["scenario"]
+	if sc.FS.Type == "" {
+		if _, seen := p.once["fs"]; !seen {
+			p.errorf(start, "scenario %s has no fs line (fs xfs or fs ext4)", sc.Name)
+		}
+	}
+	if len(sc.Threads) == 0 {
+		p.errorf(start, "scenario %s has no thread line", sc.Name)
+	}
+	for _, op := range append(append([]Op(nil), sc.Setup...), sc.After...) {
+		if op.Kind == OpAwait || op.Kind == OpRelease {
+			p.errorf(op.Pos, "%s belongs in a thread line (setup and after run alone)", op.Kind)
+		}
+	}
+	for _, c := range sc.Catches {
+		if strings.HasPrefix(c.Variant, "ext4-") && sc.FS.Type != "ext4" {
+			p.errorf(c.Pos, "%s is an ext4 variant; this scenario runs on %s", c.Variant, sc.FS.Type)
+		}
+	}
+	p.checkStalls()
+	p.checkWindows()
+	p.checkOverlaps()
+}
+
+// stallCounts counts, per thread name, the parks the scenario causes: pwrite
+// stall-at ops and inject park rules (each fires once: hit=K is required).
+func (p *parser) stallCounts() (stalls map[string]int, byPwrite map[string]bool) {
+	stalls, byPwrite = map[string]int{}, map[string]bool{}
+	for _, th := range p.sc.Threads {
+		for _, op := range th.Ops {
+			if op.Kind == OpPwrite && op.StallAt >= 0 {
+				stalls[th.Name]++
+				byPwrite[th.Name] = true
+			}
+		}
+	}
+	for i, r := range p.sc.Rules {
+		if r.Action != lab.Park {
+			continue
+		}
+		if r.Thread == "" {
+			p.errorf(p.injectPos[i], "a park rule needs thread=NAME, so that a release can name the parked thread")
+			continue
+		}
+		stalls[r.Thread]++
+		byPwrite[r.Thread] = false
+	}
+	return stalls, byPwrite
+}
+
+func (p *parser) checkStalls() {
+	sc := p.sc
+	stalls, _ := p.stallCounts()
+	declared := map[string]bool{}
+	for _, th := range sc.Threads {
+		declared[th.Name] = true
+	}
+	releases := map[string]int{}
+	firstRelease := map[string]Pos{}
+	for _, th := range sc.Threads {
+		for _, op := range th.Ops {
+			if op.Kind != OpAwait && op.Kind != OpRelease {
+				continue
+			}
+			sc.Directed = true
+			switch {
+			case op.Thread == th.Name:
+				p.errorf(op.Pos, "thread %s cannot %s itself", th.Name, op.Kind)
+			case op.Kind == OpAwait && op.Done && !declared[op.Thread]:
+				p.errorf(op.Pos, "await %s.done: no thread %s in this scenario", op.Thread, op.Thread)
+			case op.Kind == OpAwait && !op.Done && stalls[op.Thread] == 0:
+				p.errorf(op.Pos, "await %s.stalled: %s never stalls (give one of its pwrites stall-at=, or inject a park with thread=%s)", op.Thread, op.Thread, op.Thread)
+			case op.Kind == OpRelease:
+				if stalls[op.Thread] == 0 {
+					p.errorf(op.Pos, "release %s: %s never stalls", op.Thread, op.Thread)
+				}
+				releases[op.Thread]++
+				if _, ok := firstRelease[op.Thread]; !ok {
+					firstRelease[op.Thread] = op.Pos
+				}
+			}
+		}
+	}
+	for _, name := range stallOrder(sc, stalls) {
+		if n, r := stalls[name], releases[name]; r < n {
+			p.errorf(p.stallPos(name), "thread %s stalls %d time(s) but is released %d time(s): it would stay parked", name, n, r)
+		} else if r > n && n > 0 {
+			p.errorf(firstRelease[name], "thread %s is released %d times but stalls only %d", name, r, n)
+		}
+	}
+}
+
+// stallOrder lists stalling thread names deterministically: declared threads
+// first, then inject-rule threads in rule order.
+func stallOrder(sc *Scenario, stalls map[string]int) []string {
+	var names []string
+	seen := map[string]bool{}
+	add := func(n string) {
+		if stalls[n] > 0 && !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	for _, th := range sc.Threads {
+		add(th.Name)
+	}
+	for _, r := range sc.Rules {
+		add(r.Thread)
+	}
+	return names
+}
+
+func (p *parser) stallPos(name string) Pos {
+	for _, th := range p.sc.Threads {
+		for _, op := range th.Ops {
+			if th.Name == name && op.Kind == OpPwrite && op.StallAt >= 0 {
+				return op.Pos
+			}
+		}
+	}
+	for i, r := range p.sc.Rules {
+		if r.Thread == name {
+			return p.injectPos[i]
+		}
+	}
+	return p.once["scenario"]
+}
+
+// checkWindows rejects, between 'await T.stalled' and 'release T', any op
+// that takes i_rwsem while T is parked inside a pwrite that holds it: on
+// both targets that op would wait for T, and T waits for the release.
+func (p *parser) checkWindows() {
+	_, byPwrite := p.stallCounts()
+	fs := p.sc.FS.Type
+	for _, th := range p.sc.Threads {
+		open := map[string]bool{}
+		var order []string
+		for _, op := range th.Ops {
+			switch {
+			case op.Kind == OpAwait && !op.Done && byPwrite[op.Thread]:
+				if !open[op.Thread] {
+					order = append(order, op.Thread)
+				}
+				open[op.Thread] = true
+			case op.Kind == OpRelease:
+				open[op.Thread] = false
+			case op.takesRwsem(fs):
+				for _, t := range order {
+					if open[t] {
+						p.errorf(op.Pos, "%s takes i_rwsem on %s, which %s holds while stalled in pwrite: it would deadlock (release %s first)", op.Kind, fs, t, t)
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
+// checkOverlaps rejects ops of different threads that may change the same
+// bytes: the data oracle's reference applies each op when it returns, which
+// is only right when concurrent ops commute.
+func (p *parser) checkOverlaps() {
+	type fp struct {
+		op         *Op
+		thread     string
+		start, end int64
+		// after are the threads this op's thread awaited (T.done) before it.
+		after map[string]bool
+	}
+	var all []fp
+	for _, th := range p.sc.Threads {
+		after := map[string]bool{}
+		for i := range th.Ops {
+			op := &th.Ops[i]
+			if op.Kind == OpAwait && op.Done {
+				after = maps.Clone(after)
+				after[op.Thread] = true
+			}
+			if s, e, ok := op.footprint(); ok {
+				all = append(all, fp{op, th.Name, s, e, after})
+			}
+		}
+	}
+	for j := range all {
+		for i := 0; i < j; i++ {
+			a, b := all[i], all[j]
+			if a.thread == b.thread || a.op.File != b.op.File || a.end <= b.start || b.end <= a.start {
+				continue
+			}
+			if a.after[b.thread] || b.after[a.thread] {
+				continue // ordered by await T.done
+			}
+			p.errorf(b.op.Pos, "%s in thread %s may change bytes that %s in thread %s (line %d) also changes: concurrent threads must change disjoint bytes, or the data oracle cannot tell the right result",
+				describe(b.op), b.thread, describe(a.op), a.thread, a.op.Pos.Line)
+		}
+	}
+}
+
+func describe(op *Op) string {
+	if op.Kind == OpTruncate {
+		return fmt.Sprintf("truncate %s %s", op.File, FormatSize(op.Len))
+	}
+	return fmt.Sprintf("%s %s %s %s", op.Kind, op.File, FormatSize(op.Off), FormatSize(op.Len))
+}
