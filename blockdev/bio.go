@@ -48,7 +48,7 @@ type Bio struct {
 	// the fs model carries on as the kernel would.
 	Err error
 
-	seq  uint64
+	seq  uint64 // submission order, from 1; 0 until submitted
 	done atomic.Bool
 }
 
@@ -75,12 +75,17 @@ func (d *Device) checkBio(b *Bio) {
 // Submit starts b (submit_bio): it moves the data now, in the caller's
 // thread, and queues b for completion; the completion daemon later runs
 // b.End. It never blocks on the completion. Point blockdev.submit comes
-// first; an error injected there fails the whole I/O (nothing moves).
+// first; an error injected there fails the whole I/O (nothing moves). A Bio
+// is submitted once (resubmitting panics).
 func (d *Device) Submit(t *lab.Thread, b *Bio) {
 	d.checkBio(b)
 	d.qMu.Lock(t)
-	b.seq = d.nextSeq
+	if b.seq != 0 {
+		d.qMu.Unlock(t)
+		panic(fmt.Sprintf("blockdev: %v submitted twice", b))
+	}
 	d.nextSeq++
+	b.seq = d.nextSeq
 	d.inflight.ReplaceOrInsert(b)
 	d.qMu.Unlock(t)
 
