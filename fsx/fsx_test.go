@@ -51,12 +51,12 @@ func requireClean(t *testing.T, cfg Config, res *Result) {
 
 func TestCleanRunsEveryKind(t *testing.T) {
 	for _, threads := range []int{1, 4} {
-		cfg := Config{Options: options(1, 20000, threads), Mount: memTarget(memfs.Bugs{})}
+		cfg := Config{Options: options(1, 8000, threads), Mount: memTarget(memfs.Bugs{})}
 		res := mustRun(t, cfg)
 		requireClean(t, cfg, res)
 		for _, k := range Kinds() {
 			if res.Counts[k] == 0 {
-				t.Errorf("threads %d: no %s op in 20000", threads, k)
+				t.Errorf("threads %d: no %s op in 8000", threads, k)
 			}
 		}
 		if res.BytesVerified == 0 {
