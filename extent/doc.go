@@ -22,7 +22,14 @@
 //   - Space: one filesystem's free-space extents and counters free, used,
 //     reserved. Reserve/Unreserve account delayed allocation (ENOSPC when
 //     free - reserved is short); Alloc and AllocReserved hand out physical
-//     runs near a hint; Free returns them.
+//     runs near a hint; Free returns them. Here free counts reserved blocks
+//     too (reserved <= free); DESIGN.md's fsck identity "free + used +
+//     reserved == device size" is Stats.Available() + Used + Reserved == Total.
+//
+// Example (example_test.go) shows the delalloc life cycle an fs model runs:
+// Reserve + Set(Delalloc) under the fork lock at write time, AllocReserved +
+// Convert per run at writeback, Remove then Free/Unreserve of the returned
+// pieces at punch.
 //
 // Locking: Map has no lock; its owner (the fs model) holds the fork lock, a
 // lab.RWMutex (XFS ILOCK, ext4 i_data_sem), around every call except Seq,
