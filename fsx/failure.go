@@ -70,7 +70,7 @@ func (h *harness) failErr(t *lab.Thread, op *Op, stage string, err error) {
 // in epoch order: inside one epoch only the owner of a byte touches it, so
 // (epoch, thread, position) orders every op that touched one byte.
 func (f *Failure) attach(streams [][]Op) {
-	if f.Err != nil && f.Op == nil {
+	if f.Err != nil {
 		return
 	}
 	type at struct {

@@ -68,9 +68,6 @@ func (k Kind) neutral() bool {
 	return false
 }
 
-// wholeFile kinds act on every byte of a file (or of every file).
-func (k Kind) wholeFile() bool { return k == Fsync || k == DropCaches || k == Remount }
-
 // Op is one operation of the stream. Off and Len are the byte range (Off is
 // the new size for Truncate); Len 0 on a read means "no range was available,
 // check the size only".
@@ -90,18 +87,17 @@ type Op struct {
 // End is the end of the op's range (exclusive).
 func (o Op) End() int64 { return o.Off + o.Len }
 
-// Touches reports whether the op read, wrote or otherwise acted on byte off
-// of file.
+// Touches reports whether the op read, wrote, wrote back or evicted byte off
+// of file, or remounted. Fsync and drop-caches, which touch everything, are
+// left out: they would crowd out the ops a failure report wants to show.
 func (o Op) Touches(file int, off int64) bool {
-	if o.Kind == DropCaches || o.Kind == Remount {
+	switch {
+	case o.Kind == Remount:
 		return true
-	}
-	if o.File != file {
+	case o.File != file || o.Kind == Fsync || o.Kind == DropCaches:
 		return false
 	}
 	switch o.Kind {
-	case Fsync:
-		return true
 	case Truncate:
 		return off >= min(o.Off, o.Size)
 	case MapWrite:
