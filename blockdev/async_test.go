@@ -193,8 +193,12 @@ func TestCompletionErrors(t *testing.T) {
 			d.Submit(lt, b)
 			bios = append(bios, b)
 		}
+		d.WaitBio(lt, bios[0])
+		d.WaitAll(lt)
 		for _, b := range bios {
-			d.WaitBio(lt, b)
+			if !b.Done() {
+				t.Errorf("WaitAll returned before %v completed", b)
+			}
 		}
 		if n := d.Inflight(lt); n != 0 {
 			t.Errorf("%d bios in flight", n)

@@ -57,10 +57,23 @@ func (d *Device) WaitBio(t *lab.Thread, b *Bio) {
 // (filemap_fdatawait_range together with XFS's ioend completion). Pass
 // start 0, end ^uint64(0) for the whole file.
 func (d *Device) WaitInode(t *lab.Thread, ino, start, end uint64) {
+	d.waitFor(t, func(b *Bio) bool {
+		return b.Owner.Ino == ino && b.Owner.FBlk < end && start < b.Owner.FBlk+b.Blocks()
+	})
+}
+
+// WaitAll waits until every I/O submitted before the call has completed
+// (unmount, remount).
+func (d *Device) WaitAll(t *lab.Thread) {
+	d.waitFor(t, func(*Bio) bool { return true })
+}
+
+// waitFor waits for the in-flight I/Os that match.
+func (d *Device) waitFor(t *lab.Thread, match func(b *Bio) bool) {
 	var pending []*Bio
 	d.qMu.Lock(t)
 	d.inflight.Ascend(func(b *Bio) bool {
-		if b.Owner.Ino == ino && b.Owner.FBlk < end && start < b.Owner.FBlk+b.Blocks() {
+		if match(b) {
 			pending = append(pending, b)
 		}
 		return true

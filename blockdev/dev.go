@@ -27,6 +27,8 @@ type Dev interface {
 	// WaitInode waits for the completion of every I/O of inode ino touching
 	// file blocks [start, end) that was submitted before the call.
 	WaitInode(t *lab.Thread, ino, start, end uint64)
+	// WaitAll waits for the completion of every I/O submitted before the call.
+	WaitAll(t *lab.Thread)
 	// Read and Write are synchronous I/O of whole blocks (no completion
 	// callback); Write carries the writer's ownership claim for its first block.
 	Read(t *lab.Thread, pblk uint64, p []byte) error

@@ -15,7 +15,8 @@
 //     t.GoDaemon("io-completion", dev.RunCompletions). Completions run in
 //     submission order, never in the submitter. WaitBio waits for one Bio,
 //     WaitInode for all I/O of an inode's file-block range submitted before
-//     the call (fsync, truncate). Both wait on a lab.Event, so in a
+//     the call (fsync, truncate), WaitAll for all I/O submitted before the
+//     call (remount). They wait on a lab.Event, so in a
 //     controlled world they are scheduling points and a missing daemon shows
 //     up as a deadlock with its wait-for graph.
 //   - Owner: (inode, file block), the owner of a physical block. The fs model
