@@ -46,29 +46,33 @@ func writers(tb testing.TB, t *lab.Thread, d *Device, nw, nb int, ranOn *[]strin
 	}
 }
 
-// TestConcurrentWritersFree runs writers on real goroutines (go test -race
-// checks the device's locking and atomics).
+// TestConcurrentWritersFree runs writers on real goroutines against both
+// backings (go test -race checks the device's locking and atomics).
 func TestConcurrentWritersFree(t *testing.T) {
 	const nw, nb = 4, 64
-	d := NewMemory(nw * nb)
-	run(t, func(lt *lab.Thread) {
-		writers(t, lt, d, nw, nb, nil)
-		for w := range nw {
-			lt.Go(fmt.Sprintf("waiter%d", w), func(t *lab.Thread) { d.WaitInode(t, uint64(w+1), 0, ^uint64(0)) })
-		}
-	})
-	run(t, func(lt *lab.Thread) {
-		p := make([]byte, nb*BlockSize)
-		for w := range nw {
-			d.Read(lt, uint64(w*nb), p)
-			if !bytes.Equal(p, block(byte(w+1), nb)) {
-				t.Errorf("writer %d's blocks hold the wrong data", w)
+	for name, d := range devices(t, nw*nb) {
+		run(t, func(lt *lab.Thread) {
+			writers(t, lt, d, nw, nb, nil)
+			for w := range nw {
+				lt.Go(fmt.Sprintf("waiter%d", w), func(t *lab.Thread) { d.WaitInode(t, uint64(w+1), 0, ^uint64(0)) })
 			}
-		}
-		if v := d.Violations(lt); len(v) > 0 {
-			t.Errorf("violations: %v", v)
-		}
-	})
+		})
+		run(t, func(lt *lab.Thread) {
+			p := make([]byte, nb*BlockSize)
+			for w := range nw {
+				d.Read(lt, uint64(w*nb), p)
+				if !bytes.Equal(p, block(byte(w+1), nb)) {
+					t.Errorf("%s: writer %d's blocks hold the wrong data", name, w)
+				}
+			}
+			if v := d.Violations(lt); len(v) > 0 {
+				t.Errorf("%s: violations: %v", name, v)
+			}
+			if n := d.Inflight(lt); n != 0 {
+				t.Errorf("%s: %d I/Os still in flight", name, n)
+			}
+		})
+	}
 }
 
 func controlled(seed uint64, rules []lab.Rule, fn func(t *lab.Thread)) *lab.Result {
