@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"iomaplab/kernel/tracefs"
 	"iomaplab/kernel/uffd"
 )
 
@@ -128,3 +129,6 @@ func allZero(b []byte) bool {
 	}
 	return true
 }
+
+// FindTraceRoot is where tracefs is mounted, or "".
+func FindTraceRoot() string { return tracefs.FindRoot() }

@@ -48,9 +48,9 @@ func (f *File) Ino() uint64 { return f.ino }
 // and the page is filled when the hook returns (or by the watchdog). A
 // buffer with FaultAt has a PROT_NONE page there, so the write is short.
 func (f *File) Pwrite(_ *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
 	if buf.StallAt == vfs.NoOffset && buf.FaultAt == vfs.NoOffset {
+		f.mu.RLock()
+		defer f.mu.RUnlock()
 		return pwriteAll(f.fd, buf.Data, off)
 	}
 	src, err := uffd.NewSource(buf.Data, buf.StallAt, buf.FaultAt, f.fs.Watchdog)
@@ -59,8 +59,9 @@ func (f *File) Pwrite(_ *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	}
 	defer src.Close()
 	done := make(chan struct{})
-	// If the run is torn down while we are parked, fill the page and let
-	// the write finish before anything is unmounted.
+	// If the run is torn down while we are parked, fill the page and wait
+	// until the write has returned and let go of the file, so the unmount
+	// that follows finds no user.
 	res := f.fs.sup.Defer("resolve fault of a write to "+f.name, func() error {
 		src.Release()
 		<-done
@@ -78,7 +79,7 @@ func (f *File) Pwrite(_ *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 			}
 		})
 	}
-	n, err := pwriteAll(f.fd, src.Bytes(), off)
+	n, err := f.pwriteSource(src, off)
 	close(done)
 	f.fs.sup.Release(res)
 	if src.WatchdogFired() {
@@ -88,6 +89,12 @@ func (f *File) Pwrite(_ *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 		err = serr
 	}
 	return n, err
+}
+
+func (f *File) pwriteSource(src *uffd.Source, off int64) (int, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return pwriteAll(f.fd, src.Bytes(), off)
 }
 
 // Park describes a write parked on its source buffer.

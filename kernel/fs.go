@@ -23,6 +23,7 @@ type FS struct {
 	// resumes when it returns. Nil releases at once.
 	OnPark func(*Park)
 
+	res      *Resource
 	mu       sync.Mutex
 	files    []*File
 	watchdog int // faults the watchdog resolved
@@ -34,7 +35,7 @@ var _ vfs.FS = (*FS)(nil)
 // supervisor before the unmount.
 func NewFS(sup *Supervisor, s *Scratch) *FS {
 	fs := &FS{s: s, sup: sup, Watchdog: 10 * time.Second}
-	sup.Defer("close files on "+s.Mnt, fs.closeAll)
+	fs.res = sup.Defer("close files on "+s.Mnt, fs.closeAll)
 	return fs
 }
 
@@ -124,6 +125,9 @@ func (fs *FS) Remount(_ *lab.Thread) error {
 func (fs *FS) DropCaches(_ *lab.Thread) error {
 	return os.WriteFile("/proc/sys/vm/drop_caches", []byte("1"), 0)
 }
+
+// Close closes every file (the filesystem stays mounted).
+func (fs *FS) Close() error { return fs.sup.Release(fs.res) }
 
 func (fs *FS) closeAll() error {
 	fs.mu.Lock()

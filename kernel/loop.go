@@ -64,8 +64,8 @@ func attachLoop(image string) (*Loop, error) {
 
 // backedBy checks that the loop device is bound to image (same device and
 // inode): the rail that keeps mkfs away from anything we did not create.
-func (l *Loop) backedBy(image string) error {
-	info, err := unix.IoctlLoopGetStatus64(l.fd)
+func (l *Loop) backedBy(fd int, image string) error {
+	info, err := unix.IoctlLoopGetStatus64(fd)
 	if err != nil {
 		return fmt.Errorf("LOOP_GET_STATUS64 %s: %w", l.Path, err)
 	}

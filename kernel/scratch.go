@@ -45,6 +45,7 @@ type Scratch struct {
 	loop         *Loop
 	mounted      bool
 	sup          *Supervisor
+	res          []*Resource // cleanups, oldest first
 }
 
 // mkfsArgs forces mkfs: it only ever runs on a device this package just
@@ -67,7 +68,8 @@ func (w *Workspace) NewScratch(fstype string) (*Scratch, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.sup.Defer("remove "+image, func() error { return os.Remove(image) })
+	s := &Scratch{FSType: fstype, image: image, sup: w.sup}
+	s.onClose("remove "+image, func() error { return os.Remove(image) })
 	err = f.Truncate(ImageSize)
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -79,15 +81,15 @@ func (w *Workspace) NewScratch(fstype string) (*Scratch, error) {
 	if err != nil {
 		return nil, &EnvError{fmt.Sprintf("loop device: %v", err)}
 	}
-	s := &Scratch{FSType: fstype, Dev: loop.Path, Major: loop.Major, Minor: loop.Minor, image: image, loop: loop, sup: w.sup}
-	w.sup.Defer("detach "+loop.Path, func() error {
+	s.Dev, s.Major, s.Minor, s.loop = loop.Path, loop.Major, loop.Minor, loop
+	s.onClose("detach "+loop.Path, func() error {
 		err := loop.release()
 		if derr := loop.detach(image); err == nil {
 			err = derr
 		}
 		return err
 	})
-	if err := loop.backedBy(image); err != nil {
+	if err := loop.backedBy(loop.fd, image); err != nil {
 		return nil, err
 	}
 	if err := s.mkfsAndMount(w); err != nil {
@@ -123,12 +125,29 @@ func (s *Scratch) mkfsAndMount(w *Workspace) error {
 		return err
 	}
 	mnt := s.Mnt
-	w.sup.Defer("rmdir "+mnt, func() error { return os.Remove(mnt) })
+	s.onClose("rmdir "+mnt, func() error { return os.Remove(mnt) })
 	if err := s.mount(); err != nil {
 		return err
 	}
-	w.sup.Defer("unmount "+mnt, s.unmount)
+	s.onClose("unmount "+mnt, s.unmount)
 	return nil
+}
+
+func (s *Scratch) onClose(name string, fn func() error) {
+	s.res = append(s.res, s.sup.Defer(name, fn))
+}
+
+// Close unmounts, detaches and removes what NewScratch or UseDevice made,
+// newest first (it runs the supervisor's cleanups for them now).
+func (s *Scratch) Close() error {
+	var errs []error
+	for i := len(s.res) - 1; i >= 0; i-- {
+		if err := s.sup.Release(s.res[i]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.res = nil
+	return errors.Join(errs...)
 }
 
 func (s *Scratch) mount() error {
@@ -170,7 +189,7 @@ func (s *Scratch) cycle() error {
 			return err
 		}
 		defer unix.Close(fd)
-		if err := s.loop.backedBy(s.image); err != nil {
+		if err := s.loop.backedBy(fd, s.image); err != nil {
 			return err
 		}
 	}
