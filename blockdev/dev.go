@@ -33,10 +33,13 @@ type Dev interface {
 	// callback); Write carries the writer's ownership claim for its first block.
 	Read(t *lab.Thread, pblk uint64, p []byte) error
 	Write(t *lab.Thread, pblk uint64, p []byte, claim Owner) error
-	// Own, Disown, OwnerOf and Violations are the block-ownership oracle.
+	// Own, Disown, OwnerOf, CheckOwner, OwnedBlocks and Violations are the
+	// block-ownership oracle.
 	Own(t *lab.Thread, pblk, n, ino, fblk uint64)
 	Disown(t *lab.Thread, pblk, n uint64)
 	OwnerOf(t *lab.Thread, pblk uint64) Owner
+	CheckOwner(t *lab.Thread, pblk, n uint64, o Owner) error
+	OwnedBlocks(t *lab.Thread) uint64
 	Violations(t *lab.Thread) []Violation
 	// InjectError makes I/O of direction op at pblk fail with EIO.
 	InjectError(t *lab.Thread, pblk uint64, op Op, count int)
@@ -56,6 +59,7 @@ type Device struct {
 	// Lock order: ownMu -> vMu; qMu and fMu are leaves.
 	ownMu      lab.RWMutex         // owners: exclusive for Own/Disown, shared for writes
 	owners     map[uint64]*ownPage // by pblk/512; looked up, never iterated
+	nOwned     uint64              // blocks with an owner
 	vMu        lab.Mutex           // violations
 	violations []Violation
 

@@ -53,6 +53,22 @@ func TestReadWriteOwned(t *testing.T) {
 			if o := d.OwnerOf(lt, 6); o != (Owner{7, 102}) {
 				t.Errorf("%s: OwnerOf(6) = %v", name, o)
 			}
+			if err := d.CheckOwner(lt, 4, 3, Owner{7, 100}); err != nil {
+				t.Errorf("%s: CheckOwner: %v", name, err)
+			}
+			if err := d.CheckOwner(lt, 3, 2, Owner{7, 99}); err == nil || err.Error() != "blockdev: pblk 3 owned by nobody, not ino 7 fblk 99" {
+				t.Errorf("%s: CheckOwner of an unowned block: %v", name, err)
+			}
+			if err := d.CheckOwner(lt, 5, 1, Owner{7, 100}); err == nil {
+				t.Errorf("%s: CheckOwner with the wrong file block passed", name)
+			}
+			if n := d.OwnedBlocks(lt); n != 3 {
+				t.Errorf("%s: OwnedBlocks = %d", name, n)
+			}
+			d.Disown(lt, 5, 1)
+			if n := d.OwnedBlocks(lt); n != 2 {
+				t.Errorf("%s: OwnedBlocks after Disown = %d", name, n)
+			}
 			if v := d.Violations(lt); len(v) != 0 {
 				t.Errorf("%s: violations %v", name, v)
 			}

@@ -31,6 +31,8 @@
 //     another file block owns is a DoubleOwn violation. SetFailOnViolation
 //     makes each violation also stop the run (t.Fail). A rejected write is
 //     not an I/O error: the fs model must behave as the kernel would.
+//     CheckOwner and OwnedBlocks let an fsck cross-check the forks' physical
+//     extents and the allocator's used count against the table.
 //   - Injected errors: InjectError(pblk, op, count) fails the next count I/Os
 //     of that direction touching that block with EIO (the block is not
 //     transferred, the Bio's Err says EIO, tracepoint block_io_error);

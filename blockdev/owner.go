@@ -76,6 +76,12 @@ func (d *Device) setOwnerLocked(pblk uint64, o Owner) {
 		p = new(ownPage)
 		d.owners[pblk/512] = p
 	}
+	switch {
+	case p[pblk%512].Ino == 0 && o.Ino != 0:
+		d.nOwned++
+	case p[pblk%512].Ino != 0 && o.Ino == 0:
+		d.nOwned--
+	}
 	p[pblk%512] = o
 }
 
@@ -130,6 +136,30 @@ func (d *Device) OwnerOf(t *lab.Thread, pblk uint64) Owner {
 	d.ownMu.RLock(t)
 	defer d.ownMu.RUnlock(t)
 	return d.ownerLocked(pblk)
+}
+
+// CheckOwner returns nil if block pblk+i is owned by (o.Ino, o.FBlk+i) for
+// every i < n, else an error naming the first block that is not: the fsck
+// cross-check of a fork's physical extents against the ownership table.
+func (d *Device) CheckOwner(t *lab.Thread, pblk, n uint64, o Owner) error {
+	d.mustRange("CheckOwner", pblk, n)
+	d.ownMu.RLock(t)
+	defer d.ownMu.RUnlock(t)
+	for i := range n {
+		want := Owner{o.Ino, o.FBlk + i}
+		if cur := d.ownerLocked(pblk + i); cur != want {
+			return fmt.Errorf("blockdev: pblk %d owned by %v, not %v", pblk+i, cur, want)
+		}
+	}
+	return nil
+}
+
+// OwnedBlocks returns the number of owned blocks, which an fsck compares
+// with the allocator's used count.
+func (d *Device) OwnedBlocks(t *lab.Thread) uint64 {
+	d.ownMu.RLock(t)
+	defer d.ownMu.RUnlock(t)
+	return d.nOwned
 }
 
 // Violations returns the block-ownership violations so far, in the order

@@ -22,7 +22,8 @@
 //   - Space: one filesystem's free-space extents and counters free, used,
 //     reserved. Reserve/Unreserve account delayed allocation (ENOSPC when
 //     free - reserved is short); Alloc and AllocReserved hand out physical
-//     runs near a hint; Free returns them. Here free counts reserved blocks
+//     runs near a hint; Free returns them; Allocated checks that a physical
+//     range is in use (fsck). Here free counts reserved blocks
 //     too (reserved <= free); DESIGN.md's fsck identity "free + used +
 //     reserved == device size" is Stats.Available() + Used + Reserved == Total.
 //

@@ -153,6 +153,19 @@ func (s *Space) Free(t *lab.Thread, pblk, n uint64) {
 	s.used -= n
 }
 
+// Allocated reports whether every block of r lies on the device and is
+// allocated (in no free extent): an fsck cross-check that each physical
+// extent of every fork is really in use.
+func (s *Space) Allocated(t *lab.Thread, r Range) bool {
+	s.mu.Lock(t)
+	defer s.mu.Unlock(t)
+	if !r.WellFormed() || r.End > s.total {
+		return false
+	}
+	_, free := s.freeOverlapping(r)
+	return !free
+}
+
 // Verify checks the accounting invariants and the free-extent tree (sorted,
 // merged, within the space, summing to free).
 func (s *Space) Verify(t *lab.Thread) error {

@@ -83,6 +83,9 @@ func TestSpaceFragmented(t *testing.T) {
 		if want := "[[11, 12) [14, 16) [2, 4) [6, 8)]"; err != nil || fmt.Sprint(runs) != want {
 			t.Errorf("fragmented Alloc = %v, %v; want %s", runs, err, want)
 		}
+		if s.Allocated(lt, Range{10, 12}) || !s.Allocated(lt, Range{0, 2}) || !s.Allocated(lt, Range{16, 20}) || s.Allocated(lt, Range{19, 21}) {
+			t.Errorf("Allocated wrong:\n%v", s)
+		}
 		st := s.Stats(lt)
 		if st.Free != 1 || st.Used != 19 {
 			t.Errorf("stats %+v", st)
