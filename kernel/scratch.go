@@ -46,6 +46,7 @@ type Scratch struct {
 	mounted      bool
 	sup          *Supervisor
 	res          []*Resource // cleanups, oldest first
+	opts         string      // mount options
 }
 
 // mkfsArgs forces mkfs: it only ever runs on a device this package just
@@ -59,7 +60,14 @@ var mkfsArgs = map[string][]string{
 // NewScratch creates a sparse image, binds it to a loop device, makes a
 // filesystem of type fstype on it and mounts it under the workspace. Every
 // step registers its undo with the supervisor before the next one starts.
+//
+// fstype "tmpfs" mounts a size-limited tmpfs instead (no device, no mkfs):
+// a page-cache-only reference target for fsx.
 func (w *Workspace) NewScratch(fstype string) (*Scratch, error) {
+	if fstype == "tmpfs" {
+		s := &Scratch{FSType: fstype, Dev: "tmpfs", sup: w.sup}
+		return s, s.makeMountpoint(w, "size=4g")
+	}
 	if _, ok := mkfsArgs[fstype]; !ok {
 		return nil, fmt.Errorf("unknown filesystem type %q", fstype)
 	}
@@ -120,7 +128,12 @@ func (s *Scratch) mkfsAndMount(w *Workspace) error {
 	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
 		return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
+	return s.makeMountpoint(w, "")
+}
+
+func (s *Scratch) makeMountpoint(w *Workspace, opts string) error {
 	s.Mnt = filepath.Join(w.Dir, "mnt-"+s.FSType)
+	s.opts = opts
 	if err := os.Mkdir(s.Mnt, 0o700); err != nil {
 		return err
 	}
@@ -151,7 +164,7 @@ func (s *Scratch) Close() error {
 }
 
 func (s *Scratch) mount() error {
-	if err := unix.Mount(s.Dev, s.Mnt, s.FSType, 0, ""); err != nil {
+	if err := unix.Mount(s.Dev, s.Mnt, s.FSType, 0, s.opts); err != nil {
 		return fmt.Errorf("mount %s %s on %s: %w", s.FSType, s.Dev, s.Mnt, err)
 	}
 	s.mounted = true
@@ -182,7 +195,12 @@ func (s *Scratch) unmount() error {
 // cycle unmounts and mounts again: the page cache and all in-core extent
 // state of the filesystem are dropped and reloaded from the device. The
 // loop device stays bound across the cycle because we hold it open.
+//
+// tmpfs has no device to reload from: its cycle is a no-op.
 func (s *Scratch) cycle() error {
+	if s.FSType == "tmpfs" {
+		return nil
+	}
 	if s.loop != nil {
 		fd, err := unix.Open(s.Dev, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
