@@ -1,7 +1,9 @@
 package fsx
 
 import (
+	"errors"
 	"fmt"
+	"syscall"
 
 	"iomaplab/lab"
 	"iomaplab/vfs"
@@ -25,13 +27,7 @@ func (wk *worker) exec(t *lab.Thread, op Op) {
 		wk.read(t, op)
 		return
 	case Write:
-		p := wk.pattern(op)
-		var n int
-		n, err = f.Pwrite(t, vfs.Plain(p), op.Off)
-		if err == nil && n != len(p) {
-			err = fmt.Errorf("short write: %d of %d bytes", n, len(p))
-		}
-		ref.Write(p, op.Off)
+		err = wk.write(t, op)
 	case MapWrite:
 		if op.End() > ref.Size() { // fsx extends the file before storing
 			if err = f.Truncate(t, op.End()); err != nil {
@@ -100,6 +96,32 @@ func (wk *worker) scratch(n int64) []byte {
 		wk.buf = make([]byte, n)
 	}
 	return wk.buf[:n]
+}
+
+// write runs a pwrite. A short one (op.Short) faults in its source buffer
+// at byte op.Short: the target must write a prefix of the buffer (at most
+// op.Short bytes, rounded up to its fault granularity) and report its
+// length, with EFAULT; the oracle takes that prefix.
+func (wk *worker) write(t *lab.Thread, op Op) error {
+	p := wk.pattern(op)
+	buf := vfs.Plain(p)
+	if op.Short > 0 {
+		buf.FaultAt = op.Short
+	}
+	n, err := wk.h.files[op.File].Pwrite(t, buf, op.Off)
+	if n < 0 || n > len(p) {
+		return fmt.Errorf("write returned %d for %d bytes", n, len(p))
+	}
+	wk.h.refs[op.File].Write(p[:n], op.Off)
+	switch {
+	case err == nil && n != len(p):
+		return fmt.Errorf("short write without an error: %d of %d bytes", n, len(p))
+	case op.Short > 0 && n == len(p):
+		return fmt.Errorf("write faulting at byte %d wrote all %d bytes", op.Short, n)
+	case op.Short > 0 && errors.Is(err, syscall.EFAULT):
+		return nil
+	}
+	return err
 }
 
 // read runs a read or mapread and checks every byte against the oracle.

@@ -62,6 +62,17 @@ func TestCleanRunsEveryKind(t *testing.T) {
 		if res.BytesVerified == 0 {
 			t.Errorf("threads %d: no byte verified", threads)
 		}
+		short := 0
+		for _, s := range res.Streams {
+			for _, op := range s {
+				if op.Short > 0 {
+					short++
+				}
+			}
+		}
+		if short == 0 {
+			t.Errorf("threads %d: no short write", threads)
+		}
 	}
 }
 
@@ -182,6 +193,7 @@ func TestBugsAreCaught(t *testing.T) {
 	}{
 		{"punch keeps data", memfs.Bugs{PunchKeepsData: true}, ""},
 		{"remount loses tail", memfs.Bugs{RemountLosesTail: true}, "check after remount"},
+		{"short write stores all", memfs.Bugs{ShortWriteStoresAll: true}, ""},
 	} {
 		cfg := Config{Options: options(5, 5000, 1), Mount: memTarget(tc.bugs)}
 		res := mustRun(t, cfg)

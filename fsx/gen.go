@@ -25,10 +25,12 @@ type draw struct {
 	file   int
 	r1, r2 uint64
 	keep   bool
+	short  bool // a write faults in its source buffer at byte r1>>32 mod Len
 }
 
 func (g *gen) draw() draw {
 	d := draw{file: g.rng.IntN(g.opt.Files), r1: g.rng.Uint64(), r2: g.rng.Uint64(), keep: g.rng.IntN(2) == 0}
+	d.short = g.opt.ShortEvery > 0 && g.rng.Int64N(g.opt.ShortEvery) == 0
 	switch {
 	case g.opt.RemountEvery > 0 && g.rng.Int64N(g.opt.RemountEvery) == 0:
 		d.kind = Remount
@@ -72,6 +74,7 @@ func (g *gen) shape(d draw, size int64) Op {
 		span(o.WriteAlign)
 		op.Keep = d.keep && d.kind != Write && d.kind != MapWrite
 		op.Excl = op.Excl || op.End() > size
+		g.setShort(&op, d)
 	case Punch:
 		op.Off = alignDown(int64(d.r1%uint64(max(size, 1))), o.WriteAlign)
 		op.Len = min(1+int64(d.r2%uint64(o.MaxOpSize)), maxf-op.Off)
@@ -107,7 +110,15 @@ func (g *gen) shapeIn(d draw, size, lo, hi int64) (op Op, ok bool) {
 		}
 	}
 	op.Len = min(1+int64(d.r2%uint64(g.opt.MaxOpSize)), hi-op.Off)
+	g.setShort(&op, d)
 	return op, true
+}
+
+// setShort makes a drawn short write fault at a byte inside its buffer.
+func (g *gen) setShort(op *Op, d draw) {
+	if d.short && op.Kind == Write && op.Len > 1 {
+		op.Short = 1 + int64((d.r1>>32)%uint64(op.Len-1))
+	}
 }
 
 func alignDown(x, a int64) int64 { return x - x%a }

@@ -30,7 +30,7 @@ func WriteLog(w io.Writer, opt Options, notes map[string]string, streams [][]Op)
 			fmt.Fprintf(bw, "# %s: %s\n", k, line)
 		}
 	}
-	fmt.Fprintln(bw, "# ID tTHREAD eEPOCH KIND fFILE 0xOFF 0xLEN size=0xSIZE_BEFORE [keep] [x = exclusive]")
+	fmt.Fprintln(bw, "# ID tTHREAD eEPOCH KIND fFILE 0xOFF 0xLEN size=0xSIZE_BEFORE [keep] [short=0xFAULT_AT] [x = exclusive]")
 	for _, s := range streams {
 		for _, op := range s {
 			fmt.Fprintln(bw, op)
@@ -141,6 +141,8 @@ func parseOptions(o *Options, s string) error {
 			o.RemountEvery = n
 		case "drop":
 			o.DropEvery = n
+		case "short":
+			o.ShortEvery = n
 		default:
 			return fmt.Errorf("unknown option %q", k)
 		}

@@ -80,6 +80,7 @@ type Op struct {
 	Off    int64
 	Len    int64
 	Keep   bool  // fallocate, zero: FALLOC_FL_KEEP_SIZE
+	Short  int64 // write: >0 faults the source buffer at byte Short (a short write)
 	Excl   bool  // ran under the harness lock taken exclusively
 	Size   int64 // the file's size before the op
 }
@@ -108,12 +109,15 @@ func (o Op) Touches(file int, off int64) bool {
 
 // String is the op's log line:
 //
-//	ID tTHREAD eEPOCH KIND fFILE 0xOFF 0xLEN size=0xSIZE [keep] [x]
+//	ID tTHREAD eEPOCH KIND fFILE 0xOFF 0xLEN size=0xSIZE [keep] [short=0xN] [x]
 func (o Op) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d t%d e%d %s f%d 0x%x 0x%x size=0x%x", o.ID, o.Thread, o.Epoch, o.Kind, o.File, o.Off, o.Len, o.Size)
 	if o.Keep {
 		b.WriteString(" keep")
+	}
+	if o.Short > 0 {
+		fmt.Fprintf(&b, " short=0x%x", o.Short)
 	}
 	if o.Excl {
 		b.WriteString(" x")
@@ -163,6 +167,10 @@ func ParseOp(line string) (Op, error) {
 		case "x":
 			o.Excl = true
 		default:
+			if strings.HasPrefix(s, "short=") {
+				o.Short = num(s, "short=0x", 16)
+				continue
+			}
 			return Op{}, fmt.Errorf("unknown flag %q", s)
 		}
 	}
@@ -171,6 +179,9 @@ func ParseOp(line string) (Op, error) {
 	}
 	if o.Kind.neutral() && o.Excl || o.Kind.exclusive() && !o.Excl {
 		return Op{}, fmt.Errorf("%s with the wrong lock mode", o.Kind)
+	}
+	if o.Short > 0 && (o.Kind != Write || o.Short >= o.Len) {
+		return Op{}, fmt.Errorf("short=0x%x on a %s of 0x%x bytes", o.Short, o.Kind, o.Len)
 	}
 	return o, nil
 }

@@ -24,18 +24,23 @@ type Options struct {
 	// mount cycle (kernel), and a drop-caches; 0 disables them.
 	RemountEvery int64
 	DropEvery    int64
+	// ShortEvery makes about one write in N fault in its source buffer at a
+	// random byte, so it is short (the EFAULT path: delalloc release after a
+	// short copy); 0 disables. fsx has no such option.
+	ShortEvery int64
 	// NoFinalRemount skips the remount-and-verify at the end of the run.
 	NoFinalRemount bool
 }
 
 // Defaults are fsx's defaults where fsx has one (-l 256k, -o 64k, no
-// alignment), with remount and drop-caches about once per thousand ops.
+// alignment), with remount about once per thousand ops, drop-caches once per
+// 500, and one write in 16 short.
 func Defaults() Options {
 	return Options{
 		Seed: 1, Ops: 10000, Threads: 1, Files: 1,
 		MaxFileSize: 256 << 10, MaxOpSize: 64 << 10,
 		ReadAlign: 1, WriteAlign: 1, TruncAlign: 1,
-		RemountEvery: 1000, DropEvery: 500,
+		RemountEvery: 1000, DropEvery: 500, ShortEvery: 16,
 	}
 }
 
@@ -52,8 +57,8 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("max file size %d not in 1..1T", o.MaxFileSize)
 	case o.MaxOpSize < 1:
 		return fmt.Errorf("max op size %d < 1", o.MaxOpSize)
-	case o.RemountEvery < 0 || o.DropEvery < 0:
-		return fmt.Errorf("remount and drop rates must be >= 0")
+	case o.RemountEvery < 0 || o.DropEvery < 0 || o.ShortEvery < 0:
+		return fmt.Errorf("remount, drop and short-write rates must be >= 0")
 	}
 	for _, a := range []int64{o.ReadAlign, o.WriteAlign, o.TruncAlign} {
 		if a < 1 || a > o.MaxFileSize {
@@ -80,9 +85,9 @@ func (o *Options) Validate() error {
 
 // String renders the options as the key=value header of a log.
 func (o Options) String() string {
-	return fmt.Sprintf("seed=%d ops=%d threads=%d files=%d maxfile=%d maxop=%d ralign=%d walign=%d talign=%d remount=%d drop=%d disabled=%s",
+	return fmt.Sprintf("seed=%d ops=%d threads=%d files=%d maxfile=%d maxop=%d ralign=%d walign=%d talign=%d remount=%d drop=%d short=%d disabled=%s",
 		o.Seed, o.Ops, o.Threads, o.Files, o.MaxFileSize, o.MaxOpSize, o.ReadAlign, o.WriteAlign, o.TruncAlign,
-		o.RemountEvery, o.DropEvery, o.Disabled)
+		o.RemountEvery, o.DropEvery, o.ShortEvery, o.Disabled)
 }
 
 // KindSet is a set of kinds.

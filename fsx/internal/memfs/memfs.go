@@ -17,6 +17,9 @@ type Bugs struct {
 	PunchKeepsData bool
 	// RemountLosesTail makes remount drop the last byte of every non-empty file.
 	RemountLosesTail bool
+	// ShortWriteStoresAll makes a faulting write store its whole buffer
+	// though it reports only the bytes before the fault.
+	ShortWriteStoresAll bool
 }
 
 // FS is an in-memory file system.
@@ -111,12 +114,23 @@ func (f *File) grow(size int64) {
 	}
 }
 
-// Pwrite implements vfs.File.
+// Pwrite implements vfs.File. A FaultAt inside the buffer makes it write
+// the bytes before it and return EFAULT.
 func (f *File) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	if off < 0 {
 		return 0, syscall.EINVAL
 	}
-	end := off + int64(len(buf.Data))
+	data, fault, n := buf.Data, error(nil), len(buf.Data)
+	if buf.FaultAt != vfs.NoOffset && buf.FaultAt < int64(len(data)) {
+		fault, n = syscall.EFAULT, int(buf.FaultAt)
+		if !f.fs.Bugs.ShortWriteStoresAll {
+			data = data[:n]
+		}
+		if len(data) == 0 {
+			return 0, fault
+		}
+	}
+	end := off + int64(len(data))
 	f.mu.RLock(t)
 	inside := end <= int64(len(f.data))
 	if inside {
@@ -127,10 +141,10 @@ func (f *File) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 		defer f.mu.Unlock(t)
 		f.grow(end)
 	}
-	if err := f.copyIn(t, buf.Data, off); err != nil {
+	if err := f.copyIn(t, data, off); err != nil {
 		return 0, err
 	}
-	return len(buf.Data), nil
+	return n, fault
 }
 
 // Pread implements vfs.File.
