@@ -111,16 +111,18 @@ func (t *Thread) Park(where string) {
 	w.unlockFree()
 	t.record(KindPark, where, nil)
 	w.parkEv.Wake(t)
+	// The condition must not consume the release: a controlled scheduler
+	// evaluates it whenever it looks for runnable threads, not only when
+	// it picks this one. Only t consumes its own releases.
 	w.parkEv.Wait(t, func() bool {
 		w.lockFree()
 		defer w.unlockFree()
-		if t.releases > 0 {
-			t.releases--
-			t.parkedAt = ""
-			return true
-		}
-		return false
+		return t.releases > 0
 	})
+	w.lockFree()
+	t.releases--
+	t.parkedAt = ""
+	w.unlockFree()
 }
 
 // Parked reports where the named thread is parked, or "".
