@@ -1,0 +1,121 @@
+package xfs
+
+import (
+	"iomaplab/blockdev"
+	"iomaplab/extent"
+	"iomaplab/fsmodel/variant"
+	"iomaplab/iomap"
+	"iomaplab/lab"
+	"iomaplab/pagecache"
+)
+
+// wbOps are xfs_writeback_ops.
+type wbOps struct{ ip *Inode }
+
+// convertFlags are the extent flags of a conversion: the
+// no-seq-bump-on-convert mutation drops its if_seq bump.
+func (ip *Inode) convertFlags() []extent.Flag {
+	if ip.fs.opts.Variant.Has(variant.NoSeqBumpOnConvert) {
+		return []extent.Flag{extent.NoSeqBump}
+	}
+	return nil
+}
+
+// MapBlocks is xfs_map_blocks' slow path: look the offset up under ILOCK
+// shared and, over delalloc, allocate real blocks for the whole delalloc
+// extent (xfs_bmapi_convert_delalloc) and map the result.
+func (o wbOps) MapBlocks(t *lab.Thread, pos, length int64) (iomap.Mapping, error) {
+	ip := o.ip
+	fblk := blockOf(pos)
+	for {
+		ip.ilock.RLock(t)
+		e := ip.df.Lookup(fblk)
+		seq := ip.df.Seq()
+		ip.ilock.RUnlock(t)
+		if e.State != extent.Delalloc {
+			if e.State == extent.Hole {
+				e = e.Clip(extent.Range{Start: fblk, End: e.End})
+			}
+			return mapping(e, seq), nil
+		}
+		if err := t.Point("xfs.alloc.convert"); err != nil {
+			return iomap.Mapping{}, err
+		}
+		m, ok := ip.convertDelalloc(t, fblk)
+		if ok {
+			return m, nil
+		}
+		// The delalloc went away between the locks: look again.
+	}
+}
+
+// convertDelalloc allocates the delalloc extent holding fblk and returns the
+// mapping of the converted piece that holds fblk, with the new seq as its
+// cookie; false if fblk is no longer delalloc.
+func (ip *Inode) convertDelalloc(t *lab.Thread, fblk uint64) (iomap.Mapping, bool) {
+	ip.ilock.Lock(t)
+	defer ip.ilock.Unlock(t)
+	e := ip.df.Lookup(fblk)
+	if e.State != extent.Delalloc {
+		return iomap.Mapping{}, false
+	}
+	if err := ip.allocate(t, e.Range, extent.Written, true, ip.convertFlags()...); err != nil {
+		panic("xfs: allocation of reserved blocks failed: " + err.Error())
+	}
+	ip.fs.Stats.DelallocToWritten.Add(1)
+	ip.persist(t)
+	return mapping(ip.df.Lookup(fblk), ip.df.Seq()), true
+}
+
+// ValidWB is xfs_imap_valid's sequence check.
+func (o wbOps) ValidWB(t *lab.Thread, m *iomap.Mapping) (bool, uint64) {
+	seq := o.ip.df.Seq()
+	return m.Cookie == seq, seq
+}
+
+// Submit writes an ioend's data (iomap_submit_ioend); its completion runs on
+// the device's completion daemon (xfs_end_bio / xfs_end_ioend).
+func (o wbOps) Submit(t *lab.Thread, io *iomap.Ioend) {
+	ip := o.ip
+	b := &blockdev.Bio{
+		Op:    blockdev.OpWrite,
+		PBlk:  uint64(io.Addr) / bs,
+		Data:  io.Data,
+		Owner: blockdev.Owner{Ino: uint64(ip.ino), FBlk: blockOf(io.Offset)},
+		End:   func(t *lab.Thread, b *blockdev.Bio) { ip.endIO(t, io, b) },
+	}
+	ip.fs.dev.Submit(t, b)
+}
+
+// endIO completes an ioend (xfs_end_ioend): convert unwritten extents to
+// written, then end the folios' writeback.
+func (ip *Inode) endIO(t *lab.Thread, io *iomap.Ioend, b *blockdev.Bio) {
+	if b.Err != nil {
+		err := b.Err
+		ip.wbErr.Store(&err)
+	} else if io.Type == iomap.Unwritten {
+		if err := t.Point("xfs.ioend.convert"); err != nil {
+			ip.wbErr.Store(&err)
+		} else {
+			ip.convertUnwritten(t, extent.BlockRange(io.Offset, io.Length))
+		}
+	}
+	io.Finish(t)
+}
+
+// convertUnwritten is xfs_iomap_write_unwritten.
+func (ip *Inode) convertUnwritten(t *lab.Thread, r extent.Range) {
+	ip.ilock.Lock(t)
+	defer ip.ilock.Unlock(t)
+	if len(ip.df.Convert(r, extent.Unwritten, extent.Written, 0, ip.convertFlags()...)) > 0 {
+		ip.fs.Stats.UnwrittenToWritten.Add(1)
+	}
+	ip.noteChange(t)
+	ip.persist(t)
+}
+
+// Discard is xfs_discard_folio: after a failed mapping, punch the folio's
+// delalloc so that no reservation is left without dirty data.
+func (o wbOps) Discard(t *lab.Thread, f *pagecache.Folio, pos int64) {
+	_ = o.ip.punchDelalloc(t, pos, f.End()-pos)
+}

@@ -1,0 +1,99 @@
+package xfs
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"iomaplab/blockdev"
+	"iomaplab/extent"
+	"iomaplab/lab"
+)
+
+// Check runs the model's fsck and reservation oracles; call it at a
+// quiescent point (no operation in flight). It returns every violation
+// found, joined, or nil:
+//   - fsck: each data fork is canonical with no overlapping extents (so no
+//     delalloc over an allocated block); no physical block backs two file
+//     blocks across all files; the device's ownership table names exactly
+//     the file block each mapped block backs; the ownership oracle recorded
+//     no violation; free + used == device size, used == mapped blocks.
+//   - reservations: reserved == the sum of delalloc lengths, and no
+//     eviction found delalloc left over (reserved_not_cleared).
+func (fs *FS) Check(t *lab.Thread) error {
+	var errs []error
+	type phys struct {
+		r    extent.Range
+		ino  int64
+		fblk uint64
+	}
+	var all []phys
+	var delalloc, used uint64
+	for _, ip := range fs.Inodes(t) {
+		ip.ilock.RLock(t)
+		if err := ip.df.Verify(); err != nil {
+			errs = append(errs, fmt.Errorf("fsck: ino %d: %w", ip.ino, err))
+		}
+		for _, e := range ip.df.All() {
+			if e.State.Physical() {
+				all = append(all, phys{e.PhysRange(), ip.ino, e.Start})
+				used += e.Len()
+			}
+		}
+		delalloc += ip.df.DelallocBlocks()
+		if ip.leaked > 0 {
+			errs = append(errs, fmt.Errorf("reservations: ino %d: %d delalloc blocks left at eviction (reserved_not_cleared)", ip.ino, ip.leaked))
+		}
+		ip.ilock.RUnlock(t)
+	}
+	slices.SortFunc(all, func(a, b phys) int { return cmpU64(a.r.Start, b.r.Start) })
+	for i := 1; i < len(all); i++ {
+		if all[i].r.Overlaps(all[i-1].r) {
+			errs = append(errs, fmt.Errorf("fsck: blocks %v of ino %d and %v of ino %d overlap",
+				all[i-1].r, all[i-1].ino, all[i].r, all[i].ino))
+		}
+	}
+	for _, p := range all {
+		for b := p.r.Start; b < p.r.End; b++ {
+			want := blockdev.Owner{Ino: uint64(p.ino), FBlk: p.fblk + (b - p.r.Start)}
+			if got := fs.dev.OwnerOf(t, b); got != want {
+				errs = append(errs, fmt.Errorf("fsck: block %d backs %v but is owned by %v", b, want, got))
+				break
+			}
+		}
+	}
+	for _, v := range fs.dev.Violations(t) {
+		errs = append(errs, fmt.Errorf("block ownership: %v", v))
+	}
+	if err := fs.space.Verify(t); err != nil {
+		errs = append(errs, fmt.Errorf("fsck: space: %w", err))
+	}
+	st := fs.space.Stats(t)
+	if st.Used != used {
+		errs = append(errs, fmt.Errorf("fsck: %d blocks used, %d mapped", st.Used, used))
+	}
+	if st.Reserved != delalloc {
+		errs = append(errs, fmt.Errorf("reservations: %d blocks reserved, %d delalloc", st.Reserved, delalloc))
+	}
+	return errors.Join(errs...)
+}
+
+// CheckCleared is the reservations-cleared oracle after sync + evict (a
+// Remount): no delalloc and no reservation may remain, and Check must pass.
+func (fs *FS) CheckCleared(t *lab.Thread) error {
+	err := fs.Check(t)
+	if r := fs.space.Stats(t).Reserved; r != 0 {
+		err = errors.Join(err, fmt.Errorf("reservations: %d blocks still reserved after sync and evict", r))
+	}
+	return err
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,47 @@
+// Package xfs is the XFS model: a vfs.FS whose files run the iomap engine
+// (package iomap) over an XFS-shaped data fork (package extent) on a block
+// device (package blockdev).
+//
+// What it models, with the kernel function each piece stands for:
+//   - Buffered write iomap_begin (xfs_buffered_write_iomap_begin): look up
+//     the data fork, reserve and insert delalloc over a hole, and sample the
+//     cookie (the fork's if_seq) — all in one exclusive ILOCK hold. No
+//     speculative preallocation past EOF.
+//   - iomap_valid (xfs_iomap_valid): cookie == READ_ONCE(if_seq).
+//   - iomap_end (xfs_buffered_write_iomap_end): release unused NEW delalloc
+//     under invalidate_lock (iomap_write_delalloc_release).
+//   - Writeback (xfs_map_blocks): look up under ILOCK shared; convert
+//     delalloc to written blocks (xfs_bmapi_convert_delalloc, Point
+//     xfs.alloc.convert); the cached mapping is revalidated by iomap.
+//   - I/O completion (xfs_end_ioend): unwritten -> written conversion on the
+//     device's completion daemon (Point xfs.ioend.convert), then the folios'
+//     writeback ends.
+//   - fallocate: allocate (unwritten), keep-size, punch (xfs_free_file_space),
+//     zero (punch then allocate unwritten); truncate (xfs_setattr_size);
+//     fsync (WB_SYNC_ALL); sync-range (WB_SYNC_NONE, then wait, as xfs_io
+//     sync_range -a -w); fadvise DONTNEED (WB_SYNC_NONE, drop clean folios);
+//     reclaim; mmap loads and stores (page_mkwrite: xfs_write_fault).
+//   - Remount: fsync every file, drop its page cache and its in-core data
+//     fork, and reload extents and size from the persisted metadata, which
+//     the model writes at every allocation, conversion, punch and truncate
+//     (the journal and the on-disk inode, kept beside the data device).
+//
+// Locks (lab names follow the kernel): i_rwsem (XFS_IOLOCK) ->
+// invalidate_lock (XFS_MMAPLOCK) -> folio lock -> ILOCK (xfs_ilock) ->
+// extent.Space and blockdev leaf locks. Per operation exactly as DESIGN.md:
+// write takes i_rwsem excl; read i_rwsem shared; page_mkwrite
+// invalidate_lock shared then the folio lock; fallocate, punch, zero and
+// truncate take i_rwsem and invalidate_lock exclusively; writeback takes
+// folio locks and ILOCK only inside map_blocks; reclaim only try-locks.
+//
+// Block ownership: blocks are Own()ed when allocated and Disown()ed when
+// freed; every data write claims (ino, file block).
+//
+// Oracles: Check (fsck and reservation accounting) at quiescent points,
+// CheckCleared after sync+evict, and the protocol oracle inside
+// iomap_valid, which fails the run when a stale verdict has no extent change
+// by another thread behind it. Stats counts state transitions for coverage.
+//
+// Mutations come from Options.Variant (package variant); the model honours
+// NoSeqBumpOnConvert and CookieBeforeInsert, and iomap the others.
+package xfs

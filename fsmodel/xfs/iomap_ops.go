@@ -1,0 +1,129 @@
+package xfs
+
+import (
+	"fmt"
+
+	"iomaplab/extent"
+	"iomaplab/fsmodel/variant"
+	"iomaplab/iomap"
+	"iomaplab/lab"
+)
+
+// readWriteOps are xfs_buffered_write_iomap_ops (also used for zeroing and
+// page_mkwrite, as xfs_page_mkwrite_iomap_ops).
+type readWriteOps struct{ ip *Inode }
+
+// Begin is xfs_buffered_write_iomap_begin: under one exclusive ILOCK hold
+// it looks the offset up, reserves and inserts delalloc over a hole (not for
+// zeroing, which leaves holes alone) and samples the cookie after the
+// insert. Sampling before the insert (cookie-before-insert) hands out a
+// mapping that its own insert already made stale.
+func (o readWriteOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (iomap.Mapping, error) {
+	ip := o.ip
+	r := extent.BlockRange(pos, length)
+	ip.ilock.Lock(t)
+	defer ip.ilock.Unlock(t)
+	e := ip.df.Lookup(r.Start)
+	if e.State != extent.Hole || op&iomap.OpZero != 0 {
+		if e.State == extent.Hole {
+			e = e.Clip(extent.Range{Start: r.Start, End: e.End})
+		}
+		return mapping(e, ip.df.Seq()), nil
+	}
+	// A hole: reserve delalloc up to the next extent or the end of the
+	// request (no speculative preallocation past EOF).
+	d := extent.Extent{Range: extent.Range{Start: r.Start, End: min(e.End, r.End)}, State: extent.Delalloc}
+	cookie := ip.df.Seq()
+	if err := ip.fs.space.Reserve(t, d.Len()); err != nil {
+		return iomap.Mapping{}, err
+	}
+	ip.df.Set(d)
+	ip.noteChange(t)
+	if !ip.fs.opts.Variant.Has(variant.CookieBeforeInsert) {
+		cookie = ip.df.Seq()
+	}
+	ip.fs.Stats.HoleToDelalloc.Add(1)
+	off, n := d.Range.Bytes()
+	t.Tracepoint("da_reserve", lab.F("ino", ip.ino), lab.F("off", off), lab.F("len", n))
+	m := mapping(d, cookie)
+	m.Flags |= iomap.FlagNew
+	return m, nil
+}
+
+// End is xfs_buffered_write_iomap_end: a write that did not use all the
+// delalloc it created releases the rest, except under dirty folios.
+func (o readWriteOps) End(t *lab.Thread, pos, length, written int64, op iomap.Op, m *iomap.Mapping) error {
+	ip := o.ip
+	if op&iomap.OpFault != 0 || m.Type != iomap.Delalloc || m.Flags&iomap.FlagNew == 0 {
+		return nil
+	}
+	start := roundDown(pos) // iomap_last_written_block
+	if written > 0 {
+		start = roundUp(pos + written)
+	}
+	end := roundUp(pos + length)
+	if start >= end {
+		return nil
+	}
+	if op&iomap.OpZero == 0 {
+		ip.mmaplock.Lock(t)
+		defer ip.mmaplock.Unlock(t)
+	}
+	return iomap.DelallocRelease(t, &ip.io, start, end, ip.punchDelalloc)
+}
+
+// Valid is xfs_iomap_valid: the cookie must equal the fork's if_seq, read
+// locklessly (the caller holds the folio lock). The protocol oracle runs on
+// every stale verdict: some other thread must have changed the fork since
+// the mapping was made, or the verdict is spurious.
+func (o readWriteOps) Valid(t *lab.Thread, m *iomap.Mapping) (bool, uint64) {
+	ip := o.ip
+	seq := ip.df.Seq()
+	if m.Cookie == seq {
+		return true, seq
+	}
+	if !ip.fs.opts.NoProtocolOracle && !ip.changedByOthersSince(t, m.Cookie) {
+		t.Tracepoint("protocol_violation", lab.F("ino", ip.ino), lab.F("off", m.Offset),
+			lab.F("cookie", int64(m.Cookie)), lab.F("seq", int64(seq)))
+		t.Fail(fmt.Sprintf("protocol: ino %d: mapping %v is stale (seq %d) but no other thread changed the data fork since it was made",
+			ip.ino, m, seq))
+	}
+	return false, seq
+}
+
+// punchDelalloc removes the delalloc extents in [off, off+n) and returns
+// their reservations (xfs_bmap_punch_delalloc_range).
+func (ip *Inode) punchDelalloc(t *lab.Thread, off, n int64) error {
+	r := extent.BlockRange(off, n)
+	ip.ilock.Lock(t)
+	defer ip.ilock.Unlock(t)
+	for _, e := range ip.df.Extents(r) {
+		if e.State != extent.Delalloc {
+			continue
+		}
+		removed := ip.df.Remove(e.Range)
+		ip.noteChange(t)
+		ip.fs.Stats.DelallocPunched.Add(int64(e.Len()))
+		ip.freeExtents(t, removed)
+	}
+	return nil
+}
+
+// readOps are xfs_read_iomap_ops: a lookup under ILOCK shared.
+type readOps struct{ ip *Inode }
+
+func (o readOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (iomap.Mapping, error) {
+	ip := o.ip
+	fblk := blockOf(pos)
+	ip.ilock.RLock(t)
+	defer ip.ilock.RUnlock(t)
+	e := ip.df.Lookup(fblk)
+	if e.State == extent.Hole {
+		e = e.Clip(extent.Range{Start: fblk, End: e.End})
+	}
+	return mapping(e, ip.df.Seq()), nil
+}
+
+func (o readOps) End(*lab.Thread, int64, int64, int64, iomap.Op, *iomap.Mapping) error { return nil }
+
+func (o readOps) Valid(*lab.Thread, *iomap.Mapping) (bool, uint64) { return true, 0 }
