@@ -1,5 +1,7 @@
 package scenario
 
+import "iomaplab/fsmodel/variant"
+
 // OpKind names an operation.
 type OpKind int
 
@@ -125,12 +127,9 @@ var EvidenceAliases = map[string]string{
 	"remaps":   "iomap_remap",
 }
 
-// Variants are the engine switches of DESIGN.md ("Mutations").
-var Variants = []string{
-	"correct", "no-validate", "wb-no-validate", "no-seq-bump-on-convert",
-	"cookie-before-insert", "punch-ignores-dirty", "zero-skips-dirty-unwritten",
-	"ext4-no-recheck",
-}
+// Variants are the engine's mutation switches (DESIGN.md "Mutations"),
+// "correct" first.
+var Variants = variant.Names()
 
 // Points are the injection points inject lines may name (DESIGN.md).
 var Points = []string{

@@ -20,6 +20,9 @@ func (p *parser) finish() {
 		return
 	}
 	start := p.once["scenario"]
+	if len(p.errs) > 0 {
+		return // a missing line may only be a line that did not parse
+	}
 	if sc.FS.Type == "" {
 		if _, seen := p.once["fs"]; !seen {
 			p.errorf(start, "scenario %s has no fs line (fs xfs or fs ext4)", sc.Name)

@@ -1,0 +1,265 @@
+package scenario
+
+import (
+	"fmt"
+	"sync/atomic"
+	"syscall"
+
+	"iomaplab/lab"
+	"iomaplab/vfs"
+)
+
+// fakeTarget is a toy Target for the runner's tests: an in-memory fs with
+// the engine's locks in miniature (i_rwsem, one lock for the page cache),
+// the injection points the catalogue names, a write that notices a changed
+// sequence number after a stall (tracepoint iomap_invalid), and planted
+// bugs that each oracle path must catch.
+type fakeTarget struct {
+	types []string // fs types it mounts; nil for all
+	bug   string   // "", "stale-zero", "ownership", "lose-unsynced", "fsck"
+	last  *fakeFS
+}
+
+func (ft *fakeTarget) Supports(spec FSSpec) error {
+	if ft.types != nil && !contains(ft.types, spec.Type) {
+		return fmt.Errorf("needs the %s model", spec.Type)
+	}
+	return nil
+}
+
+func (ft *fakeTarget) Mount(t *lab.Thread, spec FSSpec) (vfs.FS, error) {
+	ft.last = &fakeFS{typ: spec.Type, bug: ft.bug}
+	return ft.last, nil
+}
+
+func (ft *fakeTarget) Check(t *lab.Thread, fsys vfs.FS) []Violation {
+	if ft.bug == "fsck" {
+		return []Violation{{Oracle: "fsck", Message: "planted"}}
+	}
+	return nil
+}
+
+func (ft *fakeTarget) Classify(msg string) string { return "" }
+
+func (ft *fakeTarget) Evidence(w *lab.World, name string) (int, bool) {
+	if name == "reachable" && ft.last != nil {
+		return int(ft.last.reachable.Load()), true
+	}
+	return 0, false
+}
+
+type fakeFS struct {
+	typ       string
+	bug       string
+	mu        lab.Mutex
+	files     []*fakeFile
+	reachable atomic.Int64
+}
+
+type fakeFile struct {
+	fs    *fakeFS
+	name  string
+	rwsem lab.RWMutex
+	mu    lab.Mutex // the page cache, as one lock
+	data  []byte    // what reads see
+	disk  []byte    // what survives a remount
+	seq   atomic.Uint64
+}
+
+func (fs *fakeFS) Name() string { return fs.typ }
+
+func (fs *fakeFS) Open(t *lab.Thread, name string) (vfs.File, error) {
+	fs.mu.Lock(t)
+	defer fs.mu.Unlock(t)
+	for _, f := range fs.files {
+		if f.name == name {
+			return f, nil
+		}
+	}
+	f := &fakeFile{fs: fs, name: name}
+	fs.files = append(fs.files, f)
+	return f, nil
+}
+
+func (fs *fakeFS) Remount(t *lab.Thread) error {
+	fs.mu.Lock(t)
+	files := append([]*fakeFile(nil), fs.files...)
+	fs.mu.Unlock(t)
+	for _, f := range files {
+		if fs.bug != "lose-unsynced" {
+			f.Fsync(t)
+		}
+		f.mu.Lock(t)
+		f.data = append([]byte(nil), f.disk...)
+		f.mu.Unlock(t)
+	}
+	return nil
+}
+
+func (fs *fakeFS) DropCaches(t *lab.Thread) error { return nil }
+
+func (f *fakeFile) Name() string { return f.name }
+
+func (f *fakeFile) grow(n int64) {
+	if n > int64(len(f.data)) {
+		f.data = append(f.data, make([]byte, n-int64(len(f.data)))...)
+	}
+}
+
+func (f *fakeFile) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
+	f.rwsem.Lock(t)
+	defer f.rwsem.Unlock(t)
+	seq := f.seq.Load()
+	t.Point("iomap.write.after_begin")
+	done := 0
+	for done < len(buf.Data) {
+		chunk := min(4096-int((off+int64(done))%4096), len(buf.Data)-done)
+		t.Point("iomap.write.prefault")
+		if buf.StallAt >= int64(done) && buf.StallAt < int64(done+chunk) {
+			t.Park("iomap.write.prefault")
+		}
+		if buf.FaultAt >= 0 && buf.FaultAt < int64(done+chunk) {
+			chunk = int(buf.FaultAt) - done
+			f.write(t, buf.Data[done:done+chunk], off+int64(done), &seq)
+			done += chunk
+			if done == 0 {
+				return 0, syscall.EFAULT
+			}
+			return done, nil
+		}
+		f.write(t, buf.Data[done:done+chunk], off+int64(done), &seq)
+		done += chunk
+	}
+	return done, nil
+}
+
+// write copies one chunk under the "folio lock", validating the cookie.
+func (f *fakeFile) write(t *lab.Thread, p []byte, off int64, seq *uint64) {
+	f.mu.Lock(t)
+	defer f.mu.Unlock(t)
+	stale := f.seq.Load() != *seq
+	if stale {
+		f.fs.reachable.Add(1)
+		t.Tracepoint("iomap_invalid", lab.F("off", off))
+		*seq = f.seq.Load()
+	}
+	f.grow(off + int64(len(p)))
+	if stale && f.fs.bug == "stale-zero" {
+		clear(f.data[off : off+int64(len(p))])
+		return
+	}
+	copy(f.data[off:], p)
+}
+
+func (f *fakeFile) Pread(t *lab.Thread, p []byte, off int64) (int, error) {
+	if f.fs.typ == "xfs" {
+		f.rwsem.RLock(t)
+		defer f.rwsem.RUnlock(t)
+	}
+	f.mu.Lock(t)
+	defer f.mu.Unlock(t)
+	if off >= int64(len(f.data)) {
+		return 0, nil
+	}
+	return copy(p, f.data[off:]), nil
+}
+
+func (f *fakeFile) MapStore(t *lab.Thread, data []byte, off int64) error {
+	if f.fs.typ == "ext4" {
+		t.Point("ext4.da_map.after_lookup")
+	}
+	f.mu.Lock(t)
+	defer f.mu.Unlock(t)
+	if off+int64(len(data)) > int64(len(f.data)) {
+		return syscall.EFAULT
+	}
+	copy(f.data[off:], data)
+	f.seq.Add(1)
+	return nil
+}
+
+func (f *fakeFile) MapLoad(t *lab.Thread, p []byte, off int64) error {
+	f.mu.Lock(t)
+	defer f.mu.Unlock(t)
+	if off+int64(len(p)) > int64(len(f.data)) {
+		return syscall.EFAULT
+	}
+	copy(p, f.data[off:])
+	return nil
+}
+
+func (f *fakeFile) Fallocate(t *lab.Thread, mode vfs.FallocMode, off, length int64) error {
+	f.rwsem.Lock(t)
+	defer f.rwsem.Unlock(t)
+	f.mu.Lock(t)
+	defer f.mu.Unlock(t)
+	f.seq.Add(1)
+	end := off + length
+	switch mode {
+	case vfs.FallocAllocate, vfs.FallocZero:
+		f.grow(end)
+	}
+	if mode == vfs.FallocPunch || mode == vfs.FallocZero || mode == vfs.FallocZeroKeepSize {
+		end = min(end, int64(len(f.data)))
+		if off < end {
+			clear(f.data[off:end])
+		}
+	}
+	return nil
+}
+
+func (f *fakeFile) Truncate(t *lab.Thread, size int64) error {
+	f.rwsem.Lock(t)
+	defer f.rwsem.Unlock(t)
+	f.mu.Lock(t)
+	defer f.mu.Unlock(t)
+	f.seq.Add(1)
+	if size < int64(len(f.data)) {
+		f.data = f.data[:size]
+	}
+	f.grow(size)
+	return nil
+}
+
+func (f *fakeFile) Fsync(t *lab.Thread) error {
+	f.mu.Lock(t)
+	defer f.mu.Unlock(t)
+	f.disk = append([]byte(nil), f.data...)
+	return nil
+}
+
+// SyncRange "writes back" page by page, each behind iomap.wb.map_blocks.
+func (f *fakeFile) SyncRange(t *lab.Thread, off, length int64) error {
+	for p := off &^ 4095; p < off+length; p += 4096 {
+		t.Point("iomap.wb.map_blocks")
+		if f.fs.bug == "ownership" {
+			t.Fail("ownership: block " + fmt.Sprint(p/4096) + " written while not owned")
+		}
+		f.mu.Lock(t)
+		if len(f.disk) != len(f.data) {
+			f.disk = append(f.disk[:0:0], f.data...)
+		}
+		end := min(p+4096, int64(len(f.data)))
+		if p < end {
+			copy(f.disk[p:end], f.data[p:end])
+		}
+		f.seq.Add(1)
+		f.mu.Unlock(t)
+	}
+	return nil
+}
+
+func (f *fakeFile) FadviseDontneed(t *lab.Thread, off, length int64) error {
+	return f.SyncRange(t, off, length)
+}
+
+func (f *fakeFile) Reclaim(t *lab.Thread, off, length int64) error {
+	t.Point("reclaim")
+	return nil
+}
+
+func (f *fakeFile) Size(t *lab.Thread) (int64, error) {
+	f.mu.Lock(t)
+	defer f.mu.Unlock(t)
+	return int64(len(f.data)), nil
+}

@@ -1,0 +1,206 @@
+package scenario
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"iomaplab/check"
+	"iomaplab/lab"
+	"iomaplab/vfs"
+)
+
+// Run runs sc once on target in a new world built from sc.Config(cfg). In a
+// controlled world the caller has already called cfg.Strategy.NewSchedule.
+//
+// The run's main thread mounts, opens the files, runs setup, spawns one lab
+// thread per scenario thread (named as in the scenario, so await/release
+// and inject thread= find them), waits for them, runs after, then the data
+// oracle (page cache view; remount; on-disk view) and target.Check.
+func Run(sc *Scenario, target Target, cfg lab.Config) *Verdict {
+	v := &Verdict{Scenario: sc.Name}
+	if s, ok := target.(Supporter); ok {
+		if err := s.Supports(sc.FS); err != nil {
+			v.Skipped = err.Error()
+			return v
+		}
+	}
+	w := lab.NewWorld(sc.Config(cfg))
+	r := newRun(sc, target)
+	v.Result = w.Run(r.main)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v.OpErrors = r.opErrs
+	v.Violations = append(resultViolation(target, v.Result), r.violations...)
+	for _, name := range sc.Files() {
+		if r.uncertain[name] {
+			v.Unchecked = append(v.Unchecked, name)
+		}
+	}
+	v.Evidence = evidence(sc, target, w)
+	return v
+}
+
+// resultViolation turns a run the lab cut short into a violation.
+func resultViolation(target Target, res *lab.Result) []Violation {
+	var class string
+	switch res.Outcome {
+	case lab.Completed, lab.Diverged:
+		return nil // Diverged is the replayer's business, not a verdict
+	case lab.Failed:
+		if class = target.Classify(res.Message); class == "" {
+			if class = ClassifyByPrefix(res.Message); class == "" {
+				class = "failed"
+			}
+		}
+	case lab.Deadlock:
+		class = ClassDeadlock
+	case lab.Panicked:
+		class = ClassPanic
+	case lab.StepLimit:
+		class = ClassStepLimit
+	case lab.WatchdogFired:
+		class = "watchdog"
+	}
+	msg := res.Message
+	if res.Thread != "" {
+		msg = fmt.Sprintf("(thread %s) %s", res.Thread, msg)
+	}
+	return []Violation{{Oracle: class, Message: msg}}
+}
+
+func evidence(sc *Scenario, target Target, w *lab.World) []EvidenceResult {
+	var out []EvidenceResult
+	for _, e := range sc.Expect {
+		if e.Evidence == "" {
+			continue
+		}
+		got, known := target.Evidence(w, e.Evidence)
+		if !known && e.Evidence != "reachable" {
+			name := e.Evidence
+			if alias := EvidenceAliases[name]; alias != "" {
+				name = alias
+			}
+			got, known = w.Trace().Count(name), true
+		}
+		out = append(out, EvidenceResult{Expectation: e, Got: got, Known: known, Met: known && compare(got, e.Cmp, e.N)})
+	}
+	return out
+}
+
+// run is one execution's state. Scenario threads touch it concurrently in a
+// free world, so mu guards the reference model and the findings; it is never
+// held across a call into the target.
+type run struct {
+	sc     *Scenario
+	target Target
+	fsys   vfs.FS
+	files  map[string]vfs.File
+
+	mu         sync.Mutex
+	ref        map[string]*check.RefFile
+	uncertain  map[string]bool
+	opErrs     []OpError
+	violations []Violation
+
+	done   map[string]*atomic.Bool // per scenario thread, set when it returns
+	ndone  atomic.Int32
+	doneEv lab.Event
+}
+
+func newRun(sc *Scenario, target Target) *run {
+	r := &run{sc: sc, target: target, files: map[string]vfs.File{}, ref: map[string]*check.RefFile{},
+		uncertain: map[string]bool{}, done: map[string]*atomic.Bool{}, doneEv: lab.Event{Name: "scenario-thread-done"}}
+	for _, th := range sc.Threads {
+		r.done[th.Name] = new(atomic.Bool)
+	}
+	return r
+}
+
+func (r *run) opError(thread string, op Op, err error) {
+	r.mu.Lock()
+	r.opErrs = append(r.opErrs, OpError{Thread: thread, Op: op, Err: err})
+	r.mu.Unlock()
+}
+
+func (r *run) main(t *lab.Thread) {
+	fsys, err := r.target.Mount(t, r.sc.FS)
+	if err != nil {
+		r.opError("main", Op{Pos: r.sc.FS.Pos}, fmt.Errorf("mount: %w", err))
+		return
+	}
+	r.fsys = fsys
+	for _, name := range r.sc.Files() {
+		f, err := fsys.Open(t, name)
+		if err != nil {
+			r.opError("main", Op{Pos: r.sc.FS.Pos}, fmt.Errorf("open %s: %w", name, err))
+			return
+		}
+		r.files[name] = f
+		r.ref[name] = &check.RefFile{}
+	}
+	for _, op := range r.sc.Setup {
+		if !r.exec(t, "main", op) {
+			return // the scenario cannot start as written
+		}
+	}
+	for _, th := range r.sc.Threads {
+		t.Go(th.Name, func(u *lab.Thread) {
+			for _, op := range th.Ops {
+				r.exec(u, th.Name, op)
+			}
+			r.done[th.Name].Store(true)
+			r.ndone.Add(1)
+			r.doneEv.Wake(u)
+		})
+	}
+	n := int32(len(r.sc.Threads))
+	r.doneEv.Wait(t, func() bool { return r.ndone.Load() == n })
+	for _, op := range r.sc.After {
+		r.exec(t, "main", op)
+	}
+	r.dataOracle(t, "in the page cache")
+	if err := fsys.Remount(t); err != nil {
+		r.opError("main", Op{Kind: OpRemount, Pos: r.sc.FS.Pos}, fmt.Errorf("the data oracle's remount: %w", err))
+		return
+	}
+	r.dataOracle(t, "after remount")
+	vs := r.target.Check(t, fsys)
+	r.mu.Lock()
+	r.violations = append(r.violations, vs...)
+	r.mu.Unlock()
+}
+
+// dataOracle compares every file whose contents are known with its
+// reference model.
+func (r *run) dataOracle(t *lab.Thread, when string) {
+	for _, name := range r.sc.Files() {
+		r.mu.Lock()
+		skip := r.uncertain[name]
+		r.mu.Unlock()
+		if skip {
+			continue
+		}
+		f := r.files[name]
+		size, err := f.Size(t)
+		if err != nil {
+			r.opError("main", Op{Pos: r.sc.FS.Pos}, fmt.Errorf("data oracle: size of %s: %w", name, err))
+			continue
+		}
+		p := make([]byte, size)
+		n, err := f.Pread(t, p, 0)
+		if err != nil {
+			r.opError("main", Op{Pos: r.sc.FS.Pos}, fmt.Errorf("data oracle: read %s: %w", name, err))
+			continue
+		}
+		r.mu.Lock()
+		m := r.ref[name].Compare(p[:n])
+		if m == nil && int64(n) != size {
+			m = &check.Mismatch{Off: int64(n), ExpectedSize: size, ActualSize: int64(n)}
+		}
+		if m != nil {
+			r.violations = append(r.violations, Violation{Oracle: "data", Message: fmt.Sprintf("%s %s: %v", name, when, m)})
+		}
+		r.mu.Unlock()
+	}
+}
