@@ -1,0 +1,55 @@
+package kernel
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestSupervisorOrderAndRelease(t *testing.T) {
+	sup := NewSupervisor()
+	sup.Log = t.Logf
+	var order []string
+	sup.Defer("a", func() error { order = append(order, "a"); return nil })
+	b := sup.Defer("b", func() error { order = append(order, "b"); return nil })
+	sup.Defer("c", func() error { order = append(order, "c"); return errors.New("c failed") })
+	if err := sup.Release(b); err != nil {
+		t.Fatal(err)
+	}
+	err := sup.Cleanup()
+	if got := strings.Join(order, ""); got != "bca" {
+		t.Fatalf("cleanup order %q, want bca (released first, then newest first)", got)
+	}
+	if err == nil || !strings.Contains(err.Error(), "c failed") {
+		t.Fatalf("cleanup error %v", err)
+	}
+	if sup.Cleanup() != nil || len(order) != 3 {
+		t.Fatal("second Cleanup ran something")
+	}
+	sup.Defer("late", func() error { order = append(order, "late"); return nil })
+	if order[len(order)-1] != "late" {
+		t.Fatal("a Defer after Cleanup did not run at once")
+	}
+}
+
+func TestSupervisorPanicCleansUpFirst(t *testing.T) {
+	sup := NewSupervisor()
+	sup.Log = t.Logf
+	cleaned := false
+	sup.Defer("resource", func() error { cleaned = true; return nil })
+	fatal := make(chan string, 1)
+	sup.Fatal = func(reason string, code int) {
+		if !cleaned {
+			reason = "Fatal before cleanup: " + reason
+		}
+		if code != 1 {
+			reason = "wrong exit code: " + reason
+		}
+		fatal <- reason
+	}
+	sup.Go("worker", func() { panic("boom") })
+	reason := <-fatal
+	if !strings.HasPrefix(reason, "panic in worker: boom") {
+		t.Fatalf("Fatal reason %q", reason)
+	}
+}
