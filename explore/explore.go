@@ -1,0 +1,223 @@
+package explore
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"iomaplab/diagram"
+	"iomaplab/lab"
+	"iomaplab/scenario"
+)
+
+// TargetFactory builds the target that runs a scenario's engine with a
+// variant (a fresh engine per world is the target's business).
+type TargetFactory func(variant string) (scenario.Target, error)
+
+// Options control one exploration.
+type Options struct {
+	Strategy    string // pct, random or dfs
+	Budget      int    // schedules per cell
+	Depth       int    // PCT's d
+	Preemptions int    // DFS's bound
+	Seed        uint64
+	// ShrinkBudget bounds the runs spent shrinking a failing schedule.
+	ShrinkBudget int
+	// Progress, if set, is called after every schedule.
+	Progress func(done int)
+}
+
+// Defaults are the documented defaults of `iomaplab explore`.
+var Defaults = Options{Strategy: "pct", Budget: 300, Depth: 3, Preemptions: 2, Seed: 1, ShrinkBudget: 150}
+
+// Cell is the outcome of exploring one scenario with one variant.
+type Cell struct {
+	Scenario string `json:"scenario"`
+	Variant  string `json:"variant"`
+	// Verdict is "clean", "violation", "skipped" or "error" (an op failed:
+	// the scenario did not run as written).
+	Verdict string   `json:"verdict"`
+	Oracles []string `json:"oracles,omitempty"`
+	// Expected is "catch", "clean" or "-" (not a matrix cell), with the
+	// oracles a catch must come from.
+	Expected        string   `json:"expected"`
+	ExpectedOracles []string `json:"expected_oracles,omitempty"`
+	// Match reports, for matrix cells, whether the verdict is the expected one.
+	Match     bool   `json:"match"`
+	Schedules int    `json:"schedules"`
+	Exhausted bool   `json:"exhausted"`
+	Strategy  string `json:"strategy"`
+	Seed      uint64 `json:"seed"`
+	// FirstFailure is the 0-based schedule that first violated, or -1.
+	FirstFailure  int     `json:"first_failure"`
+	SecondsToFind float64 `json:"seconds_to_find,omitempty"`
+	Seconds       float64 `json:"seconds"`
+	// Reachable counts schedules that reached a stale window.
+	Reachable int `json:"reachable"`
+	// Evidence is the largest value each evidence counter reached.
+	Evidence map[string]int `json:"evidence,omitempty"`
+	// Violation details, after shrinking.
+	Message       string `json:"message,omitempty"`
+	Preemptions   int    `json:"preemptions,omitempty"`
+	Steps         int64  `json:"steps,omitempty"`
+	TraceHash     string `json:"trace_hash,omitempty"`
+	Token         string `json:"token,omitempty"`
+	Diagram       string `json:"diagram,omitempty"`
+	Deterministic bool   `json:"deterministic"`
+}
+
+// DiagramLocks are the locks whose acquisitions drawings show.
+var DiagramLocks = []string{"i_rwsem", "invalidate_lock", "ILOCK", "i_data_sem", "i_es_lock"}
+
+// Explore runs sc with variant for up to opt.Budget schedules.
+func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Options) *Cell {
+	c := &Cell{Scenario: sc.Name, Variant: variant, Strategy: opt.Strategy, Seed: opt.Seed, FirstFailure: -1, Deterministic: true}
+	exp, oracles := sc.Expected(variant)
+	c.Expected, c.ExpectedOracles = exp.String(), oracles
+	start := time.Now()
+	defer func() {
+		c.Seconds = time.Since(start).Seconds()
+		c.Match = c.matches(exp)
+	}()
+	target, err := mk(variant)
+	if err != nil {
+		c.Verdict, c.Message = "error", err.Error()
+		return c
+	}
+	strat, err := NewStrategy(opt.Strategy, opt.Seed, opt.Depth, opt.Preemptions)
+	if err != nil {
+		c.Verdict, c.Message = "error", err.Error()
+		return c
+	}
+	run := func(s lab.Strategy) *scenario.Verdict {
+		return scenario.Run(sc, target, lab.Config{Controlled: true, Strategy: s})
+	}
+	var failing *scenario.Verdict
+	for i := 0; i < opt.Budget; i++ {
+		if !strat.NewSchedule() {
+			c.Exhausted = true
+			break
+		}
+		v := run(strat)
+		if v.Skipped != "" {
+			c.Verdict, c.Message = "skipped", v.Skipped
+			return c
+		}
+		c.Schedules++
+		c.observe(v)
+		if opt.Progress != nil {
+			opt.Progress(c.Schedules)
+		}
+		if v.Violated() {
+			c.FirstFailure = i
+			c.SecondsToFind = time.Since(start).Seconds()
+			failing = v
+			break
+		}
+		if len(v.OpErrors) > 0 {
+			c.Verdict, c.Message = "error", v.OpErrors[0].Error()
+			return c
+		}
+	}
+	if failing == nil {
+		c.Verdict = "clean"
+		return c
+	}
+	c.Verdict, c.Oracles = "violation", failing.Fired()
+	small := shrink(failing, run, opt.ShrinkBudget)
+	again := runReplay(sc, target, small.Result.Decisions)
+	c.Deterministic = again.Result.Trace.Hash() == small.Result.Trace.Hash()
+	c.Message = small.Violations[0].Message
+	c.Preemptions = small.Result.Preemptions
+	c.Steps = small.Result.Steps
+	c.TraceHash = fmt.Sprintf("%016x", small.Result.Trace.Hash())
+	c.Token = lab.Token{Build: lab.BuildHash(), Scenario: Ref(sc), Variant: variant, Strategy: opt.Strategy,
+		Seed: opt.Seed, Schedule: c.FirstFailure, Decisions: small.Result.Decisions}.Encode()
+	c.Diagram = Draw(sc, small)
+	return c
+}
+
+// Draw renders a verdict's schedule with its first violation as the footer.
+func Draw(sc *scenario.Scenario, v *scenario.Verdict) string {
+	var threads []string
+	for _, th := range sc.Threads {
+		threads = append(threads, th.Name)
+	}
+	recs := v.Result.Trace.Records()
+	for _, r := range recs {
+		if r.Who != "main" && !slices.Contains(threads, r.Who) {
+			threads = append(threads, r.Who) // daemons: I/O completion, flusher
+		}
+	}
+	footer := ""
+	if len(v.Violations) > 0 {
+		footer = v.Violations[0].Oracle + ": " + firstLine(v.Violations[0].Message)
+	}
+	return diagram.Draw(recs, diagram.Options{Threads: threads, Locks: DiagramLocks, Footer: footer})
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// shrink reduces failing to fewer preemptions and steps with the same oracles.
+func shrink(failing *scenario.Verdict, run func(lab.Strategy) *scenario.Verdict, budget int) *scenario.Verdict {
+	verdicts := map[*lab.Result]*scenario.Verdict{failing.Result: failing}
+	want := failing.Fired()
+	small := lab.Shrink(failing.Result,
+		func(s lab.Strategy) *lab.Result {
+			s.NewSchedule()
+			v := run(s)
+			verdicts[v.Result] = v
+			return v.Result
+		},
+		func(r *lab.Result) bool { return slices.Equal(verdicts[r].Fired(), want) },
+		budget)
+	return verdicts[small]
+}
+
+func (c *Cell) observe(v *scenario.Verdict) {
+	reached := false
+	for _, name := range v.Result.Trace.Names() {
+		if strings.HasSuffix(name, "_reached") {
+			reached = true
+		}
+	}
+	if reached {
+		c.Reachable++
+	}
+	for _, e := range v.Evidence {
+		if c.Evidence == nil {
+			c.Evidence = map[string]int{}
+		}
+		c.Evidence[e.Evidence] = max(c.Evidence[e.Evidence], e.Got)
+	}
+}
+
+func (c *Cell) matches(exp scenario.Cell) bool {
+	switch exp.String() {
+	case "catch":
+		if c.Verdict != "violation" {
+			return false
+		}
+		for _, o := range c.Oracles {
+			if slices.Contains(c.ExpectedOracles, o) {
+				return true
+			}
+		}
+		return len(c.ExpectedOracles) == 0
+	case "clean":
+		return c.Verdict == "clean"
+	}
+	return c.Verdict != "error"
+}
+
+// Ref is how a token names a scenario: its catalogue name, or its file path.
+func Ref(sc *scenario.Scenario) string {
+	if strings.HasPrefix(sc.File, "catalogue/") {
+		return sc.Name
+	}
+	return sc.File
+}
