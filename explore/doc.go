@@ -7,7 +7,9 @@
 // expected one.
 //
 // Evidence and reachability are reported beside the verdict, never as a
-// catch: a cell counts the schedules in which a tracepoint named "*_reached"
-// fired (a folio locked while its cached mapping's cookie no longer matched,
-// or the ext4 lookup-to-insert window crossed by fallocate).
+// catch: a cell counts the schedules that reached a stale window, whatever
+// the variant: a folio locked while its cached mapping's cookie no longer
+// matched (iomap_invalid and wb_iomap_invalid when the check caught it,
+// *_stale_reached when a mutant let it through), or any other "*_reached"
+// tracepoint (the ext4 lookup-to-insert window crossed by fallocate).
 package explore
