@@ -1,0 +1,129 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"iomaplab/blockdev"
+	"iomaplab/fsmodel/variant"
+	"iomaplab/fsmodel/xfs"
+	"iomaplab/lab"
+	"iomaplab/scenario"
+	"iomaplab/vfs"
+)
+
+// DefaultDevSize is the memory device's size when the fs line has no dev=.
+const DefaultDevSize = 64 << 20
+
+// Target runs scenarios on the engine. It keeps no state between runs, so
+// one Target serves any number of runs, one after another or at once.
+type Target struct {
+	Variant variant.Variant
+}
+
+// New returns the model target for variant v.
+func New(v variant.Variant) *Target { return &Target{Variant: v} }
+
+var _ scenario.Supporter = (*Target)(nil)
+
+// Supports implements scenario.Supporter.
+func (m *Target) Supports(spec scenario.FSSpec) error {
+	switch spec.Type {
+	case "xfs":
+		return nil
+	case "ext4":
+		return errors.New("needs the ext4 model")
+	}
+	return fmt.Errorf("no %s model", spec.Type)
+}
+
+// Mount implements scenario.Target: a fresh memory device and filesystem.
+func (m *Target) Mount(t *lab.Thread, spec scenario.FSSpec) (vfs.FS, error) {
+	size := spec.DevSize
+	if size == 0 {
+		size = DefaultDevSize
+	}
+	dev := blockdev.NewMemory(uint64(size / blockdev.BlockSize))
+	return xfs.Mount(t, dev, xfs.Options{FolioSize: spec.FolioSize, Variant: m.Variant}), nil
+}
+
+// Check implements scenario.Target: the model's fsck, reservation and
+// ownership oracles after the runner's remount (so CheckCleared: no
+// reservation may survive sync + evict).
+func (m *Target) Check(t *lab.Thread, fsys vfs.FS) []scenario.Violation {
+	fs, ok := fsys.(*xfs.FS)
+	if !ok {
+		return []scenario.Violation{{Oracle: "fsck", Message: fmt.Sprintf("model target cannot check a %T", fsys)}}
+	}
+	return violations(fs.CheckCleared(t))
+}
+
+// violations splits the engine's joined oracle errors by their prefixes.
+func violations(err error) []scenario.Violation {
+	if err == nil {
+		return nil
+	}
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	var out []scenario.Violation
+	for _, e := range errs {
+		if e == nil {
+			continue
+		}
+		if _, ok := e.(interface{ Unwrap() []error }); ok {
+			out = append(out, violations(e)...)
+			continue
+		}
+		msg := e.Error()
+		out = append(out, scenario.Violation{Oracle: oracleOf(msg), Message: msg})
+	}
+	return out
+}
+
+// oracleOf names the oracle behind an engine message.
+func oracleOf(msg string) string {
+	switch {
+	case strings.HasPrefix(msg, "reservations:"):
+		return "reservations-cleared"
+	case strings.HasPrefix(msg, "block ownership"):
+		return "ownership"
+	case strings.HasPrefix(msg, "fsck:"):
+		return "fsck"
+	}
+	if o := scenario.ClassifyByPrefix(msg); o != "" {
+		return o
+	}
+	return "fsck"
+}
+
+// Classify implements scenario.Target for Thread.Fail messages: the block
+// device's ownership oracle, the iterator's livelock bound, the protocol
+// oracle of iomap_valid.
+func (m *Target) Classify(msg string) string {
+	if strings.HasPrefix(msg, "block ownership") {
+		return "ownership"
+	}
+	return scenario.ClassifyByPrefix(msg)
+}
+
+// Reachability tracepoints: a folio was locked while the cached mapping's
+// cookie no longer matched, whether or not the variant noticed.
+var reachable = []string{"iomap_invalid", "iomap_stale_reached", "wb_iomap_invalid", "wb_stale_reached"}
+
+// Evidence implements scenario.Target: "reachable" sums the reachability
+// tracepoints; other names are left to the runner's tracepoint counts.
+func (m *Target) Evidence(w *lab.World, name string) (int, bool) {
+	if name != "reachable" {
+		return 0, false
+	}
+	n := 0
+	for _, tp := range reachable {
+		n += w.Trace().Count(tp)
+	}
+	return n, true
+}
