@@ -24,9 +24,10 @@ func (c *Cache) Reclaim(t *lab.Thread, start, end int64) int {
 // TruncateRange drops the cached data of bytes [start, end)
 // (truncate_inode_pages_range, truncate_pagecache_range). It locks every
 // folio and waits for its writeback; folios inside the range leave the
-// cache, and the part of a straddling folio inside the range is zeroed and
-// its fully covered blocks made clean (truncate_inode_partial_folio with
-// iomap_invalidate_folio). Callers write back dirty data they want to keep
+// cache. In a straddling folio (truncate_inode_partial_folio) the bytes of
+// partly covered blocks are zeroed and kept, and wholly covered blocks
+// become clean and not uptodate, as if the large folio had been split and
+// their pages dropped. Callers write back dirty data they want to keep
 // first; a dirty folio inside the range is dropped with its data.
 // Preconditions: the caller holds the locks that keep new folios from being
 // instantiated in the range (i_rwsem and invalidate_lock, exclusive).
@@ -50,12 +51,14 @@ func (c *Cache) TruncateRange(t *lab.Thread, start, end int64) {
 		}
 		a, b := max(start, f.Pos)-f.Pos, min(end, f.End())-f.Pos
 		f.Zero(a, b-a)
-		// Blocks wholly inside the range are gone: they read as the
-		// zeroes just written, and need no writeback.
+		// Blocks wholly inside the range leave the cache, as the pages of a
+		// split large folio would: not uptodate (the next access reads them
+		// again), not dirty. Partly covered blocks keep their zeroed bytes.
 		fa, fb := (a+BlockSize-1)/BlockSize*BlockSize, b/BlockSize*BlockSize
 		if fa < fb {
-			f.ClearBlocksDirty(fa, fb-fa)
-			f.SetUptodate(fa, fb-fa)
+			first, last := f.blocks(fa, fb-fa)
+			f.dirtyBlk.clearRange(first, last)
+			f.uptodate.clearRange(first, last)
 			if !f.dirtyBlk.any(0, f.NumBlocks()-1) {
 				f.dirty.Store(false)
 				f.writable = false

@@ -1,0 +1,5 @@
+//go:build !race
+
+package xfs
+
+const raceEnabled = false
