@@ -84,9 +84,9 @@ func propOps() int {
 
 // coverage sums the transition counters over every run.
 type coverage struct {
-	holeToDelalloc, delallocToWritten, unwrittenToWritten int64
-	punch, zero, truncDown, truncUp, reclaim, wrprotMkwrite  int64
-	stale, remounts                                          int64
+	holeToDelalloc, delallocToWritten, unwrittenToWritten   int64
+	punch, zero, truncDown, truncUp, reclaim, wrprotMkwrite int64
+	stale, remounts                                         int64
 }
 
 func (c *coverage) add(fs *FS, t *lab.Thread) {
