@@ -24,7 +24,7 @@ func memTarget(bugs memfs.Bugs) func(t *lab.Thread) (vfs.FS, error) {
 func options(seed uint64, ops int64, threads int) Options {
 	o := Defaults()
 	o.Seed, o.Ops, o.Threads = seed, ops, threads
-	o.RemountEvery, o.DropEvery = 200, 100
+	o.RemountEvery, o.DropEvery, o.ShortEvery = 200, 100, 16
 	return o
 }
 
