@@ -140,7 +140,9 @@ func printCellDetail(c *explore.Cell) {
 		fmt.Printf("\n%s [%s]: VIOLATION %s after %d schedules (%.2fs); shrunk to %d preemptions, %d steps\n\n",
 			c.Scenario, c.Variant, strings.Join(c.Oracles, ","), c.FirstFailure+1, c.SecondsToFind, c.Preemptions, c.Steps)
 		fmt.Print(c.Diagram)
-		fmt.Printf("\n%s\n", c.Message)
+		if strings.Contains(c.Message, "\n") {
+			fmt.Printf("\n%s\n", c.Message) // the drawing's footer shows only its first line
+		}
 		fmt.Printf("replay: iomaplab replay %s\n", c.Token)
 		if !c.Deterministic {
 			fmt.Println("NONDETERMINISM: replaying this token gave a different trace")
