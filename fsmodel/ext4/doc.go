@@ -1,0 +1,108 @@
+// Package ext4 is the ext4 model: a vfs.FS whose buffered I/O, page
+// faults, fallocate and writeback follow Linux 6.8-era ext4 (before commit
+// 2890e5e0f49e moved fallocate's common parts), with delayed allocation,
+// the extent status cache, and the race of the seed thread: ext4_page_mkwrite
+// against ext4_fallocate inserting a delayed block over a freshly allocated
+// unwritten extent, which leaks a reservation ("Inode N:
+// i_reserved_data_blocks (1) not cleared!").
+//
+// Nouns:
+//   - FS (struct super_block + ext4_sb_info): the block device
+//     (blockdev.Dev), the block allocator and dirty-clusters counter
+//     (extent.Space; Space.Reserved is s_dirtyclusters_counter), the
+//     on-disk inode table (diskInode: i_disksize and the extent tree), the
+//     in-core inode cache and the kernel log.
+//   - inode (struct inode + ext4_inode_info): i_rwsem, invalidate_lock,
+//     i_data_sem, i_es_lock, i_block_reservation_lock; i_size; the page
+//     cache (pagecache.Cache, 4 KiB folios: one block per folio, as 6.8
+//     ext4 has no large folios); the extent status tree (esTree) with
+//     i_es_seq; the on-disk extent tree (extent.Map, journalled metadata
+//     committed at once, so it survives Remount); i_reserved_data_blocks.
+//   - extent status entry: written, unwritten, delayed or hole. Written,
+//     unwritten and hole entries cache the on-disk tree; delayed entries
+//     exist only here, each backed by one reserved block.
+//   - File: an open file (vfs.File), naming its inode by number so it
+//     outlives Remount.
+//
+// Lock order (lab lock names are the kernel's):
+//
+//	i_rwsem -> invalidate_lock -> folio_lock -> i_data_sem -> i_es_lock
+//	        -> i_block_reservation_lock -> space (extent.Space)
+//
+// and blockdev's locks below everything. Page faults take invalidate_lock
+// shared then the folio lock, never i_rwsem; 6.8 fallocate (allocate,
+// KEEP_SIZE) takes i_rwsem only; punch, zero range and truncate take
+// i_rwsem and invalidate_lock exclusively; writeback takes folio locks and
+// i_data_sem (exclusive) to allocate; I/O completion runs on the
+// "io-completion" daemon (blockdev.RunCompletions) and converts unwritten
+// extents under i_data_sem.
+//
+// Files and the kernel functions they model:
+//
+//	fs.go          mount (New), namespace, ext4_iget, ext4_msg
+//	file.go        the vfs.File entry points, ext4_fallocate's mode switch
+//	inode.go       ext4_inode_info
+//	es.go          the extent status tree (extents_status.c internals)
+//	es_ops.go      ext4_es_lookup_extent, ext4_es_insert_extent,
+//	               ext4_es_cache_extent, ext4_es_insert_delayed_block,
+//	               ext4_es_remove_extent; i_es_seq bumps
+//	reserve.go     ext4_da_reserve_space, ext4_da_release_space,
+//	               ext4_da_update_reserve_space
+//	map_blocks.go  ext4_map_blocks, ext4_ext_map_blocks (allocation,
+//	               unwritten conversion), ext4_mb_new_blocks' goal
+//	da_map.go      ext4_da_map_blocks (pre- and post-0ea6560abb3b),
+//	               ext4_insert_delayed_block
+//	write.go       generic_perform_write, ext4_da_write_begin/_end
+//	read.go        filemap_read, filemap_create_folio, ext4_read_folio
+//	mkwrite.go     filemap_fault, ext4_page_mkwrite, block_page_mkwrite
+//	fallocate.go   ext4_fallocate (allocate), ext4_alloc_file_blocks,
+//	               ext4_punch_hole, ext4_zero_range,
+//	               ext4_zero_partial_blocks, ext4_ext_remove_space
+//	truncate.go    ext4_setattr (size), ext4_truncate
+//	writeback.go   ext4_writepages (mpage_*), ext4_end_io_end,
+//	               ext4_sync_file, filemap_write_and_wait_range
+//	evict.go       Remount: ext4_evict_inode, ext4_clear_inode,
+//	               ext4_destroy_inode; drop_caches
+//	fsck.go        the oracles
+//	window.go      RaceWindows, the reachability count
+//
+// Points: ext4.da_map.after_lookup (after the lockless extent status
+// lookup), ext4.da_map.before_insert (on a hole, before taking i_data_sem to
+// insert), ext4.write.prefault (parks a write whose source stalls:
+// vfs.Buffer.StallAt). Tracepoints: ext4_es_lookup_extent (ino, lblk,
+// status: 0 none, 1 hole, 2 delayed, 3 unwritten, 4 written),
+// ext4_es_insert_extent (ino, lblk, len, pblk, status),
+// ext4_es_insert_delayed_block (ino, lblk, replaced: the status it
+// overwrote), da_reserve, da_release, da_update_reserve (ino, lblk, len,
+// reserved), ext4_allocate_blocks (ino, lblk, len, pblk, state),
+// ext4_free_blocks (ino, lblk, len, pblk), reserved_not_cleared (ino,
+// reserved).
+//
+// Variants (Options.Variant): variant.Ext4NoRecheck is ext4_da_map_blocks
+// before 0ea6560abb3b (insert after the lockless lookup without looking
+// again under i_data_sem); the default re-checks.
+//
+// Oracles, for the scenario runner (call them from a lab thread with the
+// filesystem quiescent):
+//   - (*FS).Fsck: on-disk extent trees well formed, no block owned twice
+//     (across files, and against blockdev's ownership table), extent status
+//     entries agree with the on-disk tree and no delayed entry covers an
+//     allocated block, allocator accounting.
+//   - (*FS).CheckReservations: i_reserved_data_blocks == delayed blocks per
+//     inode, dirty-clusters counter == their sum.
+//   - (*FS).ReservationsCleared: CheckReservations, then Remount (sync +
+//     evict), then no "not cleared!" line; (*FS).NotCleared and (*FS).Log
+//     give the lines.
+//   - RaceWindows(trace records): how often the lookup-to-insert window was
+//     hit by another thread's allocation (reachability).
+//   - the block-ownership oracle is blockdev's (FS.Dev).
+//
+// Simplifications, each equivalent for what the model is for: no buffer
+// heads (writeback asks the extent status tree whether a block is delayed,
+// where ext4 reads BH_Delay); no bigalloc and no "delayed|unwritten"
+// combined status (fallocate over delayed blocks settles their reservation
+// at once, as ext4_ext_map_blocks does, and leaves a plain unwritten entry);
+// no extent status shrinker; no journal (metadata changes are durable at
+// once); no ext4_nonda_switch (ENOSPC instead); metadata blocks are not
+// counted.
+package ext4

@@ -1,0 +1,85 @@
+package ext4
+
+import (
+	"iomaplab/extent"
+	"iomaplab/lab"
+)
+
+// This file models fs/ext4/extents_status.c's entry points: each takes
+// i_es_lock itself, and every change of an entry's status bumps i_es_seq
+// under it (ext4_es_inc_seq, from the ext4 iomap series). Caching what the
+// on-disk tree says (holes, extents found by lookups) changes no status and
+// does not bump it.
+
+// esLookup is ext4_es_lookup_extent: the entry holding lblk, under i_es_lock
+// shared only (no i_data_sem: the "lockless" lookup of ext4_da_map_blocks).
+func (in *inode) esLookup(t *lab.Thread, lblk uint64) (esEntry, bool) {
+	in.iEsLock.RLock(t)
+	defer in.iEsLock.RUnlock(t)
+	return in.es.lookup(lblk)
+}
+
+// esInsert is ext4_es_insert_extent: map e.Range to e, replacing any entry
+// (6.8: replaced delayed entries keep their reservation: the caller accounts
+// for them, see extMapBlocks). Tracepoint ext4_es_insert_extent (ino, lblk,
+// len, pblk, status) marks the moment a new mapping becomes visible to
+// lockless lookups.
+func (in *inode) esInsert(t *lab.Thread, e esEntry) []esEntry {
+	in.iEsLock.Lock(t)
+	old := in.es.insert(e)
+	in.esSeq.Add(1)
+	in.iEsLock.Unlock(t)
+	t.Tracepoint("ext4_es_insert_extent", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(e.Start)),
+		lab.F("len", int64(e.Len())), lab.F("pblk", int64(e.pblk)), lab.F("status", int64(e.status)))
+	return old
+}
+
+// esCache is ext4_es_cache_extent: remember what the on-disk tree says for
+// the blocks of e that have no entry.
+func (in *inode) esCache(t *lab.Thread, e esEntry) {
+	in.iEsLock.Lock(t)
+	defer in.iEsLock.Unlock(t)
+	in.es.cache(e)
+}
+
+// esInsertDelayedBlock is ext4_es_insert_delayed_block: one delayed block at
+// lblk, replacing whatever entry covered it. It emits tracepoint
+// ext4_es_insert_delayed_block with the status it replaced, so a delayed
+// insert over an unwritten entry (the seed's corruption) is visible.
+func (in *inode) esInsertDelayedBlock(t *lab.Thread, lblk uint64) {
+	in.iEsLock.Lock(t)
+	old := in.es.insert(esEntry{Range: extent.Range{Start: lblk, End: lblk + 1}, status: esDelayed})
+	in.esSeq.Add(1)
+	in.iEsLock.Unlock(t)
+	replaced := esNone
+	if len(old) > 0 {
+		replaced = old[0].status
+	}
+	t.Tracepoint("ext4_es_insert_delayed_block", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
+		lab.F("replaced", int64(replaced)))
+}
+
+// esRemoveExtent is ext4_es_remove_extent: drop every entry in r and release
+// the reservations of the delayed blocks among them (ext4_da_release_space).
+func (in *inode) esRemoveExtent(t *lab.Thread, r extent.Range) {
+	in.iEsLock.Lock(t)
+	old := in.es.remove(r)
+	var delayed uint64
+	for _, e := range old {
+		if e.status == esDelayed {
+			delayed += e.Len()
+		}
+	}
+	if len(old) > 0 {
+		in.esSeq.Add(1)
+	}
+	in.iEsLock.Unlock(t)
+	in.daReleaseSpace(t, r.Start, delayed)
+}
+
+// esDelayedIn counts the delayed blocks in r (ext4_es_delayed_clu).
+func (in *inode) esDelayedIn(t *lab.Thread, r extent.Range) uint64 {
+	in.iEsLock.RLock(t)
+	defer in.iEsLock.RUnlock(t)
+	return in.es.delayedIn(r)
+}

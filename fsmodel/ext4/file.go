@@ -1,0 +1,140 @@
+package ext4
+
+import (
+	"math"
+
+	"golang.org/x/sys/unix"
+
+	"iomaplab/lab"
+	"iomaplab/vfs"
+)
+
+// File is an open file of the model. It names its inode by number, so it
+// stays usable across Remount (the next call reads the inode back in).
+type File struct {
+	fs   *FS
+	name string
+	ino  uint64
+}
+
+var _ vfs.File = (*File)(nil)
+
+// Name implements vfs.File.
+func (f *File) Name() string { return f.name }
+
+// Ino returns the file's inode number.
+func (f *File) Ino() uint64 { return f.ino }
+
+func (f *File) inode(t *lab.Thread) *inode { return f.fs.iget(t, f.ino) }
+
+// Size implements vfs.File (i_size_read).
+func (f *File) Size(t *lab.Thread) (int64, error) { return f.inode(t).size.Load(), nil }
+
+// Pwrite implements vfs.File: ext4_buffered_write_iter, through
+// ext4_da_write_begin or, with Options.IOMAP, the iomap write path.
+func (f *File) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
+	if off < 0 || off+int64(len(buf.Data)) < off {
+		return 0, unix.EINVAL
+	}
+	if len(buf.Data) == 0 {
+		return 0, nil
+	}
+	in := f.inode(t)
+	if f.fs.opts.IOMAP {
+		return 0, unix.EOPNOTSUPP
+	}
+	in.iRwsem.Lock(t)
+	defer in.iRwsem.Unlock(t)
+	return in.performWrite(t, buf, off)
+}
+
+// Pread implements vfs.File.
+func (f *File) Pread(t *lab.Thread, p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, unix.EINVAL
+	}
+	return f.inode(t).read(t, p, off)
+}
+
+// MapStore implements vfs.File: a store through a shared mapping.
+func (f *File) MapStore(t *lab.Thread, data []byte, off int64) error {
+	return f.inode(t).mapStore(t, data, off)
+}
+
+// MapLoad implements vfs.File: a load through a shared mapping.
+func (f *File) MapLoad(t *lab.Thread, p []byte, off int64) error {
+	return f.inode(t).mapLoad(t, p, off)
+}
+
+// Fallocate implements vfs.File (ext4_fallocate).
+func (f *File) Fallocate(t *lab.Thread, mode vfs.FallocMode, off, length int64) error {
+	if off < 0 || length <= 0 || off+length < off {
+		return unix.EINVAL
+	}
+	in := f.inode(t)
+	switch mode {
+	case vfs.FallocAllocate, vfs.FallocKeepSize:
+		return in.fallocate(t, off, length, mode == vfs.FallocKeepSize)
+	case vfs.FallocPunch:
+		return in.punchHole(t, off, length)
+	case vfs.FallocZero, vfs.FallocZeroKeepSize:
+		return in.zeroRange(t, off, length, mode == vfs.FallocZeroKeepSize)
+	}
+	return unix.EOPNOTSUPP
+}
+
+// Truncate implements vfs.File (ext4_setattr with ATTR_SIZE).
+func (f *File) Truncate(t *lab.Thread, size int64) error {
+	if size < 0 {
+		return unix.EINVAL
+	}
+	return f.inode(t).truncate(t, size)
+}
+
+// Fsync implements vfs.File (ext4_sync_file).
+func (f *File) Fsync(t *lab.Thread) error { return f.inode(t).fsync(t) }
+
+// SyncRange implements vfs.File (sync_file_range SYNC_FILE_RANGE_WRITE). A
+// length of 0 means "to the end of the file".
+func (f *File) SyncRange(t *lab.Thread, off, length int64) error {
+	start, end, err := byteRange(off, length)
+	if err != nil {
+		return err
+	}
+	f.inode(t).writepages(t, start, end, false)
+	return nil
+}
+
+// FadviseDontneed implements vfs.File: WB_SYNC_NONE writeback of the range,
+// then invalidate_mapping_pages. A length of 0 means "to the end".
+func (f *File) FadviseDontneed(t *lab.Thread, off, length int64) error {
+	start, end, err := byteRange(off, length)
+	if err != nil {
+		return err
+	}
+	in := f.inode(t)
+	in.writepages(t, start, end, false)
+	in.cache.Reclaim(t, start, end)
+	return nil
+}
+
+// Reclaim implements vfs.File: memory reclaim of the range's clean folios.
+func (f *File) Reclaim(t *lab.Thread, off, length int64) error {
+	start, end, err := byteRange(off, length)
+	if err != nil {
+		return err
+	}
+	f.inode(t).cache.Reclaim(t, start, end)
+	return nil
+}
+
+// byteRange turns (off, length) into [start, end); length 0 means to the end.
+func byteRange(off, length int64) (int64, int64, error) {
+	if off < 0 || length < 0 {
+		return 0, 0, unix.EINVAL
+	}
+	if length == 0 || off+length < off {
+		return off, math.MaxInt64, nil
+	}
+	return off, off + length, nil
+}

@@ -1,0 +1,176 @@
+package ext4
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"iomaplab/extent"
+	"iomaplab/lab"
+)
+
+// Fsck is the fsck oracle, for a quiescent filesystem (no operation in
+// flight, I/O completions drained). It checks:
+//   - each on-disk extent tree is well formed (extent.Map.Verify: no
+//     overlap, no physical block mapped twice within a file);
+//   - no physical block belongs to two files, and the device's ownership
+//     table names (inode, file block) for every mapped block;
+//   - each in-core extent status tree: entries do not overlap, written and
+//     unwritten entries agree with the on-disk tree, and no delayed entry
+//     covers a block the on-disk tree has allocated (the seed's corruption:
+//     "delayed over allocated");
+//   - the allocator's accounting (extent.Space.Verify: free + used == total,
+//     reserved <= free) and used == the blocks the files map.
+func (fs *FS) Fsck(t *lab.Thread) error {
+	var errs []error
+	var phys []ownedRun
+	for _, ino := range fs.diskInodes(t) {
+		in := fs.incoreInode(t, ino)
+		fs.mu.Lock(t)
+		ext := fs.disk[ino].ext
+		fs.mu.Unlock(t)
+		if in != nil {
+			in.iDataSem.RLock(t)
+		}
+		if err := ext.Verify(); err != nil {
+			errs = append(errs, fmt.Errorf("ino %d: extent tree: %w", ino, err))
+		}
+		for _, e := range ext.All() {
+			if e.State.Physical() {
+				phys = append(phys, ownedRun{ino: ino, e: e})
+				errs = append(errs, fs.checkOwners(t, ino, e)...)
+			}
+		}
+		if in != nil {
+			errs = append(errs, in.checkES(t)...)
+			in.iDataSem.RUnlock(t)
+		}
+	}
+	errs = append(errs, checkCrossOwnership(phys)...)
+	if err := fs.space.Verify(t); err != nil {
+		errs = append(errs, fmt.Errorf("space: %w", err))
+	}
+	var mapped uint64
+	for _, r := range phys {
+		mapped += r.e.Len()
+	}
+	if used := fs.space.Stats(t).Used; used != mapped {
+		errs = append(errs, fmt.Errorf("space: %d blocks used, files map %d", used, mapped))
+	}
+	return errors.Join(errs...)
+}
+
+type ownedRun struct {
+	ino uint64
+	e   extent.Extent
+}
+
+// checkOwners compares the device's ownership table with extent e of ino.
+func (fs *FS) checkOwners(t *lab.Thread, ino uint64, e extent.Extent) []error {
+	var errs []error
+	for i := range e.Len() {
+		o := fs.dev.OwnerOf(t, e.PBlk+i)
+		if o.Ino != ino || o.FBlk != e.Start+i {
+			errs = append(errs, fmt.Errorf("ino %d: block %d (lblk %d) is owned by %v on the device", ino, e.PBlk+i, e.Start+i, o))
+		}
+	}
+	return errs
+}
+
+// checkCrossOwnership reports physical blocks mapped by two files.
+func checkCrossOwnership(runs []ownedRun) []error {
+	slices.SortFunc(runs, func(a, b ownedRun) int { return cmpU64(a.e.PBlk, b.e.PBlk) })
+	var errs []error
+	for i := 1; i < len(runs); i++ {
+		a, b := runs[i-1], runs[i]
+		if a.ino != b.ino && a.e.PhysRange().Overlaps(b.e.PhysRange()) {
+			errs = append(errs, fmt.Errorf("block(s) %v owned twice: ino %d %v and ino %d %v",
+				a.e.PhysRange().Intersect(b.e.PhysRange()), a.ino, a.e, b.ino, b.e))
+		}
+	}
+	return errs
+}
+
+// checkES checks the extent status tree against the on-disk tree.
+//
+// Preconditions: i_data_sem held.
+func (in *inode) checkES(t *lab.Thread) []error {
+	in.iEsLock.RLock(t)
+	defer in.iEsLock.RUnlock(t)
+	var errs []error
+	var prev esEntry
+	for i, e := range in.es.all() {
+		if i > 0 && e.Start < prev.End {
+			errs = append(errs, fmt.Errorf("ino %d: extent status %v overlaps %v", in.ino, e, prev))
+		}
+		prev = e
+		for d := range in.ext.Walk(e.Range) {
+			switch {
+			case e.status == esDelayed && d.State.Physical():
+				errs = append(errs, fmt.Errorf("ino %d: delayed extent status %v over allocated block(s) %v", in.ino, e, d))
+			case e.status.physical() && (esStatusOf(d.State) != e.status || e.clip(d.Range).pblk != d.PBlk):
+				errs = append(errs, fmt.Errorf("ino %d: extent status %v disagrees with on-disk %v", in.ino, e, d))
+			case e.status == esHole && d.State.Physical():
+				errs = append(errs, fmt.Errorf("ino %d: hole in extent status %v over allocated %v", in.ino, e, d))
+			}
+		}
+	}
+	return errs
+}
+
+// incoreInode returns the in-core inode ino, or nil.
+func (fs *FS) incoreInode(t *lab.Thread, ino uint64) *inode {
+	fs.mu.Lock(t)
+	defer fs.mu.Unlock(t)
+	return fs.icache[ino]
+}
+
+// CheckReservations is the quiescent half of the reservations-cleared
+// oracle: every in-core inode's i_reserved_data_blocks equals its delayed
+// blocks in the extent status tree, and the dirty-clusters counter equals
+// their sum.
+func (fs *FS) CheckReservations(t *lab.Thread) error {
+	var errs []error
+	var sum uint64
+	for _, in := range fs.incore(t) {
+		in.iEsLock.RLock(t)
+		delayed := in.es.delayedIn(extent.Range{Start: 0, End: extent.MaxBlock})
+		in.iEsLock.RUnlock(t)
+		reserved := in.reservedBlocks(t)
+		sum += reserved
+		if reserved != delayed {
+			errs = append(errs, fmt.Errorf("ino %d: i_reserved_data_blocks %d != %d delayed blocks", in.ino, reserved, delayed))
+		}
+	}
+	if r := fs.space.Stats(t).Reserved; r != sum {
+		errs = append(errs, fmt.Errorf("s_dirtyclusters_counter %d != %d reserved by inodes", r, sum))
+	}
+	return errors.Join(errs...)
+}
+
+// NotCleared returns the kernel log's "i_reserved_data_blocks (K) not
+// cleared!" lines so far: the evict half of the reservations-cleared oracle.
+func (fs *FS) NotCleared(t *lab.Thread) []string {
+	var out []string
+	for _, l := range fs.Log(t) {
+		if strings.HasSuffix(l, "not cleared!") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// ReservationsCleared is the whole reservations-cleared oracle:
+// CheckReservations now, then sync + evict (Remount), then no
+// "not cleared!" line in the log.
+func (fs *FS) ReservationsCleared(t *lab.Thread) error {
+	errs := []error{fs.CheckReservations(t)}
+	if err := fs.Remount(t); err != nil {
+		errs = append(errs, fmt.Errorf("remount: %w", err))
+	}
+	for _, l := range fs.NotCleared(t) {
+		errs = append(errs, errors.New(l))
+	}
+	return errors.Join(errs...)
+}

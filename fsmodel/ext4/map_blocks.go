@@ -1,0 +1,209 @@
+package ext4
+
+import (
+	"fmt"
+
+	"iomaplab/extent"
+	"iomaplab/lab"
+)
+
+// getBlocks are ext4_map_blocks' flags (EXT4_GET_BLOCKS_*).
+type getBlocks uint
+
+const (
+	// gbCreate: allocate blocks for a hole (EXT4_GET_BLOCKS_CREATE).
+	gbCreate getBlocks = 1 << iota
+	// gbUnwrit: allocate unwritten extents (EXT4_GET_BLOCKS_UNWRIT_EXT;
+	// with gbCreate: fallocate's CREATE_UNWRIT_EXT, writeback's IO_CREATE_EXT
+	// under dioread_nolock).
+	gbUnwrit
+	// gbDelallocReserve: the blocks are delayed-allocated; the allocation
+	// consumes their reservation (EXT4_GET_BLOCKS_DELALLOC_RESERVE).
+	gbDelallocReserve
+	// gbConvertUnwritten: turn written extents unwritten (zero range:
+	// EXT4_GET_BLOCKS_CONVERT_UNWRITTEN).
+	gbConvertUnwritten
+	// gbConvert: turn unwritten extents written (I/O completion:
+	// EXT4_GET_BLOCKS_IO_CONVERT_EXT).
+	gbConvert
+)
+
+// mapping is the result of a block mapping (struct ext4_map_blocks after
+// the call): blocks [lblk, lblk+len) are in state; pblk is the physical
+// block of lblk for Unwritten and Written.
+type mapping struct {
+	lblk, len uint64
+	state     extent.State
+	pblk      uint64
+}
+
+func (m mapping) String() string {
+	return fmt.Sprintf("[%d,+%d) %v@%d", m.lblk, m.len, m.state, m.pblk)
+}
+
+// pblkAt returns the physical block of lblk inside m.
+func (m mapping) pblkAt(lblk uint64) uint64 { return m.pblk + (lblk - m.lblk) }
+
+// fromES turns the part of entry e from lblk on, at most maxLen blocks,
+// into a mapping.
+func fromES(e esEntry, lblk, maxLen uint64) mapping {
+	c := e.clip(extent.Range{Start: lblk, End: min(e.End, lblk+maxLen)})
+	m := mapping{lblk: lblk, len: c.Len(), pblk: c.pblk}
+	switch e.status {
+	case esHole:
+		m.state = extent.Hole
+	case esDelayed:
+		m.state = extent.Delalloc
+	case esUnwritten:
+		m.state = extent.Unwritten
+	case esWritten:
+		m.state = extent.Written
+	}
+	return m
+}
+
+func fromExtent(e extent.Extent, lblk, maxLen uint64) mapping {
+	c := e.Clip(extent.Range{Start: lblk, End: min(e.End, lblk+maxLen)})
+	return mapping{lblk: lblk, len: c.Len(), state: c.State, pblk: c.PBlk}
+}
+
+func esStatusOf(s extent.State) esStatus {
+	switch s {
+	case extent.Unwritten:
+		return esUnwritten
+	case extent.Written:
+		return esWritten
+	case extent.Delalloc:
+		return esDelayed
+	}
+	return esHole
+}
+
+// mapBlocks is ext4_map_blocks: look the blocks from lblk up in the extent
+// status tree, then (on a miss) in the on-disk tree under i_data_sem
+// shared; with gbCreate, allocate or convert under i_data_sem exclusive.
+// The result covers at least one block and at most maxLen.
+//
+// Preconditions: maxLen > 0; the caller holds no i_data_sem.
+func (in *inode) mapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlocks) (mapping, error) {
+	if e, ok := in.esLookup(t, lblk); ok {
+		m := fromES(e, lblk, maxLen)
+		if !in.mapNeedsWork(m, flags) {
+			return m, nil
+		}
+	} else {
+		in.iDataSem.RLock(t)
+		m := in.extQuery(t, lblk, maxLen)
+		in.iDataSem.RUnlock(t)
+		if !in.mapNeedsWork(m, flags) {
+			return m, nil
+		}
+	}
+	in.iDataSem.Lock(t)
+	defer in.iDataSem.Unlock(t)
+	return in.extMapBlocks(t, lblk, maxLen, flags)
+}
+
+// mapNeedsWork reports whether a found mapping must go on to the
+// allocating ext4_ext_map_blocks under i_data_sem exclusive.
+func (in *inode) mapNeedsWork(m mapping, flags getBlocks) bool {
+	switch m.state {
+	case extent.Written:
+		return flags&gbConvertUnwritten != 0
+	case extent.Unwritten:
+		return flags&gbConvert != 0
+	}
+	return flags&gbCreate != 0
+}
+
+// extQuery looks blocks up in the on-disk extent tree without changing it
+// (ext4_ext_map_blocks with no create flag, ext4_map_query_blocks) and
+// caches the answer in the extent status tree, holes included
+// (ext4_ext_put_gap_in_cache).
+//
+// Preconditions: i_data_sem held (shared suffices).
+func (in *inode) extQuery(t *lab.Thread, lblk, maxLen uint64) mapping {
+	e := in.ext.Lookup(lblk)
+	in.esCache(t, esEntry{Range: e.Range, status: esStatusOf(e.State), pblk: e.PBlk})
+	return fromExtent(e, lblk, maxLen)
+}
+
+// extMapBlocks is ext4_ext_map_blocks with create flags, followed by the
+// extent-status update ext4_map_blocks makes while still holding
+// i_data_sem. On a hole it allocates (unwritten with gbUnwrit), owns the
+// new blocks on the device, and settles reservations as 6.8 does:
+//   - gbDelallocReserve (writeback of delayed blocks): the allocation
+//     consumes the reservation (ext4_da_update_reserve_space(used, 1));
+//   - otherwise (fallocate, zero range): delayed blocks in the range that
+//     the allocation now backs give their reservation back
+//     (ext4_es_delayed_clu + ext4_da_update_reserve_space(n, 0)).
+//
+// On a block that is already allocated nothing is allocated and no
+// reservation is touched, even with gbDelallocReserve: this is what makes
+// a wrongly inserted delayed block leak its reservation for good. The
+// status insert then replaces that delayed entry.
+//
+// Preconditions: i_data_sem held exclusively.
+func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlocks) (mapping, error) {
+	e := in.ext.Lookup(lblk)
+	r := extent.Range{Start: lblk, End: min(e.End, lblk+maxLen)}
+	if e.State.Physical() {
+		c := e.Clip(r)
+		switch {
+		case c.State == extent.Unwritten && flags&gbConvert != 0:
+			in.ext.Convert(r, extent.Unwritten, extent.Written, 0)
+			c.State = extent.Written
+		case c.State == extent.Written && flags&gbConvertUnwritten != 0:
+			in.ext.Convert(r, extent.Written, extent.Unwritten, 0)
+			c.State = extent.Unwritten
+		}
+		in.esInsert(t, esEntry{Range: r, status: esStatusOf(c.State), pblk: c.PBlk})
+		return mapping{lblk: lblk, len: r.Len(), state: c.State, pblk: c.PBlk}, nil
+	}
+	if flags&gbCreate == 0 {
+		return in.extQuery(t, lblk, maxLen), nil
+	}
+	state := extent.Written
+	if flags&gbUnwrit != 0 {
+		state = extent.Unwritten
+	}
+	runs, err := in.allocBlocks(t, r, flags&gbDelallocReserve != 0)
+	if err != nil {
+		return mapping{}, err
+	}
+	cur := lblk
+	for _, run := range runs {
+		in.ext.Set(extent.Extent{Range: extent.Range{Start: cur, End: cur + run.Len()}, State: state, PBlk: run.Start})
+		in.fs.dev.Own(t, run.Start, run.Len(), in.ino, cur)
+		t.Tracepoint("ext4_allocate_blocks", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(cur)),
+			lab.F("len", int64(run.Len())), lab.F("pblk", int64(run.Start)), lab.F("state", int64(esStatusOf(state))))
+		cur += run.Len()
+	}
+	if flags&gbDelallocReserve != 0 {
+		in.daUpdateReserveSpace(t, lblk, r.Len(), true)
+	} else if n := in.esDelayedIn(t, r); n > 0 {
+		in.daUpdateReserveSpace(t, lblk, n, false)
+	}
+	cur = lblk
+	for _, run := range runs {
+		in.esInsert(t, esEntry{Range: extent.Range{Start: cur, End: cur + run.Len()}, status: esStatusOf(state), pblk: run.Start})
+		cur += run.Len()
+	}
+	return mapping{lblk: lblk, len: runs[0].Len(), state: state, pblk: runs[0].Start}, nil
+}
+
+// allocBlocks is ext4_mb_new_blocks for the blocks of r, near the physical
+// block after r's left neighbour (ext4_ext_find_goal). Delayed blocks draw
+// on their reservation; others need unreserved free space (ENOSPC).
+func (in *inode) allocBlocks(t *lab.Thread, r extent.Range, delalloc bool) ([]extent.Range, error) {
+	var goal uint64
+	if r.Start > 0 {
+		if left := in.ext.Lookup(r.Start - 1); left.State.Physical() {
+			goal = left.PhysAt(r.Start-1) + 1
+		}
+	}
+	if delalloc && in.fs.space.Stats(t).Reserved >= r.Len() {
+		return in.fs.space.AllocReserved(t, r.Len(), goal), nil
+	}
+	return in.fs.space.Alloc(t, r.Len(), goal)
+}

@@ -1,0 +1,38 @@
+package ext4
+
+import (
+	"math"
+
+	"iomaplab/extent"
+	"iomaplab/lab"
+)
+
+// truncate is ext4_setattr's size change. Growing only sets i_size (the
+// tail of the old EOF block already reads as zeroes). Shrinking, under
+// i_rwsem and invalidate_lock exclusive: set i_size, truncate_pagecache,
+// zero the new EOF block's tail (ext4_block_truncate_page), then
+// ext4_truncate under i_data_sem: drop the extent status entries past EOF
+// (releasing delayed reservations) and free the blocks.
+func (in *inode) truncate(t *lab.Thread, size int64) error {
+	in.iRwsem.Lock(t)
+	defer in.iRwsem.Unlock(t)
+	if size >= in.size.Load() {
+		in.size.Store(size)
+		return nil
+	}
+	in.invalidateLock.Lock(t)
+	defer in.invalidateLock.Unlock(t)
+	in.size.Store(size)
+	in.cache.TruncateRange(t, size, math.MaxInt64)
+	if size%extent.BlockSize != 0 {
+		if err := in.blockZeroRange(t, size, size-size%extent.BlockSize+extent.BlockSize); err != nil {
+			return err
+		}
+	}
+	past := extent.Range{Start: extent.BlockRange(0, size).End, End: extent.MaxBlock}
+	in.iDataSem.Lock(t)
+	defer in.iDataSem.Unlock(t)
+	in.esRemoveExtent(t, past)
+	in.removeSpace(t, past)
+	return nil
+}
