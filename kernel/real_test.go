@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -27,34 +26,12 @@ func quietSupervisor(t *testing.T) *Supervisor {
 	return sup
 }
 
-// leftovers lists our loop devices, mounts and tracefs instances still
-// present: there must be none after a run.
-func leftovers(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	if b, err := exec.Command("losetup", "-a").Output(); err == nil {
-		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-			if strings.Contains(l, "iomaplab-kernel-") {
-				out = append(out, "loop: "+l)
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/mounts"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.Contains(l, "iomaplab-kernel-") {
-				out = append(out, "mount: "+l)
-			}
-		}
-	}
-	if root := FindTraceRoot(); root != "" {
-		ents, _ := os.ReadDir(root + "/instances")
-		for _, e := range ents {
-			if strings.HasPrefix(e.Name(), "iomaplab-") {
-				out = append(out, "tracefs instance: "+e.Name())
-			}
-		}
-	}
-	return out
+// privateTmp points TMPDIR at a directory of this test, so the workspaces
+// the test creates (and anything they leave behind) are found under it.
+func privateTmp(t *testing.T) string {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	return dir
 }
 
 func TestRealCatalogue(t *testing.T) {
@@ -64,6 +41,7 @@ func TestRealCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tmp := privateTmp(t)
 	sup := quietSupervisor(t)
 	rep, err := Run(sup, Config{Cells: cells, Runs: 3})
 	if err != nil {
@@ -75,7 +53,7 @@ func TestRealCatalogue(t *testing.T) {
 	if !rep.OK {
 		t.Error("expectations violated")
 	}
-	if l := leftovers(t); len(l) > 0 {
-		t.Errorf("left behind: %v", l)
+	for _, l := range leftoversUnder(t, tmp, os.Getpid()) {
+		t.Errorf("left behind: %s", l)
 	}
 }

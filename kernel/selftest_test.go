@@ -14,6 +14,7 @@ import (
 // and by the check after the mount cycle.
 func TestDataCheckCatchesCorruption(t *testing.T) {
 	requireEnv(t, "xfs")
+	tmp := privateTmp(t)
 	sup := quietSupervisor(t)
 	defer func() {
 		if err := sup.Cleanup(); err != nil {
@@ -75,6 +76,10 @@ func TestDataCheckCatchesCorruption(t *testing.T) {
 	}
 	var _ vfs.FS = fsys
 	var _ check.RefFile
+	sup.Cleanup()
+	for _, l := range leftoversUnder(t, tmp, os.Getpid()) {
+		t.Errorf("left behind: %s", l)
+	}
 }
 
 func TestScratchDevRefusals(t *testing.T) {

@@ -22,7 +22,9 @@ type Instance struct {
 // DefaultRoot is where tracefs is usually mounted.
 const DefaultRoot = "/sys/kernel/tracing"
 
-// FindRoot returns a mount point of tracefs from /proc/self/mounts, or "".
+// FindRoot returns the standard tracefs mount point if tracefs is mounted
+// there, or "". Other tracefs mounts are ignored on purpose: they may be
+// another process's private mount, which it must be able to unmount.
 func FindRoot() string {
 	b, err := os.ReadFile("/proc/self/mounts")
 	if err != nil {
@@ -30,7 +32,7 @@ func FindRoot() string {
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		f := strings.Fields(l)
-		if len(f) >= 3 && f[2] == "tracefs" {
+		if len(f) >= 3 && f[2] == "tracefs" && (f[1] == DefaultRoot || f[1] == "/sys/kernel/debug/tracing") {
 			return f[1]
 		}
 	}
@@ -173,6 +175,9 @@ func (in *Instance) unmount() error {
 		return nil
 	}
 	err := unix.Unmount(in.mountedAt, 0)
+	if errors.Is(err, unix.EBUSY) {
+		err = unix.Unmount(in.mountedAt, unix.MNT_DETACH)
+	}
 	in.mountedAt = ""
 	if err != nil {
 		return fmt.Errorf("tracefs: unmount: %w", err)
