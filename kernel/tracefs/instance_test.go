@@ -9,6 +9,9 @@ import (
 
 func TestInstanceLifecycle(t *testing.T) {
 	if os.Geteuid() != 0 {
+		if os.Getenv("IOMAPLAB_KERNEL_REQUIRED") == "1" {
+			t.Fatal("tracefs instances need root (IOMAPLAB_KERNEL_REQUIRED=1)")
+		}
 		t.Skip("tracefs instances need root")
 	}
 	priv := t.TempDir()

@@ -14,6 +14,9 @@ import (
 func needUffd(t *testing.T) {
 	t.Helper()
 	fd, err := Open()
+	if err != nil && os.Getenv("IOMAPLAB_KERNEL_REQUIRED") == "1" {
+		t.Fatalf("userfaultfd required (IOMAPLAB_KERNEL_REQUIRED=1): %v", err)
+	}
 	if err != nil {
 		t.Skipf("userfaultfd unavailable (needs root or CAP_SYS_PTRACE): %v", err)
 	}

@@ -1,0 +1,39 @@
+// Package kernel is the real-kernel target: the generic, no-debug-kernel
+// version of fstests xfs/559. It runs directed stale-mapping scenarios on
+// real xfs, ext4 and btrfs, holding a buffered write open inside one iomap
+// iteration with a userfaultfd page in its source buffer (package uffd),
+// while other threads change the extent map; then it checks the data and,
+// where the filesystem has one, the tracepoint that proves the stale path
+// ran (package tracefs).
+//
+// Nouns:
+//   - Supervisor: owns every resource and releases it, newest first, on
+//     success, error, SIGINT/SIGTERM and a panic in any goroutine it started.
+//   - Workspace: a private temp dir; Scratch: a sparse image bound to a loop
+//     device (LO_FLAGS_AUTOCLEAR), mkfs'ed and mounted under the workspace,
+//     or a user device named with --scratch-dev (refused when mounted, held
+//     or, without --destroy, holding data).
+//   - FS and File: vfs.FS and vfs.File over real descriptors, so fsx and the
+//     scenarios drive real filesystems through the model's API. A Buffer with
+//     StallAt parks the write on a userfaultfd page; FS.OnPark runs while it
+//     is parked.
+//   - Scenario: a Go table entry (Catalogue): prepare a file, park a write,
+//     run a window of operations, release. Plan rejects, before anything is
+//     created, window operations that would block on the filesystem because
+//     the parked writer holds i_rwsem (measured on 6.18: pread on XFS, fsync
+//     on btrfs, fallocate/truncate/pwrite everywhere).
+//   - Run: scenario x filesystem batches; each run is verified against the
+//     byte-exact model (check.RefFile) through the page cache, with O_DIRECT
+//     after fsync, and with FIEMAP; the mount is cycled once per batch and
+//     every file verified again. /dev/kmsg is scanned from the start of the
+//     run for WARN/BUG/hung-task/filesystem errors about our devices/threads.
+//
+// On kernel 6.18 only XFS takes the iomap buffered-write path: its evidence
+// is xfs_iomap_invalid fired in the parked writer's own thread for our
+// device and inode. ext4 and btrfs get the same windows as data-integrity
+// and locking checks, and their evidence is "n/a", never a pass.
+//
+// Lock order inside this package: FS.mu, then File.mu; Supervisor.mu is a
+// leaf. This is not an engine package: it uses goroutines, channels and sync
+// freely, because the kernel, not the lab, schedules its threads.
+package kernel
