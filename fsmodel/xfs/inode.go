@@ -186,3 +186,14 @@ func (ip *Inode) allocate(t *lab.Thread, r extent.Range, st extent.State, reserv
 	}
 	return nil
 }
+
+// Extents returns the data fork's extents (for oracles, tests and the lab's
+// diagrams).
+func (ip *Inode) Extents(t *lab.Thread) []extent.Extent {
+	ip.ilock.RLock(t)
+	defer ip.ilock.RUnlock(t)
+	return ip.df.All()
+}
+
+// Seq returns the data fork's sequence counter (if_seq).
+func (ip *Inode) Seq() uint64 { return ip.df.Seq() }
