@@ -9,6 +9,9 @@ import (
 	"iomaplab/scenario"
 )
 
+// TestProbeFile prints catch rates of a scenario file for authors:
+//
+//	PROBE=x.scn go test -run TestProbeFile -v ./scenario/model
 func TestProbeFile(t *testing.T) {
 	path := os.Getenv("PROBE")
 	if path == "" {
