@@ -287,3 +287,31 @@ func TestLong(t *testing.T) {
 		requireClean(t, cfg, mustRun(t, cfg))
 	}
 }
+
+func TestShrinkFindsTheBuggyOps(t *testing.T) {
+	bugs := memfs.Bugs{PunchKeepsData: true}
+	o := options(5, 3000, 1)
+	o.RemountEvery, o.DropEvery = 0, 0
+	o.Disabled = o.Disabled.With(Remount).With(DropCaches)
+	cfg := Config{Options: o, Mount: memTarget(bugs)}
+	res := mustRun(t, cfg)
+	if res.Failure == nil {
+		t.Fatal("punch bug not caught")
+	}
+	min, mres, err := Shrink(cfg, res.Streams[0], 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mres.Failure == nil || len(min) >= len(res.Streams[0]) {
+		t.Fatalf("shrunk %d ops to %d", len(res.Streams[0]), len(min))
+	}
+	// A punch that keeps data needs data and a punch over it: a write or
+	// mapwrite, then the punch; the final check reads it.
+	kinds := map[Kind]bool{}
+	for _, op := range min {
+		kinds[op.Kind] = true
+	}
+	if len(min) > 3 || !kinds[Punch] {
+		t.Fatalf("shrunk to %d ops, want at most 3 with a punch: %v", len(min), min)
+	}
+}
