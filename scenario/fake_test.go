@@ -32,8 +32,8 @@ func (ft *fakeTarget) Mount(t *lab.Thread, spec FSSpec) (vfs.FS, error) {
 	return ft.last, nil
 }
 
-func (ft *fakeTarget) Check(t *lab.Thread, fsys vfs.FS) []Violation {
-	if ft.bug == "fsck" {
+func (ft *fakeTarget) Check(t *lab.Thread, fsys vfs.FS, at Quiescent) []Violation {
+	if ft.bug == "fsck" && at == AfterRemount {
 		return []Violation{{Oracle: "fsck", Message: "planted"}}
 	}
 	return nil

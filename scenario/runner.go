@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -16,7 +17,7 @@ import (
 // The run's main thread mounts, opens the files, runs setup, spawns one lab
 // thread per scenario thread (named as in the scenario, so await/release
 // and inject thread= find them), waits for them, runs after, then the data
-// oracle (page cache view; remount; on-disk view) and target.Check.
+// oracle and target.Check (page cache view; remount; on-disk view).
 func Run(sc *Scenario, target Target, cfg lab.Config) *Verdict {
 	v := &Verdict{Scenario: sc.Name}
 	if s, ok := target.(Supporter); ok {
@@ -160,15 +161,25 @@ func (r *run) main(t *lab.Thread) {
 		r.exec(t, "main", op)
 	}
 	r.dataOracle(t, "in the page cache")
+	r.check(t, BeforeRemount)
 	if err := fsys.Remount(t); err != nil {
 		r.opError("main", Op{Kind: OpRemount, Pos: r.sc.FS.Pos}, fmt.Errorf("the data oracle's remount: %w", err))
 		return
 	}
 	r.dataOracle(t, "after remount")
-	vs := r.target.Check(t, fsys)
+	r.check(t, AfterRemount)
+}
+
+// check runs the target's oracles, keeping each distinct finding once.
+func (r *run) check(t *lab.Thread, at Quiescent) {
+	vs := r.target.Check(t, r.fsys, at)
 	r.mu.Lock()
-	r.violations = append(r.violations, vs...)
-	r.mu.Unlock()
+	defer r.mu.Unlock()
+	for _, v := range vs {
+		if !slices.Contains(r.violations, v) {
+			r.violations = append(r.violations, v)
+		}
+	}
 }
 
 // dataOracle compares every file whose contents are known with its

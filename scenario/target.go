@@ -14,10 +14,9 @@ type Target interface {
 	// Mount makes a fresh, empty filesystem for one run. It is called on
 	// the run's main thread, before anything else.
 	Mount(t *lab.Thread, spec FSSpec) (vfs.FS, error)
-	// Check runs the target's own oracles (fsck, reservations, ...) at the
-	// end of a run: every scenario thread has returned, the after ops ran
-	// and the data oracle has remounted. It returns what fired.
-	Check(t *lab.Thread, fsys vfs.FS) []Violation
+	// Check runs the target's own oracles (fsck, reservations, ...) at one
+	// of the end-of-run quiescent points and returns what fired.
+	Check(t *lab.Thread, fsys vfs.FS, at Quiescent) []Violation
 	// Classify names the oracle behind a run that an engine thread stopped
 	// with Thread.Fail(msg); "" if none (the runner then tries
 	// ClassifyByPrefix).
@@ -28,6 +27,20 @@ type Target interface {
 	// the runner counts the tracepoint in the world's trace.
 	Evidence(w *lab.World, name string) (int, bool)
 }
+
+// Quiescent names the end-of-run points at which Target.Check runs.
+type Quiescent int
+
+const (
+	// BeforeRemount: every scenario thread has returned and the after ops
+	// ran; page cache and in-core extent state are as the run left them.
+	BeforeRemount Quiescent = iota
+	// AfterRemount: the runner has remounted (sync, evict, reload), so no
+	// reservation may be left.
+	AfterRemount
+)
+
+func (q Quiescent) String() string { return [...]string{"before remount", "after remount"}[q] }
 
 // Supporter is an optional Target capability: a target that cannot mount
 // some fs line says why, and the runner skips the scenario with that reason.

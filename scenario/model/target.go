@@ -49,14 +49,17 @@ func (m *Target) Mount(t *lab.Thread, spec scenario.FSSpec) (vfs.FS, error) {
 }
 
 // Check implements scenario.Target: the model's fsck, reservation and
-// ownership oracles after the runner's remount (so CheckCleared: no
-// reservation may survive sync + evict).
-func (m *Target) Check(t *lab.Thread, fsys vfs.FS) []scenario.Violation {
+// ownership oracles; after the runner's remount also reservations-cleared
+// (no reservation may survive sync + evict).
+func (m *Target) Check(t *lab.Thread, fsys vfs.FS, at scenario.Quiescent) []scenario.Violation {
 	fs, ok := fsys.(*xfs.FS)
 	if !ok {
 		return []scenario.Violation{{Oracle: "fsck", Message: fmt.Sprintf("model target cannot check a %T", fsys)}}
 	}
-	return violations(fs.CheckCleared(t))
+	if at == scenario.AfterRemount {
+		return violations(fs.CheckCleared(t))
+	}
+	return violations(fs.Check(t))
 }
 
 // violations splits the engine's joined oracle errors by their prefixes.
