@@ -195,7 +195,7 @@ type runResult struct {
 func (r *runner) batch(fsys *FS, sc *Scenario) CellReport {
 	cr := CellReport{Scenario: sc.Name, FS: fsys.Name(), Runs: r.cfg.Runs, Stale: sc.Stale}
 	results := make([]*runResult, 0, r.cfg.Runs)
-	for i := 1; i <= r.cfg.Runs; i++ {
+	for i := 1; i <= r.cfg.Runs && !r.sup.Ending(); i++ {
 		res := r.runOne(fsys, sc, i)
 		results = append(results, res)
 		if res.file == nil {
@@ -304,7 +304,10 @@ func (r *runner) runOne(fsys *FS, sc *Scenario, run int) *runResult {
 func (r *runner) window(fsys *FS, f *File, sc *Scenario, run int, res *runResult) (writeResult, []Op) {
 	parked := make(chan *Park, 1)
 	release := make(chan struct{})
-	fsys.OnPark = func(p *Park) {
+	fsys.OnPark = func(p *Park) { // on the fault-window goroutine
+		if r.cfg.OnParked != nil {
+			r.cfg.OnParked()
+		}
 		parked <- p
 		<-release
 	}
@@ -319,9 +322,6 @@ func (r *runner) window(fsys *FS, f *File, sc *Scenario, run int, res *runResult
 		res.parked = true
 		if want := sc.Write.Off + sc.Write.StallAt/int64(os.Getpagesize())*int64(os.Getpagesize()); p.Off != want {
 			res.problems = append(res.problems, fmt.Sprintf("run %d: parked at file offset %d, want %d", run, p.Off, want))
-		}
-		if r.cfg.OnParked != nil {
-			r.cfg.OnParked()
 		}
 		r.trace.Mark(fmt.Sprintf("iomaplab %s run %d: parked tid %d; window", sc.Name, run, p.Fault.TID))
 		applied = r.runWindow(fsys, f, sc, run, res, release)

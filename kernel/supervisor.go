@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -22,7 +23,12 @@ type Supervisor struct {
 	mu      sync.Mutex
 	stack   []*Resource
 	done    bool
+	cleaned chan struct{} // closed when the cleanup has finished
 	sigStop func()
+	// ending is set by the first signal or panic; endDone is closed after
+	// its Fatal returned (the default Fatal never returns).
+	ending  atomic.Bool
+	endDone chan struct{}
 	// Fatal is called after cleanup when a signal or a panic ends the run;
 	// the default prints the reason and exits with code 3 (signal) or 1
 	// (panic). Tests replace it.
@@ -42,6 +48,8 @@ type Resource struct {
 // NewSupervisor returns a supervisor that handles SIGINT and SIGTERM.
 func NewSupervisor() *Supervisor {
 	s := &Supervisor{
+		cleaned: make(chan struct{}),
+		endDone: make(chan struct{}),
 		Fatal: func(reason string, code int) {
 			fmt.Fprintln(os.Stderr, "iomaplab kernel:", reason)
 			os.Exit(code)
@@ -54,8 +62,7 @@ func NewSupervisor() *Supervisor {
 	go func() {
 		select {
 		case sig := <-ch:
-			s.Cleanup()
-			s.Fatal(fmt.Sprintf("interrupted by %v; everything created was removed", sig), 3)
+			s.end(fmt.Sprintf("interrupted by %v; everything created was removed", sig), 3)
 		case <-stop:
 		}
 	}()
@@ -96,12 +103,43 @@ func (s *Supervisor) Release(r *Resource) error {
 	return s.run(r)
 }
 
-// Cleanup runs every registered cleanup, newest first, once; later calls
-// return nil. Errors are logged and joined.
+// ErrEnded is what Cleanup returns to other goroutines once a signal or a
+// panic has ended the run (with a Fatal that returns, as in tests).
+var ErrEnded = errors.New("the run was ended by a signal or a panic")
+
+// Cleanup runs every registered cleanup, newest first, once. Concurrent and
+// later calls wait until it has finished. If a signal or a panic is ending
+// the run, it waits for that to finish too, so no other goroutine reports
+// or exits while the supervisor is still tearing down.
 func (s *Supervisor) Cleanup() error {
+	err := s.cleanup()
+	if s.ending.Load() {
+		<-s.endDone
+		return ErrEnded
+	}
+	return err
+}
+
+// Ending reports whether a signal or a panic is ending the run: workers
+// should stop starting new work.
+func (s *Supervisor) Ending() bool { return s.ending.Load() }
+
+// end is the one path for signals and panics: clean up, then Fatal.
+func (s *Supervisor) end(reason string, code int) {
+	if !s.ending.CompareAndSwap(false, true) {
+		<-s.endDone // someone else is ending the run
+		return
+	}
+	s.cleanup()
+	s.Fatal(reason, code)
+	close(s.endDone)
+}
+
+func (s *Supervisor) cleanup() error {
 	s.mu.Lock()
 	if s.done {
 		s.mu.Unlock()
+		<-s.cleaned
 		return nil
 	}
 	s.done = true
@@ -118,6 +156,7 @@ func (s *Supervisor) Cleanup() error {
 	if s.sigStop != nil {
 		s.sigStop()
 	}
+	close(s.cleaned)
 	return errors.Join(errs...)
 }
 
@@ -138,7 +177,5 @@ func (s *Supervisor) Recover(where string) {
 	if p == nil {
 		return
 	}
-	stack := debug.Stack()
-	s.Cleanup()
-	s.Fatal(fmt.Sprintf("panic in %s: %v\n%s", where, p, stack), 1)
+	s.end(fmt.Sprintf("panic in %s: %v\n%s", where, p, debug.Stack()), 1)
 }
