@@ -64,6 +64,8 @@ type runner struct {
 	kmsg  *Kmsg
 	trace *tracefs.Instance
 	have  map[string]bool // trace events present
+	// devUsed: the --scratch-dev device already got a filesystem of ours.
+	devUsed bool
 }
 
 // Run runs every planned cell. Everything it creates is registered with
@@ -145,7 +147,9 @@ func (r *runner) runFS(fstype string) ([]CellReport, error) {
 	var s *Scratch
 	var err error
 	if r.cfg.ScratchDev != "" {
-		s, err = r.ws.UseDevice(r.cfg.ScratchDev, fstype, r.cfg.Destroy)
+		// After the first filesystem the device holds only what we made.
+		s, err = r.ws.UseDevice(r.cfg.ScratchDev, fstype, r.cfg.Destroy || r.devUsed)
+		r.devUsed = true
 	} else {
 		s, err = r.ws.NewScratch(fstype)
 	}
