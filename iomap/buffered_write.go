@@ -111,18 +111,21 @@ func writeBegin(t *lab.Thread, it *Iter, pos, n int64) (*pagecache.Folio, error)
 		f.Unlock(t)
 		return nil, err
 	}
-	if ok, seq := it.Ops.Valid(t, &it.Map); !ok {
-		if !in.Variant.Has(variant.NoValidate) {
-			it.Map.Flags |= FlagStale
-			in.Stats.Invalid.Add(1)
-			t.Tracepoint("iomap_invalid", lab.F("ino", in.Ino), lab.F("off", it.Map.Offset),
-				lab.F("len", it.Map.Length), lab.F("cookie", int64(it.Map.Cookie)), lab.F("seq", int64(seq)))
-			f.Unlock(t)
-			return nil, nil
+	if it.valid != nil {
+		if ok, seq := it.valid.Valid(t, &it.Map); !ok {
+			if !in.Variant.Has(variant.NoValidate) {
+				it.Map.Flags |= FlagStale
+				in.Stats.Invalid.Add(1)
+				t.Tracepoint("iomap_invalid", lab.F("ino", in.Ino), lab.F("off", it.Map.Offset),
+					lab.F("len", it.Map.Length), lab.F("cookie", int64(it.Map.Cookie)), lab.F("seq", int64(seq)))
+				f.Unlock(t)
+				return nil, nil
+			}
+			// no-validate: the verdict is ignored; record that the window was reached.
+			in.Stats.StaleReached.Add(1)
+			t.Tracepoint("iomap_stale_reached", lab.F("ino", in.Ino), lab.F("off", pos),
+				lab.F("cookie", int64(it.Map.Cookie)), lab.F("seq", int64(seq)))
 		}
-		in.Stats.StaleReached.Add(1)
-		t.Tracepoint("iomap_stale_reached", lab.F("ino", in.Ino), lab.F("off", pos),
-			lab.F("cookie", int64(it.Map.Cookie)), lab.F("seq", int64(seq)))
 	}
 	if err := t.Point("iomap.write.after_valid"); err != nil {
 		f.Unlock(t)

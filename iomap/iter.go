@@ -36,6 +36,8 @@ type Iter struct {
 	// AfterBegin names the Point hit after each Begin ("" for none).
 	AfterBegin string
 
+	valid Validator // Ops' ->iomap_valid, or nil
+
 	mapPos, mapLen int64 // the iteration state when Map was made
 	begun          bool
 	err            error
@@ -44,7 +46,9 @@ type Iter struct {
 
 // NewIter returns an iterator over [pos, pos+length).
 func NewIter(in *Inode, ops Ops, pos, length int64, op Op) *Iter {
-	return &Iter{In: in, Ops: ops, Op: op, Pos: pos, Len: length}
+	it := &Iter{In: in, Ops: ops, Op: op, Pos: pos, Len: length}
+	it.valid, _ = ops.(Validator)
+	return it
 }
 
 // Length is how much of the remaining range the current mapping covers

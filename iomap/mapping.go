@@ -88,8 +88,7 @@ const (
 	OpFault
 )
 
-// Ops are the filesystem's mapping callbacks (struct iomap_ops plus the
-// iomap_valid method of struct iomap_write_ops).
+// Ops are the filesystem's mapping callbacks (struct iomap_ops).
 type Ops interface {
 	// Begin maps the range starting at pos (->iomap_begin). The mapping
 	// must contain pos; it may be shorter or longer than length. For
@@ -100,9 +99,15 @@ type Ops interface {
 	// was asked for, clipped to m; written is how much of it the operation
 	// consumed (0 after a STALE verdict with no progress).
 	End(t *lab.Thread, pos, length, written int64, op Op, m *Mapping) error
-	// Valid reports whether m's cookie is still current (->iomap_valid).
-	// It is called with the folio locked and returns the value it compared
-	// the cookie with (for tracepoints).
+}
+
+// Validator is the optional ->iomap_valid method of struct
+// iomap_write_ops. Ops without it get no validity check at all (gfs2 has
+// none); writes and zeroing then trust their cached mapping.
+type Validator interface {
+	// Valid reports whether m's cookie is still current. It is called with
+	// the folio locked and returns the value it compared the cookie with
+	// (for tracepoints).
 	Valid(t *lab.Thread, m *Mapping) (ok bool, seq uint64)
 }
 

@@ -51,7 +51,8 @@ func (c *Cache) Lookup(t *lab.Thread, pos int64) *Folio {
 }
 
 // GetLocked returns the folio holding pos, locked, creating it (with no
-// uptodate block and zeroed memory) if create is set; nil if it is absent and
+// uptodate block; its memory holds garbage, as a fresh page does, until
+// read, zeroed or written) if create is set; nil if it is absent and
 // create is not set (__filemap_get_folio with FGP_LOCK [|FGP_CREAT]).
 func (c *Cache) GetLocked(t *lab.Thread, pos int64, create bool) *Folio {
 	for {
@@ -86,7 +87,6 @@ func (c *Cache) allocLocked(pos int64) *Folio {
 	var data []byte
 	if n := len(c.free); n > 0 {
 		data, c.free = c.free[n-1], c.free[:n-1]
-		clear(data)
 	} else {
 		data = make([]byte, c.folioSize)
 	}

@@ -18,6 +18,10 @@ type Options struct {
 	FolioSize int64
 	// Variant selects mutations; the zero value is correct.
 	Variant variant.Variant
+	// NoIomapValid leaves out ->iomap_valid altogether (benchmarks measure
+	// what validity checks cost); unlike the no-validate mutation it also
+	// skips the cookie comparison.
+	NoIomapValid bool
 	// NoProtocolOracle turns off the protocol oracle (spurious stale
 	// verdicts fail the run by default).
 	NoProtocolOracle bool

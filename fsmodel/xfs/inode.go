@@ -37,7 +37,7 @@ type Inode struct {
 
 	wbErr atomic.Pointer[error] // a writeback error for fsync (mapping_set_error)
 
-	write readWriteOps
+	write iomap.Ops // readWriteOps, or noValidOps
 	read  readOps
 	wb    wbOps
 }
@@ -51,6 +51,9 @@ func newInode(fs *FS, ino int64, name string) *Inode {
 	}
 	ip.io = iomap.Inode{Ino: ino, Cache: pagecache.New(fs.opts.FolioSize), Dev: devReader{fs.dev}, Variant: fs.opts.Variant}
 	ip.write, ip.read, ip.wb = readWriteOps{ip}, readOps{ip}, wbOps{ip}
+	if fs.opts.NoIomapValid {
+		ip.write = noValidOps{readWriteOps{ip}}
+	}
 	ip.changes.Store(&changeLog{})
 	return ip
 }

@@ -109,6 +109,17 @@ func (ip *Inode) punchDelalloc(t *lab.Thread, off, n int64) error {
 	return nil
 }
 
+// noValidOps are readWriteOps without ->iomap_valid (Options.NoIomapValid).
+type noValidOps struct{ rw readWriteOps }
+
+func (o noValidOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (iomap.Mapping, error) {
+	return o.rw.Begin(t, pos, length, op)
+}
+
+func (o noValidOps) End(t *lab.Thread, pos, length, written int64, op iomap.Op, m *iomap.Mapping) error {
+	return o.rw.End(t, pos, length, written, op, m)
+}
+
 // readOps are xfs_read_iomap_ops: a lookup under ILOCK shared.
 type readOps struct{ ip *Inode }
 
@@ -125,5 +136,3 @@ func (o readOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (iomap.Map
 }
 
 func (o readOps) End(*lab.Thread, int64, int64, int64, iomap.Op, *iomap.Mapping) error { return nil }
-
-func (o readOps) Valid(*lab.Thread, *iomap.Mapping) (bool, uint64) { return true, 0 }
