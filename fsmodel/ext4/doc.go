@@ -74,7 +74,10 @@
 // ext4_es_insert_extent (ino, lblk, len, pblk, status),
 // ext4_es_insert_delayed_block (ino, lblk, replaced: the status it
 // overwrote), da_reserve, da_release, da_update_reserve (ino, lblk, len,
-// reserved), ext4_allocate_blocks (ino, lblk, len, pblk, state),
+// reserved; da_update_reserve also claimed: 1 when the allocation consumed
+// the dirty-clusters reservation itself), ext4_allocate_blocks (ino, lblk,
+// len, pblk, state), ext4_ext_convert (ino, lblk, len, to: 3 unwritten,
+// 4 written), ext4_page_mkwrite (ino, lblk),
 // ext4_free_blocks (ino, lblk, len, pblk), reserved_not_cleared (ino,
 // reserved).
 //

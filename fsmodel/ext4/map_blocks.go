@@ -149,13 +149,18 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 	r := extent.Range{Start: lblk, End: min(e.End, lblk+maxLen)}
 	if e.State.Physical() {
 		c := e.Clip(r)
+		to := c.State
 		switch {
 		case c.State == extent.Unwritten && flags&gbConvert != 0:
-			in.ext.Convert(r, extent.Unwritten, extent.Written, 0)
-			c.State = extent.Written
+			to = extent.Written
 		case c.State == extent.Written && flags&gbConvertUnwritten != 0:
-			in.ext.Convert(r, extent.Written, extent.Unwritten, 0)
-			c.State = extent.Unwritten
+			to = extent.Unwritten
+		}
+		if to != c.State {
+			in.ext.Convert(r, c.State, to, 0)
+			c.State = to
+			t.Tracepoint("ext4_ext_convert", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
+				lab.F("len", int64(r.Len())), lab.F("to", int64(esStatusOf(to))))
 		}
 		in.esInsert(t, esEntry{Range: r, status: esStatusOf(c.State), pblk: c.PBlk})
 		return mapping{lblk: lblk, len: r.Len(), state: c.State, pblk: c.PBlk}, nil

@@ -71,6 +71,7 @@ func (in *inode) pageMkwrite(t *lab.Thread, p []byte, pos int64) (bool, error) {
 			return true, err
 		}
 	}
+	t.Tracepoint("ext4_page_mkwrite", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblkOf(f.Pos))))
 	if _, err := in.daMapBlocks(t, lblkOf(f.Pos)); err != nil {
 		return true, err
 	}

@@ -62,8 +62,12 @@ func (in *inode) daUpdateReserveSpace(t *lab.Thread, lblk, used uint64, claimed 
 	if !claimed {
 		in.fs.space.Unreserve(t, used)
 	}
+	claim := int64(0)
+	if claimed {
+		claim = 1
+	}
 	t.Tracepoint("da_update_reserve", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
-		lab.F("len", int64(used)), lab.F("reserved", int64(in.reserved)))
+		lab.F("len", int64(used)), lab.F("reserved", int64(in.reserved)), lab.F("claimed", claim))
 }
 
 // reservedBlocks returns i_reserved_data_blocks.
