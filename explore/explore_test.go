@@ -1,0 +1,90 @@
+package explore
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"iomaplab/fsmodel/variant"
+	"iomaplab/lab"
+	"iomaplab/scenario"
+	"iomaplab/scenario/model"
+)
+
+func modelTarget(name string) (scenario.Target, error) {
+	v, err := variant.Parse(name)
+	if err != nil {
+		return nil, err
+	}
+	return model.New(v), nil
+}
+
+func opts(strategy string, seed uint64) Options {
+	o := Defaults
+	o.Strategy, o.Seed, o.Budget = strategy, seed, 40
+	return o
+}
+
+func TestMutantCaughtShrunkAndReplayed(t *testing.T) {
+	sc, err := scenario.Lookup("write-stale-unwritten")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, strategy := range Strategies {
+		c := Explore(sc, "no-validate", modelTarget, opts(strategy, 3))
+		t.Logf("%s seed 3: %s after %d schedules", strategy, c.Verdict, c.Schedules)
+		if c.Verdict != "violation" || !c.Match || !c.Deterministic {
+			t.Fatalf("%s: verdict %s oracles %v match %v deterministic %v: %s", strategy, c.Verdict, c.Oracles, c.Match, c.Deterministic, c.Message)
+		}
+		if !strings.Contains(c.Diagram, "writer") || !strings.Contains(c.Diagram, "=> data:") {
+			t.Fatalf("drawing lacks the writer column or the oracle footer:\n%s", c.Diagram)
+		}
+		tk, err := lab.DecodeToken(c.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Replay(tk, modelTarget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Verdict.Violated() || r.Verdict.Fired()[0] != c.Oracles[0] || !r.Deterministic {
+			t.Fatalf("replay: violated %v oracles %v deterministic %v", r.Verdict.Violated(), r.Verdict.Fired(), r.Deterministic)
+		}
+		if got := r.Verdict.Result.Trace.Hash(); got != mustHex(t, c.TraceHash) {
+			t.Fatalf("replay trace hash %016x, explore printed %s", got, c.TraceHash)
+		}
+	}
+}
+
+func TestCorrectIsCleanAndReachesTheWindow(t *testing.T) {
+	sc, err := scenario.Lookup("write-stale-unwritten")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Explore(sc, "correct", modelTarget, opts("pct", 1))
+	if c.Verdict != "clean" || !c.Match || c.Schedules != 40 || c.Reachable == 0 {
+		t.Fatalf("correct: %s after %d schedules, reachable %d: %s", c.Verdict, c.Schedules, c.Reachable, c.Message)
+	}
+}
+
+func TestCoverageNamesMutantsOnlyDirectedScenariosCaught(t *testing.T) {
+	scs := []*scenario.Scenario{{Name: "directed", Directed: true}, {Name: "explore"}}
+	cells := []*Cell{
+		{Scenario: "directed", Variant: "no-validate", Expected: "catch", Match: true},
+		{Scenario: "directed", Variant: "wb-no-validate", Expected: "catch", Match: true},
+		{Scenario: "explore", Variant: "no-validate", Expected: "catch", Match: true},
+		{Scenario: "explore", Variant: "wb-no-validate", Expected: "catch", Match: false},
+	}
+	if got := Coverage(scs, cells); len(got) != 1 || got[0] != "wb-no-validate" {
+		t.Fatalf("Coverage = %v, want [wb-no-validate]", got)
+	}
+}
+
+func mustHex(t *testing.T, s string) uint64 {
+	t.Helper()
+	v, err := strconv.ParseUint(s, 16, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
