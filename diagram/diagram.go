@@ -39,6 +39,9 @@ type Options struct {
 // Labels maps point names to the kernel step they model; points not listed
 // are drawn by name.
 var Labels = map[string]string{
+	"iomap.iter":                "iomap_iter()",
+	"blockdev.submit":           "submit_bio()",
+	"blockdev.complete":         "bio end_io",
 	"iomap.write.after_begin":   "->iomap_begin(): mapping cached, no lock held",
 	"iomap.write.prefault":      "fault_in_iov_iter_readable()",
 	"iomap.write.before_valid":  "iomap_write_begin(): folio locked",
@@ -158,7 +161,7 @@ func describe(r lab.Record, opt Options) (string, bool) {
 	case lab.KindPark:
 		return " -- parked at " + r.Name + " --", true
 	case lab.KindRelease:
-		return "release " + r.Name, true
+		return "  wakes " + r.Name, true
 	case lab.KindInject:
 		return " inject failure at " + r.Name, true
 	case lab.KindLock, lab.KindRLock:

@@ -18,6 +18,7 @@ const mmapPage = 4096
 // exec runs one op on thread t and updates the reference model. It returns
 // false if the op failed without may-fail (the failure is recorded).
 func (r *run) exec(t *lab.Thread, thread string, op Op) bool {
+	t.Note(op.Describe())
 	f := r.files[op.File]
 	var err error
 	switch op.Kind {
