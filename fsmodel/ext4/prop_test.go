@@ -41,7 +41,8 @@ func (o propOp) String() string {
 const propMaxFile = 96 << 10
 
 var propKinds = []string{"pwrite", "pwrite", "pwrite", "pread", "map-store", "map-store", "map-load",
-	"fallocate", "fallocate", "truncate", "fsync", "sync-range", "fadvise", "reclaim", "drop-caches", "remount"}
+	"fallocate", "fallocate", "zero-range", "truncate", "fsync", "fsync", "sync-range", "fadvise", "reclaim",
+	"drop-caches", "remount"}
 
 func drawOp(rt *rapid.T) propOp {
 	o := propOp{kind: rapid.SampledFrom(propKinds).Draw(rt, "kind"), fault: vfs.NoOffset}
@@ -68,6 +69,8 @@ func drawOp(rt *rapid.T) propOp {
 		}
 	case "fallocate":
 		o.mode = vfs.FallocMode(rapid.IntRange(0, 4).Draw(rt, "mode"))
+	case "zero-range":
+		o.kind, o.mode = "fallocate", vfs.FallocMode(rapid.IntRange(int(vfs.FallocZero), int(vfs.FallocZeroKeepSize)).Draw(rt, "mode"))
 	case "truncate":
 		o.off = rapid.Int64Range(0, propMaxFile).Draw(rt, "size")
 	}
@@ -286,7 +289,7 @@ func applyOp(t *lab.Thread, fs *FS, f *File, ref *check.RefFile, o propOp) error
 func propertyTest(t *testing.T, opts Options) {
 	total := propOps()
 	if raceEnabled && os.Getenv("IOMAPLAB_PROP_OPS") == "" {
-		total /= 4
+		total /= 2
 	}
 	cov := coverage{}
 	perSeq := max(2, total/100) // rapid runs 100 sequences by default
