@@ -71,7 +71,11 @@ func (wk *worker) exec(t *lab.Thread, op Op) {
 		err = h.fs.DropCaches(t)
 	case Remount:
 		if err = h.fs.Remount(t); err == nil {
-			h.verifyAll(t, &op, "check after remount")
+			if h.verifyAll(t, &op, "check after remount") && h.cfg.Check != nil {
+				if err := h.cfg.Check(t, false); err != nil {
+					h.failErr(t, &op, "target check after remount", err)
+				}
+			}
 			return
 		}
 	}

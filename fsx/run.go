@@ -28,6 +28,11 @@ type Config struct {
 	Replay [][]Op
 	// Progress, if set, counts operations as they finish.
 	Progress *atomic.Int64
+	// Check, if set, runs the target's own oracles (a model's fsck and
+	// reservation accounting) at quiescent points: after every remount
+	// (final false) and after the final remount (final true: nothing may be
+	// left reserved). An error fails the run.
+	Check func(t *lab.Thread, final bool) error
 }
 
 // Result is what a run did and found.
@@ -180,7 +185,11 @@ func (h *harness) main(t *lab.Thread) {
 		h.failErr(t, nil, "final remount", err)
 		return
 	}
-	h.verifyAll(t, nil, "check after the final remount")
+	if h.verifyAll(t, nil, "check after the final remount") && cfg.Check != nil {
+		if err := cfg.Check(t, true); err != nil {
+			h.failErr(t, nil, "target check after the final remount", err)
+		}
+	}
 }
 
 // probe disables the fallocate modes the target does not support, as fsx

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"io"
+	"testing"
+
+	"iomaplab/fsx"
+)
+
+func TestFsxFlags(t *testing.T) {
+	f, err := parseFsxFlags([]string{"--target", "model", "--ops", "5", "--seed", "9", "-R", "-z", "--disable", "fsync,reclaim", "-l", "65536"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.opt.Seed != 9 || f.opt.Ops != 5 || f.opt.MaxFileSize != 65536 {
+		t.Fatalf("options %+v", f.opt)
+	}
+	for _, k := range []fsx.Kind{fsx.MapRead, fsx.ZeroRange, fsx.Fsync, fsx.Reclaim} {
+		if !f.opt.Disabled.Has(k) {
+			t.Errorf("%s not disabled: %s", k, f.opt.Disabled)
+		}
+	}
+	if f.opt.Disabled.Has(fsx.Write) {
+		t.Errorf("write disabled: %s", f.opt.Disabled)
+	}
+	k, err := parseFsxFlags([]string{"--target", "kernel", "--fs", "tmpfs"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.opt.RemountEvery != 0 || !k.opt.Disabled.Has(fsx.Remount) || k.opt.Seed == 0 {
+		t.Fatalf("tmpfs: remount %d disabled %s seed %d", k.opt.RemountEvery, k.opt.Disabled, k.opt.Seed)
+	}
+}
+
+func TestFsxBadUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"--target", "nfs"},
+		{"--target", "kernel", "--controlled"},
+		{"--target", "kernel", "--variant", "no-validate"},
+		{"--target", "kernel", "--fs", "zfs"},
+		{"--target", "model", "--fs", "ext4"},
+		{"--threads", "0"},
+		{"--disable", "scribble"},
+		{"-r", "0"},
+		{"extra"},
+	} {
+		if _, err := parseFsxFlags(args, io.Discard); err == nil {
+			t.Errorf("%q accepted", args)
+		}
+		if code := runFsx(append(args, "--json")); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
