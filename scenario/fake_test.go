@@ -96,7 +96,12 @@ func (fs *fakeFS) Remount(t *lab.Thread) error {
 	return nil
 }
 
-func (fs *fakeFS) DropCaches(t *lab.Thread) error { return nil }
+func (fs *fakeFS) DropCaches(t *lab.Thread) error {
+	if fs.typ == "ext4" {
+		return syscall.EOPNOTSUPP
+	}
+	return nil
+}
 
 func (f *fakeFile) Name() string { return f.name }
 

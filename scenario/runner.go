@@ -1,7 +1,9 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
+	"syscall"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -39,7 +41,22 @@ func Run(sc *Scenario, target Target, cfg lab.Config) *Verdict {
 		}
 	}
 	v.Evidence = evidence(sc, target, w)
+	if op, ok := unsupported(v.OpErrors); ok {
+		// The target cannot run the scenario as written: its findings mean nothing.
+		v.Skipped = fmt.Sprintf("%s is not supported by this target (line %d)", op.Kind, op.Pos.Line)
+		v.Violations, v.Evidence = nil, nil
+	}
 	return v
+}
+
+// unsupported finds an op the target refused with EOPNOTSUPP.
+func unsupported(errs []OpError) (Op, bool) {
+	for _, e := range errs {
+		if errors.Is(e.Err, syscall.EOPNOTSUPP) {
+			return e.Op, true
+		}
+	}
+	return Op{}, false
 }
 
 // resultViolation turns a run the lab cut short into a violation.

@@ -115,6 +115,14 @@ func TestRunSkipped(t *testing.T) {
 	}
 }
 
+func TestRunUnsupportedOpSkips(t *testing.T) {
+	sc := mustParse(t, "scenario t\nfs ext4\nthread a: pwrite f 0 1 ; drop-caches\n")
+	v := Run(sc, &fakeTarget{}, controlled(1))
+	if v.Skipped != "drop-caches is not supported by this target (line 3)" || v.Violated() || v.Result == nil {
+		t.Fatalf("%v", v)
+	}
+}
+
 func TestRunOpErrors(t *testing.T) {
 	v := Run(mustParse(t, head+"thread a: map-store f 0 1\n"), &fakeTarget{}, controlled(1))
 	if len(v.OpErrors) != 1 || v.Violated() || !strings.Contains(v.OpErrors[0].Error(), "line 3: map-store in a: ") {

@@ -10,8 +10,9 @@ import (
 // Verdict is the outcome of one run of a scenario.
 type Verdict struct {
 	Scenario string
-	// Skipped says why the target did not run the scenario; nothing else
-	// is set then.
+	// Skipped says why the target did not run the scenario: it cannot mount
+	// the fs line (Supporter), or refused an op with EOPNOTSUPP. Violations
+	// and Evidence are then empty.
 	Skipped string
 	// Result is the world's result: outcome, steps, decisions, trace.
 	Result *lab.Result
