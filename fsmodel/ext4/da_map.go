@@ -6,14 +6,26 @@ import (
 	"iomaplab/lab"
 )
 
-// daMapBlocks is ext4_da_map_blocks for one block, as ext4_da_get_block_prep
-// calls it from ext4_da_write_begin (i_rwsem and the folio lock held) and
-// from ext4_page_mkwrite (invalidate_lock shared and the folio lock held).
+// daMap is what ext4_da_map_blocks returns: the mapping, the i_es_seq
+// sampled with it (the iomap validity cookie) and whether this call
+// inserted the delayed blocks (IOMAP_F_NEW).
+type daMap struct {
+	mapping
+	seq      uint64
+	inserted bool
+}
+
+// daMapBlocks is ext4_da_map_blocks from lblk, for at most maxLen blocks:
+// one block as ext4_da_get_block_prep calls it from ext4_da_write_begin
+// (i_rwsem and the folio lock held) and from ext4_page_mkwrite
+// (invalidate_lock shared and the folio lock held), or a whole range as the
+// iomap path's ext4_iomap_buffered_write_begin calls it (i_rwsem held, no
+// folio lock).
 //
 // The extent status lookup is "lockless": it holds only i_es_lock, not
-// i_data_sem. On a hole it inserts a delayed block under i_data_sem
-// exclusive. Neither caller holds a lock that fallocate takes (6.8-era
-// fallocate holds only i_rwsem), so page_mkwrite can race it:
+// i_data_sem. On a hole it inserts delayed blocks under i_data_sem
+// exclusive. Neither legacy caller holds a lock that fallocate takes
+// (6.8-era fallocate holds only i_rwsem), so page_mkwrite can race it:
 //
 //	ext4_page_mkwrite()             ext4_fallocate()
 //	 ext4_da_map_blocks()
@@ -26,30 +38,40 @@ import (
 //	   ext4_da_reserve_space()       // one more reserved block
 //	   ext4_es_insert_delayed_block() // replaces the unwritten entry
 //
-// Upstream 0ea6560abb3b closes it by looking again under i_data_sem
-// (exclusive) before inserting; variant.Ext4NoRecheck is the code before it.
+// and on the iomap path, which maps before locking any folio, a buffered
+// write races page_mkwrite the same way (generic/344, 346): both find the
+// hole, both insert, one reservation too many. Upstream 0ea6560abb3b closes
+// both by looking again under i_data_sem (exclusive) before inserting;
+// variant.Ext4NoRecheck is the code before it.
 //
 // Points: ext4.da_map.after_lookup, ext4.da_map.before_insert. Tracepoint
 // ext4_es_lookup_extent (ino, lblk, status: 0 no entry, 1 hole, 2 delayed,
 // 3 unwritten, 4 written).
-func (in *inode) daMapBlocks(t *lab.Thread, lblk uint64) (mapping, error) {
-	e, ok := in.esLookup(t, lblk)
+func (in *inode) daMapBlocks(t *lab.Thread, lblk, maxLen uint64) (daMap, error) {
+	e, ok, seq := in.esLookupSeq(t, lblk)
 	status := esNone
 	if ok {
 		status = e.status
 	}
 	t.Tracepoint("ext4_es_lookup_extent", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)), lab.F("status", int64(status)))
 	t.Point("ext4.da_map.after_lookup")
+	var hole mapping
 	switch {
 	case ok && e.status != esHole:
-		return fromES(e, lblk, 1), nil
-	case !ok:
+		return daMap{mapping: fromES(e, lblk, maxLen), seq: seq}, nil
+	case ok:
+		hole = fromES(e, lblk, maxLen)
+	default:
 		in.iDataSem.RLock(t)
-		m := in.extQuery(t, lblk, 1)
+		hole = in.extQuery(t, lblk, maxLen)
+		seq = in.esSeq.Load()
 		in.iDataSem.RUnlock(t)
-		if m.state.Physical() {
-			return m, nil
+		if hole.state.Physical() {
+			return daMap{mapping: hole, seq: seq}, nil
 		}
+		// The on-disk hole does not know the delayed blocks after lblk
+		// (ext4_ext_determine_insert_hole stops at them).
+		hole.len = min(hole.len, in.esNextEntry(t, lblk)-lblk)
 	}
 	// add_delayed:
 	t.Point("ext4.da_map.before_insert")
@@ -58,28 +80,46 @@ func (in *inode) daMapBlocks(t *lab.Thread, lblk uint64) (mapping, error) {
 	if !in.fs.opts.Variant.Has(variant.Ext4NoRecheck) {
 		// 0ea6560abb3b: check the extent status again, now that nothing
 		// can allocate or insert behind our back.
-		if e, ok := in.esLookup(t, lblk); ok && e.status != esHole {
-			return fromES(e, lblk, 1), nil
-		} else if !ok {
-			if m := in.extQuery(t, lblk, 1); m.state.Physical() {
-				return m, nil
-			}
+		if m, found := in.daRecheck(t, lblk, maxLen); found {
+			return m, nil
 		}
+		// The hole may have shrunk: stop at the next entry (delayed blocks
+		// inserted meanwhile are not in the on-disk tree).
+		hole.len = min(hole.len, in.esNextEntry(t, lblk)-lblk)
 	}
-	if err := in.insertDelayedBlock(t, lblk); err != nil {
-		return mapping{}, err
+	r := extent.Range{Start: lblk, End: lblk + hole.len}
+	cookie := in.esSeq.Load()
+	if err := in.insertDelayedBlocks(t, r); err != nil {
+		return daMap{}, err
 	}
-	return mapping{lblk: lblk, len: 1, state: extent.Delalloc}, nil
+	if !in.fs.opts.Variant.Has(variant.CookieBeforeInsert) {
+		cookie = in.esSeq.Load()
+	}
+	return daMap{mapping: mapping{lblk: lblk, len: r.Len(), state: extent.Delalloc}, seq: cookie, inserted: true}, nil
 }
 
-// insertDelayedBlock is ext4_insert_delayed_block without bigalloc:
-// reserve one block, then record it delayed in the extent status tree.
+// daRecheck is 0ea6560abb3b's second look, under i_data_sem exclusive: an
+// entry that is no longer a hole, or (no entry) blocks the on-disk tree
+// now maps, are returned as found.
 //
 // Preconditions: i_data_sem held exclusively.
-func (in *inode) insertDelayedBlock(t *lab.Thread, lblk uint64) error {
-	if err := in.daReserveSpace(t, lblk); err != nil {
+func (in *inode) daRecheck(t *lab.Thread, lblk, maxLen uint64) (daMap, bool) {
+	if e, ok, seq := in.esLookupSeq(t, lblk); ok {
+		return daMap{mapping: fromES(e, lblk, maxLen), seq: seq}, e.status != esHole
+	}
+	m := in.extQuery(t, lblk, maxLen)
+	return daMap{mapping: m, seq: in.esSeq.Load()}, m.state.Physical()
+}
+
+// insertDelayedBlocks is ext4_insert_delayed_block(s) without bigalloc:
+// reserve the blocks of r, then record them delayed in the extent status
+// tree.
+//
+// Preconditions: i_data_sem held exclusively.
+func (in *inode) insertDelayedBlocks(t *lab.Thread, r extent.Range) error {
+	if err := in.daReserveSpace(t, r.Start, r.Len()); err != nil {
 		return err
 	}
-	in.esInsertDelayedBlock(t, lblk)
+	in.esInsertDelayed(t, r)
 	return nil
 }

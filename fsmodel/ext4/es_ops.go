@@ -14,9 +14,31 @@ import (
 // esLookup is ext4_es_lookup_extent: the entry holding lblk, under i_es_lock
 // shared only (no i_data_sem: the "lockless" lookup of ext4_da_map_blocks).
 func (in *inode) esLookup(t *lab.Thread, lblk uint64) (esEntry, bool) {
+	e, ok, _ := in.esLookupSeq(t, lblk)
+	return e, ok
+}
+
+// esLookupSeq is esLookup that also samples i_es_seq in the same i_es_lock
+// hold (the ext4 iomap series' lookup with &map->m_seq): the validity
+// cookie of a mapping made from the entry.
+func (in *inode) esLookupSeq(t *lab.Thread, lblk uint64) (esEntry, bool, uint64) {
 	in.iEsLock.RLock(t)
 	defer in.iEsLock.RUnlock(t)
-	return in.es.lookup(lblk)
+	e, ok := in.es.lookup(lblk)
+	return e, ok, in.esSeq.Load()
+}
+
+// esNextEntry returns the start of the first entry after lblk, or
+// extent.MaxBlock (ext4_es_find_extent_range from lblk+1).
+func (in *inode) esNextEntry(t *lab.Thread, lblk uint64) uint64 {
+	in.iEsLock.RLock(t)
+	defer in.iEsLock.RUnlock(t)
+	next := extent.MaxBlock
+	in.es.t.AscendGreaterOrEqual(esKey(lblk+1), func(e esEntry) bool {
+		next = e.Start
+		return false
+	})
+	return next
 }
 
 // esInsert is ext4_es_insert_extent: map e.Range to e, replacing any entry
@@ -42,21 +64,24 @@ func (in *inode) esCache(t *lab.Thread, e esEntry) {
 	in.es.cache(e)
 }
 
-// esInsertDelayedBlock is ext4_es_insert_delayed_block: one delayed block at
-// lblk, replacing whatever entry covered it. It emits tracepoint
-// ext4_es_insert_delayed_block with the status it replaced, so a delayed
-// insert over an unwritten entry (the seed's corruption) is visible.
-func (in *inode) esInsertDelayedBlock(t *lab.Thread, lblk uint64) {
+// esInsertDelayed is ext4_es_insert_delayed_block (ext4_es_insert_delayed_extent
+// for a range): the blocks of r become delayed, replacing whatever entries
+// covered them. It emits tracepoint ext4_es_insert_delayed_block with the
+// first allocated status it replaced (or hole/none), so a delayed insert
+// over an unwritten entry (the seed's corruption) is visible.
+func (in *inode) esInsertDelayed(t *lab.Thread, r extent.Range) {
 	in.iEsLock.Lock(t)
-	old := in.es.insert(esEntry{Range: extent.Range{Start: lblk, End: lblk + 1}, status: esDelayed})
+	old := in.es.insert(esEntry{Range: r, status: esDelayed})
 	in.esSeq.Add(1)
 	in.iEsLock.Unlock(t)
 	replaced := esNone
-	if len(old) > 0 {
-		replaced = old[0].status
+	for _, e := range old {
+		if replaced == esNone || e.status.physical() && !replaced.physical() {
+			replaced = e.status
+		}
 	}
-	t.Tracepoint("ext4_es_insert_delayed_block", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
-		lab.F("replaced", int64(replaced)))
+	t.Tracepoint("ext4_es_insert_delayed_block", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(r.Start)),
+		lab.F("len", int64(r.Len())), lab.F("replaced", int64(replaced)))
 }
 
 // esRemoveExtent is ext4_es_remove_extent: drop every entry in r and release

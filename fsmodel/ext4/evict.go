@@ -49,7 +49,7 @@ func (fs *FS) evict(t *lab.Thread, in *inode) {
 		fs.msg(t, "Inode %d: i_reserved_data_blocks (%d) not cleared!", in.ino, left)
 	}
 	fs.mu.Lock(t)
-	in.disk.size = in.size.Load()
+	in.disk.size = in.io.Size()
 	fs.mu.Unlock(t)
 }
 

@@ -18,8 +18,8 @@ func (in *inode) fallocate(t *lab.Thread, off, length int64, keepSize bool) erro
 	if err := in.allocFileBlocks(t, r, gbCreate|gbUnwrit); err != nil {
 		return err
 	}
-	if end := off + length; !keepSize && end > in.size.Load() {
-		in.size.Store(end)
+	if end := off + length; !keepSize && end > in.io.Size() {
+		in.io.SetSize(end)
 	}
 	return nil
 }
@@ -46,7 +46,7 @@ func (in *inode) allocFileBlocks(t *lab.Thread, r extent.Range, flags getBlocks)
 func (in *inode) punchHole(t *lab.Thread, off, length int64) error {
 	in.iRwsem.Lock(t)
 	defer in.iRwsem.Unlock(t)
-	size := in.size.Load()
+	size := in.io.Size()
 	if off >= size {
 		return nil
 	}
@@ -93,8 +93,8 @@ func (in *inode) zeroRange(t *lab.Thread, off, length int64, keepSize bool) erro
 	if err := in.zeroPartialBlocks(t, off, end); err != nil {
 		return err
 	}
-	if !keepSize && end > in.size.Load() {
-		in.size.Store(end)
+	if !keepSize && end > in.io.Size() {
+		in.io.SetSize(end)
 	}
 	return nil
 }

@@ -28,7 +28,7 @@ func (f *File) Ino() uint64 { return f.ino }
 func (f *File) inode(t *lab.Thread) *inode { return f.fs.iget(t, f.ino) }
 
 // Size implements vfs.File (i_size_read).
-func (f *File) Size(t *lab.Thread) (int64, error) { return f.inode(t).size.Load(), nil }
+func (f *File) Size(t *lab.Thread) (int64, error) { return f.inode(t).io.Size(), nil }
 
 // Pwrite implements vfs.File: ext4_buffered_write_iter, through
 // ext4_da_write_begin or, with Options.IOMAP, the iomap write path.

@@ -3,7 +3,11 @@ package ext4
 import (
 	"sync/atomic"
 
+	"golang.org/x/sys/unix"
+
+	"iomaplab/blockdev"
 	"iomaplab/extent"
+	"iomaplab/iomap"
 	"iomaplab/lab"
 	"iomaplab/pagecache"
 )
@@ -23,11 +27,11 @@ type inode struct {
 	iEsLock        lab.RWMutex // EXT4_I(inode)->i_es_lock (an rwlock_t): guards es
 	resvLock       lab.Mutex   // i_block_reservation_lock: guards reserved
 
-	// size is i_size: changed under i_rwsem (and the folio lock for write
-	// extension), read locklessly (i_size_read).
-	size atomic.Int64
-
-	cache *pagecache.Cache // i_mapping
+	// io is the VFS inode as iomap sees it: i_size (io.Size, changed under
+	// i_rwsem and, for write extension, the folio lock; read locklessly),
+	// the page cache (io.Cache, i_mapping) and the block reader.
+	io    iomap.Inode
+	cache *pagecache.Cache // == io.Cache
 
 	es    esTree        // the extent status tree, under iEsLock
 	esSeq atomic.Uint64 // i_es_seq: bumped under iEsLock (exclusive) on every ES change
@@ -50,22 +54,18 @@ func newInode(fs *FS, ino uint64, d *diskInode) *inode {
 		disk:  d,
 		ext:   d.ext,
 	}
+	in.io = iomap.Inode{Ino: int64(ino), Cache: in.cache, Dev: devReader{fs.dev}, Variant: fs.opts.Variant}
 	in.iRwsem.Name = "i_rwsem"
 	in.invalidateLock.Name = "invalidate_lock"
 	in.iDataSem.Name = "i_data_sem"
 	in.iEsLock.Name = "i_es_lock"
 	in.resvLock.Name = "i_block_reservation_lock"
-	in.size.Store(d.size)
+	in.io.SetSize(d.size)
 	return in
 }
 
 // lblkOf returns the file block holding byte pos.
 func lblkOf(pos int64) uint64 { return uint64(pos) / extent.BlockSize }
-
-// isizeBlocks returns the number of blocks below i_size.
-func (in *inode) isizeBlocks() uint64 {
-	return extent.BlockRange(0, in.size.Load()).End
-}
 
 // setWBErr records a writeback error for the next fsync (mapping_set_error).
 func (in *inode) setWBErr(err error) {
@@ -78,6 +78,17 @@ func (in *inode) setWBErr(err error) {
 func (in *inode) takeWBErr() error {
 	if p := in.wbErr.Swap(nil); p != nil {
 		return *p
+	}
+	return nil
+}
+
+// devReader is the block device as iomap's BlockReader (the bio layer).
+type devReader struct{ dev blockdev.Dev }
+
+// ReadAt implements iomap.BlockReader.
+func (d devReader) ReadAt(t *lab.Thread, p []byte, addr int64) error {
+	if err := d.dev.Read(t, uint64(addr)/extent.BlockSize, p); err != nil {
+		return unix.EIO
 	}
 	return nil
 }

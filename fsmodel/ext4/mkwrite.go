@@ -13,7 +13,7 @@ import (
 // (dirtied by an earlier fault and not written back since) takes the store
 // without a fault. A range reaching past i_size is SIGBUS (EFAULT).
 func (in *inode) mapStore(t *lab.Thread, data []byte, off int64) error {
-	if off < 0 || off+int64(len(data)) > in.size.Load() {
+	if off < 0 || off+int64(len(data)) > in.io.Size() {
 		return unix.EFAULT
 	}
 	for done := int64(0); done < int64(len(data)); {
@@ -62,7 +62,7 @@ func (in *inode) pageMkwrite(t *lab.Thread, p []byte, pos int64) (bool, error) {
 		return false, nil
 	}
 	defer f.Unlock(t)
-	size := in.size.Load()
+	size := in.io.Size()
 	if f.Pos >= size {
 		return true, unix.EFAULT
 	}
@@ -72,7 +72,7 @@ func (in *inode) pageMkwrite(t *lab.Thread, p []byte, pos int64) (bool, error) {
 		}
 	}
 	t.Tracepoint("ext4_page_mkwrite", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblkOf(f.Pos))))
-	if _, err := in.daMapBlocks(t, lblkOf(f.Pos)); err != nil {
+	if _, err := in.daMapBlocks(t, lblkOf(f.Pos), 1); err != nil {
 		return true, err
 	}
 	f.MarkDirty(0, min(f.Size, size-f.Pos))
@@ -83,7 +83,7 @@ func (in *inode) pageMkwrite(t *lab.Thread, p []byte, pos int64) (bool, error) {
 
 // mapLoad models loads through a shared mapping (read faults).
 func (in *inode) mapLoad(t *lab.Thread, p []byte, off int64) error {
-	if off < 0 || off+int64(len(p)) > in.size.Load() {
+	if off < 0 || off+int64(len(p)) > in.io.Size() {
 		return unix.EFAULT
 	}
 	for done := int64(0); done < int64(len(p)); {

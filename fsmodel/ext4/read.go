@@ -10,7 +10,7 @@ import (
 
 // read is filemap_read: per folio, find it uptodate or read it in.
 func (in *inode) read(t *lab.Thread, p []byte, off int64) (int, error) {
-	size := in.size.Load()
+	size := in.io.Size()
 	if off >= size {
 		return 0, nil
 	}
@@ -60,7 +60,7 @@ func (in *inode) getUptodate(t *lab.Thread, pos int64) (*pagecache.Folio, error)
 // Preconditions: folio locked.
 func (in *inode) readFolio(t *lab.Thread, f *pagecache.Folio) error {
 	m := mapping{state: extent.Hole}
-	if f.Pos < in.size.Load() {
+	if f.Pos < in.io.Size() {
 		var err error
 		if m, err = in.mapBlocks(t, lblkOf(f.Pos), 1, 0); err != nil {
 			return err

@@ -9,18 +9,19 @@ import (
 // filesystem-wide s_dirtyclusters_counter, which is extent.Space's reserved
 // counter. One cluster is one block (no bigalloc).
 
-// daReserveSpace is ext4_da_reserve_space: claim one free cluster
-// (ext4_claim_free_clusters) and count it in i_reserved_data_blocks.
-// It returns ENOSPC when no unreserved block is left.
-func (in *inode) daReserveSpace(t *lab.Thread, lblk uint64) error {
+// daReserveSpace is ext4_da_reserve_space for n blocks from lblk: claim n
+// free clusters (ext4_claim_free_clusters) and count them in
+// i_reserved_data_blocks. It returns ENOSPC, reserving nothing, when fewer
+// than n unreserved blocks are left.
+func (in *inode) daReserveSpace(t *lab.Thread, lblk, n uint64) error {
 	in.resvLock.Lock(t)
 	defer in.resvLock.Unlock(t)
-	if err := in.fs.space.Reserve(t, 1); err != nil {
+	if err := in.fs.space.Reserve(t, n); err != nil {
 		return err
 	}
-	in.reserved++
+	in.reserved += n
 	t.Tracepoint("da_reserve", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
-		lab.F("len", 1), lab.F("reserved", int64(in.reserved)))
+		lab.F("len", int64(n)), lab.F("reserved", int64(in.reserved)))
 	return nil
 }
 

@@ -16,13 +16,13 @@ import (
 func (in *inode) truncate(t *lab.Thread, size int64) error {
 	in.iRwsem.Lock(t)
 	defer in.iRwsem.Unlock(t)
-	if size >= in.size.Load() {
-		in.size.Store(size)
+	if size >= in.io.Size() {
+		in.io.SetSize(size)
 		return nil
 	}
 	in.invalidateLock.Lock(t)
 	defer in.invalidateLock.Unlock(t)
-	in.size.Store(size)
+	in.io.SetSize(size)
 	in.cache.TruncateRange(t, size, math.MaxInt64)
 	if size%extent.BlockSize != 0 {
 		if err := in.blockZeroRange(t, size, size-size%extent.BlockSize+extent.BlockSize); err != nil {

@@ -46,7 +46,7 @@ func (in *inode) performWrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, er
 func (in *inode) writeChunk(t *lab.Thread, p []byte, pos int64) error {
 	f := in.cache.GetLocked(t, pos, true)
 	defer f.Unlock(t)
-	m, err := in.daMapBlocks(t, lblkOf(pos))
+	m, err := in.daMapBlocks(t, lblkOf(pos), 1)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (in *inode) writeChunk(t *lab.Thread, p []byte, pos int64) error {
 	if !f.Uptodate(0, f.Size) && n < f.Size {
 		// __block_write_begin: a partly written block is read in if it
 		// holds data, zeroed if it is new (hole, delayed, unwritten).
-		if err := in.fillBlock(t, f, m); err != nil {
+		if err := in.fillBlock(t, f, m.mapping); err != nil {
 			return err
 		}
 	}
@@ -62,8 +62,8 @@ func (in *inode) writeChunk(t *lab.Thread, p []byte, pos int64) error {
 	f.SetUptodate(0, f.Size)
 	f.MarkDirty(off, n)
 	// ext4_da_write_end: i_size grows under the folio lock.
-	if end := pos + n; end > in.size.Load() {
-		in.size.Store(end)
+	if end := pos + n; end > in.io.Size() {
+		in.io.SetSize(end)
 	}
 	return nil
 }

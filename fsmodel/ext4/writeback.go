@@ -43,7 +43,7 @@ func (in *inode) writeFolio(t *lab.Thread, f *pagecache.Folio, syncAll bool) {
 	if !f.ClearDirtyForIO() || !f.AnyBlockDirty(0, f.Size) {
 		return
 	}
-	if f.Pos >= in.size.Load() {
+	if f.Pos >= in.io.Size() {
 		// Wholly past EOF (a racing truncate): nothing to write.
 		f.ClearBlocksDirty(0, f.Size)
 		return
