@@ -3,10 +3,10 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"syscall"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"iomaplab/check"
 	"iomaplab/lab"
