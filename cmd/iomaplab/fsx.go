@@ -23,6 +23,7 @@ type fsxFlags struct {
 	target, fs, variant, replay, logPath, disable    string
 	controlled, json, shrink                         bool
 	shrinkRuns                                       int
+	devMiB                                           int64
 	noMapRead, noMapWrite, noFalloc, noPunch, noZero bool
 	opt                                              fsx.Options
 	seed                                             uint64
@@ -44,6 +45,7 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 	fl.BoolVar(&f.json, "json", false, "print one JSON summary on stdout")
 	fl.BoolVar(&f.shrink, "shrink", false, "with --replay of a failing one-thread log: find a shorter log that fails alike (written to LOG.min)")
 	fl.IntVar(&f.shrinkRuns, "shrink-runs", 1000, "most replays --shrink may run")
+	fl.Int64Var(&f.devMiB, "dev-mib", 0, "model block device size in MiB (0: twice the files' maximum size plus 4 MiB, so freed blocks are soon reused)")
 	fl.StringVar(&f.logPath, "log", "", "write the operation log here (default on failure: iomaplab-fsx-SEED.log)")
 	fl.Int64Var(&f.opt.MaxFileSize, "l", f.opt.MaxFileSize, "max file size (fsx -l)")
 	fl.Int64Var(&f.opt.MaxOpSize, "o", f.opt.MaxOpSize, "max operation size (fsx -o)")
@@ -91,6 +93,9 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 			return nil, fmt.Errorf("--target model has --fs xfs only")
 		}
 	case "kernel":
+		if f.devMiB != 0 {
+			return nil, fmt.Errorf("--dev-mib needs --target model")
+		}
 		if f.controlled {
 			return nil, fmt.Errorf("--controlled needs --target model: the kernel schedules real threads")
 		}
@@ -106,6 +111,9 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 		}
 	default:
 		return nil, fmt.Errorf("unknown --target %q (model, kernel)", f.target)
+	}
+	if f.devMiB < 0 || f.devMiB > 4096 {
+		return nil, fmt.Errorf("--dev-mib %d not in 0..4096", f.devMiB)
 	}
 	if f.seed == 0 && (f.replay == "" || f.controlled) {
 		f.seed = uint64(time.Now().UnixNano()%1_000_000_000) + 1

@@ -13,8 +13,9 @@ import (
 
 // openModelTarget mounts a fresh XFS model on a memory block device for
 // each run (inside the run's world), with the --variant's mutations. The
-// device is small (twice the files' maximum size plus 4 MiB), so freed
-// blocks are soon reused and a stale reference to one shows as bad data. The
+// device is small unless --dev-mib says otherwise (twice the files' maximum
+// size plus 4 MiB), so freed blocks are soon reused and a stale reference to
+// one shows as bad data. The
 // model's own oracles (fsck, block ownership, reservations) run after every
 // remount and, with nothing left reserved, after the final one.
 func openModelTarget(f *fsxFlags) (*fsxTarget, int) {
@@ -28,6 +29,9 @@ func openModelTarget(f *fsxFlags) (*fsxTarget, int) {
 		mount: func(t *lab.Thread) (vfs.FS, error) {
 			files := uint64(f.opt.Files) + 1 // and the probe file
 			blocks := 2*files*uint64(f.opt.MaxFileSize)/blockdev.BlockSize + 1024
+			if f.devMiB > 0 {
+				blocks = uint64(f.devMiB) << 20 / blockdev.BlockSize
+			}
 			fs = xfs.Mount(t, blockdev.NewMemory(blocks), xfs.Options{Variant: v})
 			return fs, nil
 		},
