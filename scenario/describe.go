@@ -8,7 +8,8 @@ import (
 )
 
 // Describe renders op as a scenario line would spell it, for drawings:
-// "pwrite f 0 36865 fill=0x57 stall-at=4096".
+// "pwrite f 0 36865 fill=0x57 stall-at=4k". Parsing the result gives op
+// back (TestDescribeRoundTrip).
 func (op Op) Describe() string {
 	info := opTable[op.Kind]
 	parts := []string{info.name}
@@ -16,9 +17,9 @@ func (op Op) Describe() string {
 	case argsFile:
 		parts = append(parts, op.File)
 	case argsFileSize:
-		parts = append(parts, op.File, fmt.Sprint(op.Len))
+		parts = append(parts, op.File, FormatSize(op.Len))
 	case argsRange:
-		parts = append(parts, op.File, fmt.Sprint(op.Off), fmt.Sprint(op.Len))
+		parts = append(parts, op.File, FormatSize(op.Off), FormatSize(op.Len))
 	case argsThread:
 		if op.Kind == OpAwait && op.Done {
 			parts = append(parts, op.Thread+".done")
@@ -37,10 +38,13 @@ func (op Op) Describe() string {
 		}
 	}
 	if op.StallAt >= 0 && op.Kind == OpPwrite {
-		parts = append(parts, fmt.Sprintf("stall-at=%d", op.StallAt))
+		parts = append(parts, "stall-at="+FormatSize(op.StallAt))
 	}
 	if op.FaultAt >= 0 && op.Kind == OpPwrite {
-		parts = append(parts, fmt.Sprintf("fault-at=%d", op.FaultAt))
+		parts = append(parts, "fault-at="+FormatSize(op.FaultAt))
+	}
+	if op.MayFail {
+		parts = append(parts, "may-fail")
 	}
 	return strings.Join(parts, " ")
 }

@@ -283,7 +283,9 @@ func (p *parser) op(toks []token) (Op, bool) {
 	info := opTable[kind]
 	op := Op{Kind: kind, Pos: name.pos, StallAt: vfs.NoOffset, FaultAt: vfs.NoOffset}
 	p.nops++
-	op.Fill = defaultFill(p.nops)
+	if kind == OpPwrite || kind == OpMapStore {
+		op.Fill = defaultFill(p.nops)
+	}
 	// Positional arguments first, then options (key=value or flags).
 	var pos []token
 	rest := toks[1:]

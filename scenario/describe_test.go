@@ -1,0 +1,43 @@
+package scenario
+
+import "testing"
+
+// Every catalogue op, described and parsed again, is the same op.
+func TestDescribeRoundTrip(t *testing.T) {
+	list, err := List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, sc := range list {
+		var ops []Op
+		ops = append(ops, sc.Setup...)
+		for _, th := range sc.Threads {
+			ops = append(ops, th.Ops...)
+		}
+		for _, op := range append(ops, Op{Kind: OpFsync, File: "f", MayFail: true, StallAt: -1, FaultAt: -1}) {
+			if op.Kind == OpAwait || op.Kind == OpRelease {
+				continue // needs its partner ops to parse; covered by the Parse tests
+			}
+			line := op.Describe()
+			src := "scenario t\nfs xfs\nthread x: " + line + "\n"
+			if op.StallAt >= 0 {
+				src += "thread y: release x\n"
+			}
+			back, err := Parse("rt.scn", []byte(src))
+			if err != nil {
+				t.Errorf("%s: %q: %v", sc.Name, line, err)
+				continue
+			}
+			got := back.Threads[0].Ops[0]
+			got.Pos, op.Pos = Pos{}, Pos{}
+			if got != op {
+				t.Errorf("%s: %q parses to %+v, want %+v", sc.Name, line, got, op)
+			}
+			n++
+		}
+	}
+	if n < 40 {
+		t.Errorf("only %d ops checked", n)
+	}
+}
