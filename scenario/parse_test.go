@@ -157,6 +157,7 @@ func TestParseErrors(t *testing.T) {
 		{head + "thread a: pwrite f 0 8k stall-at=4k\nthread b: release a ; release a\n", "e.scn:4:11: thread a is released 2 times but stalls only 1"},
 		{head + "thread a: pwrite f 0 8k stall-at=4k\nthread b: await a.stalled ; truncate f 0 ; release a\n", "e.scn:4:29: truncate takes i_rwsem on xfs, which a holds while stalled in pwrite"},
 		{head + "thread a: pwrite f 0 8k stall-at=4k\nthread b: await a.stalled ; pread g 0 1 ; release a\n", "e.scn:4:29: pread takes i_rwsem on xfs"},
+		{head + "inject iomap.write.before_valid park thread=a hit=2\nthread a: pwrite f 0 8k\nthread b: await a.stalled ; zero f 8k 1 ; release a\n", "e.scn:5:29: zero takes i_rwsem on xfs, which a holds while stalled in pwrite"},
 		{head + "thread a: pwrite f 0 8k\nthread b: map-store f 4k 1\n", "e.scn:4:11: map-store f 4k 1 in thread b may change bytes that pwrite f 0 8k in thread a (line 3) also changes"},
 		{head + "thread a: pwrite f 0 8k\nthread b: truncate f 1M\n", "e.scn:4:11: truncate f 1M in thread b may change bytes"},
 		{head + "thread a: fsync f\nexpect data ; stale\n", "e.scn:4:15: stale needs a comparison"},

@@ -67,7 +67,10 @@ func (p *parser) stallCounts() (stalls map[string]int, byPwrite map[string]bool)
 			continue
 		}
 		stalls[r.Thread]++
-		byPwrite[r.Thread] = false
+		if _, seen := byPwrite[r.Thread]; !seen || byPwrite[r.Thread] {
+			// A park at an iomap.write.* point is inside a pwrite too.
+			byPwrite[r.Thread] = strings.HasPrefix(r.Point, "iomap.write.")
+		}
 	}
 	return stalls, byPwrite
 }
@@ -151,8 +154,9 @@ func (p *parser) stallPos(name string) Pos {
 }
 
 // checkWindows rejects, between 'await T.stalled' and 'release T', any op
-// that takes i_rwsem while T is parked inside a pwrite that holds it: on
-// both targets that op would wait for T, and T waits for the release.
+// that takes i_rwsem while T is parked inside a pwrite that holds it (a
+// stall-at, or an inject park at an iomap.write.* point): on both targets
+// that op would wait for T, and T waits for the release.
 func (p *parser) checkWindows() {
 	_, byPwrite := p.stallCounts()
 	fs := p.sc.FS.Type
