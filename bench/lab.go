@@ -1,0 +1,228 @@
+package bench
+
+import (
+	"fmt"
+	"time"
+
+	"iomaplab/explore"
+	"iomaplab/fsmodel/variant"
+	"iomaplab/lab"
+	"iomaplab/scenario"
+	"iomaplab/scenario/model"
+)
+
+// modelTarget builds the model target for a variant name, as explore does.
+func modelTarget(name string) (scenario.Target, error) {
+	v, err := variant.Parse(name)
+	if err != nil {
+		return nil, err
+	}
+	return model.New(v), nil
+}
+
+// supported reports why the model target cannot run sc, or "".
+func supported(sc *scenario.Scenario) string {
+	if err := model.New(variant.Correct).Supports(sc.FS); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// twoThreadScenario is the first exploratory catalogue scenario with
+// exactly two threads that the model runs.
+func twoThreadScenario(all []*scenario.Scenario) *scenario.Scenario {
+	for _, sc := range all {
+		if !sc.Directed && len(sc.Threads) == 2 && supported(sc) == "" {
+			return sc
+		}
+	}
+	return nil
+}
+
+// mutantScenario returns the first exploratory scenario whose catches
+// lines name v (preferring one the model runs), and why it cannot run.
+func mutantScenario(all []*scenario.Scenario, v string) (*scenario.Scenario, string) {
+	var first *scenario.Scenario
+	for _, sc := range all {
+		if sc.Directed {
+			continue
+		}
+		if cell, _ := sc.Expected(v); cell != scenario.MustCatch {
+			continue
+		}
+		if supported(sc) == "" {
+			return sc, ""
+		}
+		if first == nil {
+			first = sc
+		}
+	}
+	if first == nil {
+		return nil, "no exploratory scenario catches it"
+	}
+	return first, first.Name + ": " + supported(first)
+}
+
+// lab measures the race lab's figures.
+func (b *bench) lab() error {
+	all, err := scenario.List()
+	if err != nil {
+		return err
+	}
+	if err := b.schedulesPerSecond(all); err != nil {
+		return err
+	}
+	for _, v := range variant.Names()[1:] {
+		sc, why := mutantScenario(all, v)
+		if why != "" {
+			name := "-"
+			if sc != nil {
+				name = sc.Name
+			}
+			for _, s := range explore.Strategies {
+				b.add(&Figure{Group: "lab", Name: fmt.Sprintf("find %s (%s)", v, s), Unit: "s", Missing: why,
+					Baseline: "free-mode stress", BaseMissing: why, Note: "scenario " + name})
+			}
+			continue
+		}
+		b.findMutant(sc, v)
+	}
+	return nil
+}
+
+// schedulesPerSecond: controlled schedules (random walk) of a 2-thread
+// scenario per second, against free-mode runs of it per second.
+func (b *bench) schedulesPerSecond(all []*scenario.Scenario) error {
+	sc := twoThreadScenario(all)
+	if sc == nil {
+		b.add(&Figure{Group: "lab", Name: "controlled schedules/s", Unit: "schedules/s", Missing: "no 2-thread exploratory scenario"})
+		return nil
+	}
+	n := b.cfg.Schedules
+	seed := uint64(0)
+	ctl, err := repeat(b.cfg.Runs, 1, b.progress, "lab schedules/s", func() ([]float64, error) {
+		seed++
+		c := explore.Explore(sc, "correct", modelTarget, explore.Options{Strategy: "random", Budget: n, Seed: seed})
+		if c.Verdict != "clean" {
+			return nil, fmt.Errorf("%s under correct: %s %s", sc.Name, c.Verdict, c.Message)
+		}
+		return []float64{float64(c.Schedules) / c.Seconds}, nil
+	})
+	if err != nil {
+		return err
+	}
+	target := model.New(variant.Correct)
+	free, err := repeat(b.cfg.Runs, 1, b.progress, "lab free-mode runs/s", func() ([]float64, error) {
+		start := time.Now()
+		for range n {
+			v := scenario.Run(sc, target, lab.Config{})
+			if v.Violated() || len(v.OpErrors) > 0 {
+				return nil, fmt.Errorf("%s in free mode under correct: %s", sc.Name, v)
+			}
+		}
+		return []float64{float64(n) / time.Since(start).Seconds()}, nil
+	})
+	if err != nil {
+		return err
+	}
+	b.add(&Figure{Group: "lab", Name: "controlled schedules/s", Unit: "runs/s", Value: &ctl[0],
+		Baseline: "free-mode runs/s", Base: &free[0],
+		Note: fmt.Sprintf("%s (2 threads), random walk, %d schedules per run", sc.Name, n)})
+	b.chart("lab-schedules", "race lab: "+sc.Name+" runs per second", "runs/s",
+		bar("controlled (random walk)", &ctl[0]), bar("free mode", &free[0]))
+	return nil
+}
+
+// strategySeeds is the seeds a strategy is run with: DFS is systematic and
+// ignores its seed, so it runs once.
+func (b *bench) strategySeeds(strategy string) int {
+	if strategy == "dfs" {
+		return 1
+	}
+	return b.cfg.Seeds
+}
+
+// findMutant measures the time to find variant v in sc per strategy, and
+// free-mode stress of sc for as long as PCT spent on all its seeds.
+func (b *bench) findMutant(sc *scenario.Scenario, v string) {
+	var finds []*Find
+	var wall float64
+	for _, s := range explore.Strategies {
+		f := &Find{Mutant: v, Scenario: sc.Name, Strategy: s, Seeds: b.strategySeeds(s), Budget: b.cfg.Budget}
+		var secs, sched []float64
+		for seed := 1; seed <= f.Seeds; seed++ {
+			c := explore.Explore(sc, v, modelTarget, explore.Options{Strategy: s, Budget: b.cfg.Budget,
+				Depth: explore.Defaults.Depth, Preemptions: explore.Defaults.Preemptions, Seed: uint64(seed)})
+			spent := c.Seconds
+			if c.FirstFailure >= 0 {
+				f.Found++
+				secs = append(secs, c.SecondsToFind)
+				sched = append(sched, float64(c.FirstFailure+1))
+				spent = c.SecondsToFind
+			}
+			if s == "pct" {
+				wall += spent
+			}
+		}
+		if f.Found > 0 {
+			f.Seconds, f.Schedule = stat(statOf(secs)), stat(statOf(sched))
+		}
+		b.progress(fmt.Sprintf("lab find %s (%s): found %d/%d", v, s, f.Found, f.Seeds))
+		finds = append(finds, f)
+	}
+	st := b.stress(sc, v, wall)
+	for _, f := range finds {
+		f.Stress = st
+		fig := &Figure{Group: "lab", Name: fmt.Sprintf("find %s (%s)", v, f.Strategy), Unit: "s", Value: f.Seconds,
+			Baseline: fmt.Sprintf("free-mode stress for %ss", num(st.WallSeconds)), Base: st.Seconds}
+		seeds := fmt.Sprintf("%d seeds", f.Seeds)
+		if f.Seeds == 1 {
+			seeds = "1 run (systematic, seedless)"
+		}
+		if f.Seconds == nil {
+			fig.Missing = fmt.Sprintf("not found in %s x %d schedules", seeds, f.Budget)
+		}
+		if st.Seconds == nil {
+			fig.BaseMissing = fmt.Sprintf("not found in %d rounds", st.Rounds)
+		}
+		fig.Note = fmt.Sprintf("%s; found %d/%s", sc.Name, f.Found, seeds)
+		if f.Schedule != nil {
+			fig.Note += fmt.Sprintf("; schedule median %s max %s", num(f.Schedule.Median), num(f.Schedule.Max))
+		}
+		fig.Note += fmt.Sprintf("; stress found %d/%d rounds", st.Found, st.Rounds)
+		b.add(fig)
+	}
+	b.rep.Finds = append(b.rep.Finds, finds...)
+}
+
+// stress runs sc with variant v in free mode, run after run, for wall
+// seconds or until a run violates, Runs rounds after a warm-up round.
+func (b *bench) stress(sc *scenario.Scenario, v string, wall float64) *Stress {
+	target, _ := modelTarget(v)
+	st := &Stress{WallSeconds: wall, Rounds: b.cfg.Runs}
+	var secs, rates []float64
+	for round := 0; round <= b.cfg.Runs; round++ {
+		start := time.Now()
+		runs, found := 0, false
+		for !found && (runs == 0 || time.Since(start).Seconds() < wall) {
+			verdict := scenario.Run(sc, target, lab.Config{})
+			runs++
+			found = verdict.Violated()
+		}
+		el := time.Since(start).Seconds()
+		if round == 0 {
+			continue // warm-up
+		}
+		rates = append(rates, float64(runs)/el)
+		if found {
+			st.Found++
+			secs = append(secs, el)
+		}
+	}
+	if st.Found > 0 {
+		st.Seconds = stat(statOf(secs))
+	}
+	st.RunsPerSec = statOf(rates)
+	b.progress(fmt.Sprintf("lab stress %s (%s, %ss): found %d/%d", v, sc.Name, num(wall), st.Found, st.Rounds))
+	return st
+}
