@@ -36,7 +36,7 @@ func TestEnginePackages(t *testing.T) {
 	if len(patterns) == 0 {
 		t.Skip("no engine package exists yet")
 	}
-	cfg := &packages.Config{Mode: packages.LoadAllSyntax, Dir: root}
+	cfg := &packages.Config{Mode: packages.LoadSyntax, Dir: root} // dependencies from export data
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		t.Fatal(err)
