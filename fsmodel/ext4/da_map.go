@@ -45,15 +45,16 @@ type daMap struct {
 // variant.Ext4NoRecheck is the code before it.
 //
 // Points: ext4.da_map.after_lookup, ext4.da_map.before_insert. Tracepoint
-// ext4_es_lookup_extent (ino, lblk, status: 0 no entry, 1 hole, 2 delayed,
-// 3 unwritten, 4 written).
+// ext4_es_lookup_extent (ino, lblk, len: the blocks asked for, status of
+// lblk's entry: 0 none, 1 hole, 2 delayed, 3 unwritten, 4 written).
 func (in *inode) daMapBlocks(t *lab.Thread, lblk, maxLen uint64) (daMap, error) {
 	e, ok, seq := in.esLookupSeq(t, lblk)
 	status := esNone
 	if ok {
 		status = e.status
 	}
-	t.Tracepoint("ext4_es_lookup_extent", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)), lab.F("status", int64(status)))
+	t.Tracepoint("ext4_es_lookup_extent", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
+		lab.F("len", int64(maxLen)), lab.F("status", int64(status)))
 	t.Point("ext4.da_map.after_lookup")
 	var hole mapping
 	switch {

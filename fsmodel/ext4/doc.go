@@ -69,10 +69,10 @@
 // Points: ext4.da_map.after_lookup (after the lockless extent status
 // lookup), ext4.da_map.before_insert (on a hole, before taking i_data_sem to
 // insert), ext4.write.prefault (parks a write whose source stalls:
-// vfs.Buffer.StallAt). Tracepoints: ext4_es_lookup_extent (ino, lblk,
+// vfs.Buffer.StallAt). Tracepoints: ext4_es_lookup_extent (ino, lblk, len,
 // status: 0 none, 1 hole, 2 delayed, 3 unwritten, 4 written),
 // ext4_es_insert_extent (ino, lblk, len, pblk, status),
-// ext4_es_insert_delayed_block (ino, lblk, replaced: the status it
+// ext4_es_insert_delayed_block (ino, lblk, len, replaced: the status it
 // overwrote), da_reserve, da_release, da_update_reserve (ino, lblk, len,
 // reserved; da_update_reserve also claimed: 1 when the allocation consumed
 // the dirty-clusters reservation itself), ext4_allocate_blocks (ino, lblk,

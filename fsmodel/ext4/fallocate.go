@@ -19,6 +19,9 @@ func (in *inode) fallocate(t *lab.Thread, off, length int64, keepSize bool) erro
 		return err
 	}
 	if end := off + length; !keepSize && end > in.io.Size() {
+		if err := in.zeroEOFTail(t, end); err != nil {
+			return err
+		}
 		in.io.SetSize(end)
 	}
 	return nil
@@ -94,6 +97,9 @@ func (in *inode) zeroRange(t *lab.Thread, off, length int64, keepSize bool) erro
 		return err
 	}
 	if !keepSize && end > in.io.Size() {
+		if err := in.zeroEOFTail(t, end); err != nil {
+			return err
+		}
 		in.io.SetSize(end)
 	}
 	return nil

@@ -41,7 +41,7 @@ func (f *File) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	}
 	in := f.inode(t)
 	if f.fs.opts.IOMAP {
-		return 0, unix.EOPNOTSUPP
+		return in.iomapWrite(t, buf, off)
 	}
 	in.iRwsem.Lock(t)
 	defer in.iRwsem.Unlock(t)

@@ -17,6 +17,9 @@ func (in *inode) truncate(t *lab.Thread, size int64) error {
 	in.iRwsem.Lock(t)
 	defer in.iRwsem.Unlock(t)
 	if size >= in.io.Size() {
+		if err := in.zeroEOFTail(t, size); err != nil {
+			return err
+		}
 		in.io.SetSize(size)
 		return nil
 	}

@@ -58,6 +58,11 @@ func (in *inode) writeFolio(t *lab.Thread, f *pagecache.Folio, syncAll bool) {
 		f.ClearBlocksDirty(0, f.Size)
 		return
 	}
+	if size := in.io.Size(); f.End() > size {
+		// ext4_bio_write_folio: the part of the EOF folio past i_size is
+		// zeroed before it goes to disk.
+		f.Zero(size-f.Pos, f.End()-size)
+	}
 	f.StartWriteback()
 	f.ClearBlocksDirty(0, f.Size)
 	unwritten := m.state == extent.Unwritten
