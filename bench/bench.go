@@ -34,6 +34,8 @@ type Config struct {
 	ModelOnly bool
 	// Progress receives one line per measurement step; nil is quiet.
 	Progress io.Writer
+	// Command is recorded in the report (the command line that ran it).
+	Command string
 }
 
 // Defaults are the documented defaults: a full run takes a few minutes.
@@ -96,7 +98,9 @@ type Machine struct {
 
 // Report is the result of a bench run; its JSON form is docs/bench.md's.
 type Report struct {
-	Machine Machine   `json:"machine"`
+	Machine Machine `json:"machine"`
+	// Command is the command line that produced the report.
+	Command string    `json:"command"`
 	Started time.Time `json:"started"`
 	Seconds float64   `json:"seconds"`
 	Config  struct {
@@ -136,7 +140,7 @@ func Run(cfg Config) (*Report, error) {
 	if len(groups) == 0 {
 		groups = Groups
 	}
-	r := &Report{Machine: machine(), Started: time.Now().UTC(), Groups: groups}
+	r := &Report{Machine: machine(), Command: cfg.Command, Started: time.Now().UTC(), Groups: groups}
 	r.Config.Runs, r.Config.WriteSize, r.Config.WriteIO = cfg.Runs, cfg.WriteSize, cfg.WriteIO
 	r.Config.Seeds, r.Config.Budget = cfg.Seeds, cfg.Budget
 	b := &bench{cfg: cfg, rep: r}

@@ -1,11 +1,14 @@
 package bench
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"image/color"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -54,12 +57,16 @@ func bar(label string, s *Stat) struct {
 }
 
 // Plot writes every chart of r, and the lab's time-to-find chart, to dir as
-// PNG and SVG. It returns the files written.
+// PNG and SVG, beside the report that produced them (bench.json and the
+// Markdown table bench.md). It returns the files written.
 func (r *Report) Plot(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	var files []string
+	files, err := r.writeProvenance(dir)
+	if err != nil {
+		return files, err
+	}
 	save := func(p *plot.Plot, name string, w vg.Length) error {
 		for _, ext := range []string{".png", ".svg"} {
 			f := filepath.Join(dir, name+ext)
@@ -79,8 +86,8 @@ func (r *Report) Plot(dir string) ([]string, error) {
 			return files, err
 		}
 	}
-	if p := findPlot(r.Finds); p != nil {
-		if err := save(p, "lab-time-to-find", 24*vg.Centimeter); err != nil {
+	if p, n := findPlot(r.Finds); p != nil {
+		if err := save(p, "lab-time-to-find", vg.Length(max(12, 4*float64(n)))*vg.Centimeter); err != nil {
 			return files, err
 		}
 	}
@@ -137,8 +144,9 @@ var strategyColors = []color.Color{
 
 // findPlot draws time to find per mutant (x) and strategy (series), the
 // median as a point and min..max as a whisker on a log scale, with free-mode
-// stress as the last series. Nil if nothing was found.
-func findPlot(finds []*Find) *plot.Plot {
+// stress as the last series; and the number of mutants. Nil if nothing was
+// found.
+func findPlot(finds []*Find) (*plot.Plot, int) {
 	var mutants []string
 	idx := map[string]int{}
 	series := map[string][]*Find{}
@@ -154,7 +162,7 @@ func findPlot(finds []*Find) *plot.Plot {
 		series[f.Strategy] = append(series[f.Strategy], f)
 	}
 	if len(mutants) == 0 {
-		return nil
+		return nil, 0
 	}
 	type pt struct {
 		x float64
@@ -210,13 +218,37 @@ func findPlot(finds []*Find) *plot.Plot {
 		p.Legend.Add(name, sc)
 	}
 	if math.IsInf(lo, 1) {
-		return nil
+		return nil, 0
 	}
-	p.Y.Min, p.Y.Max = max(lo/2, 1e-4), hi*2
+	p.Y.Min, p.Y.Max = max(lo/2, 1e-5), hi*8 // headroom for the legend
 	p.NominalX(mutants...)
+	p.X.Tick.Label.Font.Size = vg.Points(9)
 	p.X.Min, p.X.Max = -0.6, float64(len(mutants))-0.4
-	return p
+	return p, len(mutants)
 }
 
 // offset spreads n series around an integer x position.
 func offset(i, n int) float64 { return (float64(i) - float64(n-1)/2) * 0.18 }
+
+// writeProvenance writes bench.json and bench.md into dir.
+func (r *Report) writeProvenance(dir string) ([]string, error) {
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	var md bytes.Buffer
+	fmt.Fprintf(&md, "Measured by `%s` on %s (%d cores, %s, kernel %s, %s, root %v), %s.\n\n",
+		r.Command, r.Machine.CPU, r.Machine.Cores, r.Machine.Memory, r.Machine.Kernel, r.Machine.Go, r.Machine.Root,
+		r.Started.Format("2006-01-02 15:04 UTC"))
+	r.WriteMarkdown(&md)
+	var files []string
+	for name, data := range map[string][]byte{"bench.json": append(js, '\n'), "bench.md": md.Bytes()} {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, data, 0o644); err != nil {
+			return files, err
+		}
+		files = append(files, f)
+	}
+	slices.Sort(files)
+	return files, nil
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,9 @@ func EngineWrite(size, io int64, v variant.Variant, flusher bool) (writeResult, 
 	var werr, ferr error
 	// Room for the file plus slack: delalloc reserves every block up front.
 	blocks := uint64(size+size/4)/blockdev.BlockSize + 4096
+	// Start from a heap returned to the OS, so that the page cache's memory
+	// is not what an earlier run (or the memcpy buffer) already touched.
+	debug.FreeOSMemory()
 	w := lab.NewFree()
 	lr := w.Run(func(t *lab.Thread) {
 		fs := xfs.Mount(t, blockdev.NewMemory(blocks), xfs.Options{Variant: v})
@@ -75,7 +79,6 @@ func EngineWrite(size, io int64, v variant.Variant, flusher bool) (writeResult, 
 	if !lr.OK() {
 		return res, fmt.Errorf("engine write: %s", lr)
 	}
-	runtime.GC() // the next run starts without this one's page cache
 	if werr == nil {
 		werr = ferr
 	}

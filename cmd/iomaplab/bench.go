@@ -38,7 +38,8 @@ func runBench(args []string) int {
 		return exitUsage
 	}
 	cfg := bench.Config{Groups: groups, Runs: *runs, Seeds: *seeds, Budget: *budget, Schedules: *schedules,
-		KernelRuns: *kruns, FsxOps: *fsxOps, Progress: os.Stderr}
+		KernelRuns: *kruns, FsxOps: *fsxOps, Progress: os.Stderr,
+		Command: strings.Join(append([]string{"iomaplab", "bench"}, args...), " ")}
 	bad := func(format string, a ...any) int {
 		fmt.Fprintf(os.Stderr, "iomaplab bench: "+format+"\n", a...)
 		fl.Usage()

@@ -1,0 +1,18 @@
+package main
+
+import "testing"
+
+func TestBenchBadUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"bogus"},
+		{"--runs", "0"},
+		{"--size", "1T"},
+		{"--io", "1000"},
+		{"--size", "4k", "--io", "64k"},
+		{"--no-such-flag"},
+	} {
+		if got := runBench(args); got != exitUsage {
+			t.Errorf("bench %v: exit %d, want %d", args, got, exitUsage)
+		}
+	}
+}
