@@ -144,3 +144,19 @@ func TestEvidenceAndClassify(t *testing.T) {
 		t.Error("ext4 with large folios accepted")
 	}
 }
+
+// Free worlds (real goroutines, real locks) run every scenario too: the
+// runner's shared state and the engine hold up under go test -race.
+func TestFreeWorlds(t *testing.T) {
+	for _, sc := range catalogue(t) {
+		for range 3 {
+			v := scenario.Run(sc, New(variant.Correct), lab.Config{})
+			if v.Skipped != "" {
+				break
+			}
+			if v.Violated() || len(v.OpErrors) > 0 || !v.Result.OK() {
+				t.Fatalf("%v", v)
+			}
+		}
+	}
+}
