@@ -45,6 +45,9 @@ type daMap struct {
 // variant.Ext4NoRecheck is the code before it.
 //
 // Points: ext4.da_map.after_lookup, ext4.da_map.before_insert. Tracepoint
+// ext4_da_map_race_reached (ino, lblk, len) is reachability evidence,
+// whatever the variant: once i_data_sem is held for the insert, part of the
+// hole the lockless lookup found is a hole no more. Tracepoint
 // ext4_es_lookup_extent (ino, lblk, len: the blocks asked for, status of
 // lblk's entry: 0 none, 1 hole, 2 delayed, 3 unwritten, 4 written).
 func (in *inode) daMapBlocks(t *lab.Thread, lblk, maxLen uint64) (daMap, error) {
@@ -78,6 +81,10 @@ func (in *inode) daMapBlocks(t *lab.Thread, lblk, maxLen uint64) (daMap, error) 
 	t.Point("ext4.da_map.before_insert")
 	in.iDataSem.Lock(t)
 	defer in.iDataSem.Unlock(t)
+	if in.holeFilledLocked(extent.Range{Start: lblk, End: lblk + hole.len}) {
+		t.Tracepoint("ext4_da_map_race_reached", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
+			lab.F("len", int64(hole.len)))
+	}
 	if !in.fs.opts.Variant.Has(variant.Ext4NoRecheck) {
 		// 0ea6560abb3b: check the extent status again, now that nothing
 		// can allocate or insert behind our back.
@@ -123,4 +130,20 @@ func (in *inode) insertDelayedBlocks(t *lab.Thread, r extent.Range) error {
 	}
 	in.esInsertDelayed(t, r)
 	return nil
+}
+
+// holeFilledLocked reports whether any block of r, which the lockless
+// lookup found to be a hole, now has a non-hole extent status entry or an
+// on-disk extent: another thread got into the window. It reads the trees
+// without i_es_lock, which is safe because every writer of either holds
+// i_data_sem.
+//
+// Preconditions: i_data_sem held exclusively.
+func (in *inode) holeFilledLocked(r extent.Range) bool {
+	for _, e := range in.es.overlapping(r) {
+		if e.status != esHole {
+			return true
+		}
+	}
+	return len(in.ext.Extents(r)) > 0
 }

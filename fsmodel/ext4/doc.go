@@ -79,7 +79,8 @@
 // len, pblk, state), ext4_ext_convert (ino, lblk, len, to: 3 unwritten,
 // 4 written), ext4_page_mkwrite (ino, lblk),
 // ext4_free_blocks (ino, lblk, len, pblk), reserved_not_cleared (ino,
-// reserved).
+// reserved), ext4_da_map_race_reached (ino, lblk, len: the lookup's hole
+// was filled by another thread before the insert took i_data_sem).
 //
 // Variants (Options.Variant): variant.Ext4NoRecheck is ext4_da_map_blocks
 // before 0ea6560abb3b (insert after the lockless lookup without looking

@@ -23,6 +23,7 @@ type raceOutcome struct {
 	data       bool     // the file read back as expected after remount
 	windows    int      // RaceWindows of the trace
 	stale      int      // iomap_invalid tracepoints (iomap path)
+	reached    int      // ext4_da_map_race_reached tracepoints
 }
 
 func (o raceOutcome) leaked() bool { return len(o.notCleared) > 0 }
@@ -77,6 +78,11 @@ func exploreRace(t *testing.T, s lab.Strategy, budget int, body func(o *raceOutc
 		}
 		o.windows = RaceWindows(o.result.Trace.Records())
 		o.stale = o.result.Trace.Count("iomap_invalid")
+		o.reached = o.result.Trace.Count("ext4_da_map_race_reached")
+		// The model's own report of the window and the trace's must agree.
+		if (o.windows > 0) != (o.reached > 0) {
+			t.Errorf("schedule %d: RaceWindows %d but %d ext4_da_map_race_reached", i, o.windows, o.reached)
+		}
 		outs = append(outs, o)
 	}
 	return outs
