@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"encoding/binary"
+
 	"iomaplab/check"
 	"iomaplab/vfs"
 )
@@ -9,14 +11,14 @@ import (
 // writer (tag), the run and the file offset, so a mismatch report says whose
 // bytes landed where.
 func pattern(tag byte, run int, off, n int64) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		o := uint64(off + int64(i))
-		w := uint64(tag)<<56 | uint64(run&0xff)<<48 | (o&^7)&0xffffffffff
-		w ^= 0x5a5a5a5a00000000
-		b[i] = byte(w >> ((o & 7) * 8))
+	start := off &^ 7
+	words := make([]byte, (off+n-start+7)&^7)
+	for i := 0; i < len(words); i += 8 {
+		o := uint64(start) + uint64(i)
+		w := uint64(tag)<<56 | uint64(run&0xff)<<48 | o&0xffffffffff
+		binary.LittleEndian.PutUint64(words[i:], w^0x5a5a5a5a00000000)
 	}
-	return b
+	return words[off-start : off-start+n]
 }
 
 // model applies op's effect on the file's content to the reference model.

@@ -43,7 +43,7 @@ func TestRealCatalogue(t *testing.T) {
 	}
 	tmp := privateTmp(t)
 	sup := quietSupervisor(t)
-	rep, err := Run(sup, Config{Cells: cells, Runs: 3})
+	rep, err := Run(sup, Config{Cells: cells, Runs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
