@@ -6,11 +6,23 @@
 // revalidated before reuse.
 //
 // A filesystem model supplies an Inode (the VFS inode fields iomap reads:
-// i_size, the page cache, the block I/O backend) and an Ops table:
+// i_size, the page cache, the block read backend) and its callbacks:
 //
-//	Begin/End   ->iomap_begin / ->iomap_end
-//	Valid       ->iomap_valid (write_ops): is the cached mapping's cookie current?
-//	WritebackOps.MapBlocks/Valid/Submit  ->map_blocks with xfs_imap_valid, ioend submission
+//	Ops.Begin / Ops.End        ->iomap_begin / ->iomap_end
+//	Validator.Valid            ->iomap_valid (optional, as in struct iomap_write_ops):
+//	                           is the cached mapping's cookie still current?
+//	PunchFunc                  ->punch for delalloc release
+//	WritebackOps               ->map_blocks (MapBlocks), xfs_imap_valid (ValidWB),
+//	                           ioend submission (Submit, then Ioend.Finish at
+//	                           completion) and ->discard_folio (Discard)
+//
+// Entry points, each named after the kernel function it models:
+// BufferedWrite (iomap_file_buffered_write), BufferedRead (filemap_read),
+// ReadFolio, GetUptodate, ZeroRange (iomap_zero_range), TruncatePage,
+// PageMkwrite (iomap_page_mkwrite), DelallocRelease
+// (iomap_write_delalloc_release), Writepages (iomap_writepages), WaitRange
+// (filemap_fdatawait_range), WriteAndWait (filemap_write_and_wait_range),
+// and the Iter itself for operations a filesystem adds.
 //
 // The race: a buffered write caches the mapping from Begin without any lock
 // and then, chunk by chunk, prefaults the user buffer and locks a folio.

@@ -101,6 +101,7 @@ func (ip *Inode) endIO(t *lab.Thread, io *iomap.Ioend, b *blockdev.Bio) {
 		}
 	}
 	io.Finish(t)
+	ip.fs.noteCleaned(t)
 }
 
 // convertUnwritten is xfs_iomap_write_unwritten.

@@ -23,7 +23,7 @@ func TestControlledExploration(t *testing.T) {
 		var got []byte
 		w := controlled(seed)
 		res := w.Run(func(lt *lab.Thread) {
-			fs := Mount(lt, newDev(), Options{})
+			fs := Mount(lt, newDev(), Options{Flusher: seed%2 == 0, Reclaimer: seed%2 == 0})
 			f := fs.OpenInode(lt, "f")
 			_ = f.Fallocate(lt, vfs.FallocAllocate, 0, region)
 			_ = f.Truncate(lt, int64(len(want)))

@@ -27,6 +27,9 @@ func (ip *Inode) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 		}
 	}
 	n, err := iomap.BufferedWrite(t, &ip.io, ip.write, buf, off)
+	if n > 0 {
+		ip.fs.noteDirtied(t)
+	}
 	return int(n), err
 }
 

@@ -18,6 +18,12 @@ type Options struct {
 	FolioSize int64
 	// Variant selects mutations; the zero value is correct.
 	Variant variant.Variant
+	// Flusher starts a background writeback daemon ("flusher") that writes
+	// back every file (WB_SYNC_NONE) after data was dirtied.
+	Flusher bool
+	// Reclaimer starts a memory-reclaim daemon ("kswapd") that evicts clean
+	// idle folios after writeback completes.
+	Reclaimer bool
 	// NoIomapValid leaves out ->iomap_valid altogether (benchmarks measure
 	// what validity checks cost); unlike the no-validate mutation it also
 	// skips the cookie comparison.
@@ -37,6 +43,7 @@ type FS struct {
 	files []*Inode  // by ino - 1
 
 	disk ondisk
+	bg   daemons
 
 	// Stats counts state transitions, for coverage.
 	Stats Stats
@@ -60,7 +67,8 @@ type Stats struct {
 }
 
 // Mount mounts a fresh filesystem on dev and starts the device's
-// completion daemon as a daemon thread of t's world. Every block of dev is
+// completion daemon (and the optional flusher and reclaim daemons) as daemon
+// threads of t's world. Every block of dev is
 // free space; the model keeps its metadata beside the device.
 func Mount(t *lab.Thread, dev blockdev.Dev, opts Options) *FS {
 	if opts.FolioSize == 0 {
@@ -74,7 +82,14 @@ func Mount(t *lab.Thread, dev blockdev.Dev, opts Options) *FS {
 		mu:    lab.Mutex{Name: "xfs_inode_cache"},
 		disk:  ondisk{mu: lab.Mutex{Name: "xfs_log"}},
 	}
+	fs.bg.flushEv.Name, fs.bg.reclaimE.Name = "flusher.work", "kswapd.work"
 	t.GoDaemon("io-completion", dev.RunCompletions)
+	if opts.Flusher {
+		t.GoDaemon("flusher", fs.flusher)
+	}
+	if opts.Reclaimer {
+		t.GoDaemon("kswapd", fs.reclaimer)
+	}
 	return fs
 }
 

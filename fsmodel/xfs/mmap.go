@@ -14,9 +14,11 @@ import (
 // iomap_page_mkwrite under invalidate_lock shared, with the folio locked
 // first. A folio past EOF is SIGBUS (EFAULT).
 func (ip *Inode) MapStore(t *lab.Thread, data []byte, off int64) error {
-	return ip.mapEach(t, int64(len(data)), off, func(f *pagecache.Folio, pos, n, done int64) {
+	err := ip.mapEach(t, int64(len(data)), off, func(f *pagecache.Folio, pos, n, done int64) {
 		copy(f.Data[pos-f.Pos:pos-f.Pos+n], data[done:done+n])
 	}, true)
+	ip.fs.noteDirtied(t)
+	return err
 }
 
 // MapLoad loads from a shared mapping at off (filemap_fault reads).
