@@ -79,8 +79,10 @@ func exploreRace(t *testing.T, s lab.Strategy, budget int, body func(o *raceOutc
 		o.windows = RaceWindows(o.result.Trace.Records())
 		o.stale = o.result.Trace.Count("iomap_invalid")
 		o.reached = o.result.Trace.Count("ext4_da_map_race_reached")
-		// The model's own report of the window and the trace's must agree.
-		if (o.windows > 0) != (o.reached > 0) {
+		// The model reports a window only when the hole it was about to
+		// fill changed; RaceWindows sees any change in the requested
+		// range, a superset (the hole may end before the range does).
+		if o.reached > 0 && o.windows == 0 {
 			t.Errorf("schedule %d: RaceWindows %d but %d ext4_da_map_race_reached", i, o.windows, o.reached)
 		}
 		outs = append(outs, o)
