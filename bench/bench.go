@@ -94,6 +94,10 @@ type Machine struct {
 	Kernel string `json:"kernel"`
 	Go     string `json:"go"`
 	Root   bool   `json:"root"`
+	// LoadStart and LoadEnd are the 1-minute load averages when the run
+	// started and ended: other work on the machine skews every figure.
+	LoadStart float64 `json:"load_start"`
+	LoadEnd   float64 `json:"load_end"`
 }
 
 // Report is the result of a bench run; its JSON form is docs/bench.md's.
@@ -164,6 +168,7 @@ func Run(cfg Config) (*Report, error) {
 		}
 	}
 	r.Seconds = time.Since(r.Started).Seconds()
+	r.Machine.LoadEnd = loadavg()
 	return r, nil
 }
 

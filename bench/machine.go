@@ -15,6 +15,7 @@ import (
 func machine() Machine {
 	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), Root: os.Geteuid() == 0}
 	m.CPU = procField("/proc/cpuinfo", "model name")
+	m.LoadStart = loadavg()
 	if kb, err := strconv.ParseInt(strings.Fields(procField("/proc/meminfo", "MemTotal") + " 0")[0], 10, 64); err == nil && kb > 0 {
 		m.Memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
 	}
@@ -40,4 +41,22 @@ func procField(path, key string) string {
 		}
 	}
 	return ""
+}
+
+// loadavg returns the 1-minute load average, or -1.
+func loadavg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	v, err := strconv.ParseFloat(strings.Fields(string(b) + " x")[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+func (m Machine) String() string {
+	return fmt.Sprintf("%s, %d cores, %s, kernel %s, %s, root %v, load average %.1f at start, %.1f at end",
+		m.CPU, m.Cores, m.Memory, m.Kernel, m.Go, m.Root, m.LoadStart, m.LoadEnd)
 }

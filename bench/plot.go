@@ -186,6 +186,7 @@ func findPlot(finds []*Find) (*plot.Plot, int) {
 	p := plot.New()
 	p.Title.Text = "race lab: time to find each mutant (median over seeds; whiskers min..max)"
 	p.Y.Label.Text = "seconds (log)"
+	p.X.Label.Text = "mutant (no point: not found within the budget, or by stress in its wall time)"
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Legend.Top = true
@@ -237,9 +238,8 @@ func (r *Report) writeProvenance(dir string) ([]string, error) {
 		return nil, err
 	}
 	var md bytes.Buffer
-	fmt.Fprintf(&md, "Measured by `%s` on %s (%d cores, %s, kernel %s, %s, root %v), %s.\n\n",
-		r.Command, r.Machine.CPU, r.Machine.Cores, r.Machine.Memory, r.Machine.Kernel, r.Machine.Go, r.Machine.Root,
-		r.Started.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&md, "Measured by `%s` on %s, %s, in %.0f s.\n\n",
+		r.Command, r.Machine, r.Started.Format("2006-01-02 15:04 UTC"), r.Seconds)
 	r.WriteMarkdown(&md)
 	var files []string
 	for name, data := range map[string][]byte{"bench.json": append(js, '\n'), "bench.md": md.Bytes()} {

@@ -60,8 +60,8 @@ func ratio(f *Figure) string {
 // WriteTable prints the human table: figure, value, min..max, baseline,
 // its value and min..max, ratio; then notes.
 func (r *Report) WriteTable(w io.Writer) {
-	fmt.Fprintf(w, "iomaplab bench: %s, %d cores, %s, kernel %s, %s; median of %d runs after a warm-up (lab: median over %d seeds)\n\n",
-		r.Machine.CPU, r.Machine.Cores, r.Machine.Memory, r.Machine.Kernel, r.Machine.Go, r.Config.Runs, r.Config.Seeds)
+	fmt.Fprintf(w, "iomaplab bench: %s; median of %d runs after a warm-up (lab: median over %d seeds); %.0f s\n\n",
+		r.Machine, r.Config.Runs, r.Config.Seeds, r.Seconds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "GROUP\tFIGURE\tVALUE\tMIN..MAX\tBASELINE\tBASELINE VALUE\tMIN..MAX\tRATIO\tNOTE")
 	for _, f := range r.Figures {
