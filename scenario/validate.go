@@ -186,7 +186,12 @@ func (p *parser) checkWindows() {
 
 // checkOverlaps rejects ops of different threads that may change the same
 // bytes: the data oracle's reference applies each op when it returns, which
-// is only right when concurrent ops commute.
+// is only right when concurrent ops commute. Two orderings make an overlap
+// safe: the later op's thread awaited the other thread's .done first; or
+// the later op runs in the stall window of a writer parked in a pwrite
+// (between await W.stalled and release W, W stalling once) and changes only
+// bytes at or past the write's stall-at, which the write copies after its
+// release on every target.
 func (p *parser) checkOverlaps() {
 	type fp struct {
 		op         *Op
@@ -194,20 +199,37 @@ func (p *parser) checkOverlaps() {
 		start, end int64
 		// after are the threads this op's thread awaited (T.done) before it.
 		after map[string]bool
+		// window are the threads parked (await T.stalled, not yet released)
+		// while this op runs.
+		window map[string]bool
 	}
+	stalls, _ := p.stallCounts()
 	var all []fp
 	for _, th := range p.sc.Threads {
-		after := map[string]bool{}
+		after, window := map[string]bool{}, map[string]bool{}
 		for i := range th.Ops {
 			op := &th.Ops[i]
-			if op.Kind == OpAwait && op.Done {
+			switch {
+			case op.Kind == OpAwait && op.Done:
 				after = maps.Clone(after)
 				after[op.Thread] = true
+			case op.Kind == OpAwait:
+				window = maps.Clone(window)
+				window[op.Thread] = true
+			case op.Kind == OpRelease:
+				window = maps.Clone(window)
+				delete(window, op.Thread)
 			}
 			if s, e, ok := op.footprint(); ok {
-				all = append(all, fp{op, th.Name, s, e, after})
+				all = append(all, fp{op, th.Name, s, e, after, window})
 			}
 		}
+	}
+	// afterStall: x runs while w's thread is parked in w, and changes only
+	// bytes w copies after its release.
+	afterStall := func(w, x fp) bool {
+		return w.op.Kind == OpPwrite && w.op.StallAt >= 0 && stalls[w.thread] == 1 &&
+			x.window[w.thread] && x.start >= w.op.Off+w.op.StallAt
 	}
 	for j := range all {
 		for i := 0; i < j; i++ {
@@ -215,8 +237,8 @@ func (p *parser) checkOverlaps() {
 			if a.thread == b.thread || a.op.File != b.op.File || a.end <= b.start || b.end <= a.start {
 				continue
 			}
-			if a.after[b.thread] || b.after[a.thread] {
-				continue // ordered by await T.done
+			if a.after[b.thread] || b.after[a.thread] || afterStall(a, b) || afterStall(b, a) {
+				continue
 			}
 			p.errorf(b.op.Pos, "%s in thread %s may change bytes that %s in thread %s (line %d) also changes: concurrent threads must change disjoint bytes, or the data oracle cannot tell the right result",
 				describe(b.op), b.thread, describe(a.op), a.thread, a.op.Pos.Line)
