@@ -206,6 +206,20 @@ func TestBugsAreCaught(t *testing.T) {
 	}
 }
 
+// A thread that panics inside the target must end the run with the panic
+// reported, not leave the others waiting for the harness lock it held.
+func TestPanicInTargetEndsTheRun(t *testing.T) {
+	for _, controlled := range []bool{false, true} {
+		cfg := Config{Options: options(9, 2000, 4), Controlled: controlled,
+			Mount: memTarget(memfs.Bugs{PanicOnTruncate: true})}
+		res := mustRun(t, cfg)
+		f := res.Failure
+		if f == nil || f.Stage != "lab" || !strings.Contains(f.Err.Error(), "memfs: truncate bug") {
+			t.Fatalf("controlled %v: want the panic reported, got %+v", controlled, f)
+		}
+	}
+}
+
 func TestLogRoundTripAndReplay(t *testing.T) {
 	for _, threads := range []int{1, 3} {
 		cfg := Config{Options: options(21, 3000, threads), Mount: memTarget(memfs.Bugs{})}

@@ -13,7 +13,22 @@ type worker struct {
 	ops    []Op
 	counts [numKinds]int64
 	buf    []byte
+	// held is the harness lock mode this worker holds (lockNone, lockShared,
+	// lockExcl), so a thread that dies in the target (a panic) releases it
+	// and the other threads can stop instead of waiting forever.
+	held int
 }
+
+const (
+	lockNone = iota
+	lockShared
+	lockExcl
+)
+
+func (wk *worker) rlock(t *lab.Thread)   { wk.h.mu.RLock(t); wk.held = lockShared }
+func (wk *worker) runlock(t *lab.Thread) { wk.held = lockNone; wk.h.mu.RUnlock(t) }
+func (wk *worker) lock(t *lab.Thread)    { wk.h.mu.Lock(t); wk.held = lockExcl }
+func (wk *worker) unlock(t *lab.Thread)  { wk.held = lockNone; wk.h.mu.Unlock(t) }
 
 func (h *harness) newWorker(id int) *worker {
 	cfg := h.cfg
@@ -36,6 +51,12 @@ func (wk *worker) run(t *lab.Thread) {
 	defer func() {
 		if !finished { // a panic, or the lab unwinding the run
 			h.setFailure(t, &Failure{Stage: "thread " + t.Name() + " did not finish", aborted: true})
+			switch wk.held {
+			case lockShared:
+				wk.runlock(t)
+			case lockExcl:
+				wk.unlock(t)
+			}
 		}
 		h.finished.Add(1)
 		h.doneEv.Wake(t)
@@ -64,10 +85,10 @@ func (wk *worker) step(t *lab.Thread, d draw, id int64) {
 		wk.exclusive(t, d, id)
 		return
 	}
-	h.mu.RLock(t)
+	wk.rlock(t)
 	op := wk.g.shape(d, h.refs[d.file].Size())
 	if op.Excl {
-		h.mu.RUnlock(t)
+		wk.runlock(t)
 		wk.exclusive(t, d, id)
 		return
 	}
@@ -76,7 +97,7 @@ func (wk *worker) step(t *lab.Thread, d draw, id int64) {
 		var ok bool
 		if op, ok = wk.g.shapeIn(d, op.Size, lo, hi); !ok {
 			if d.kind == Write || d.kind == MapWrite {
-				h.mu.RUnlock(t)
+				wk.runlock(t)
 				wk.exclusive(t, d, id)
 				return
 			}
@@ -85,19 +106,19 @@ func (wk *worker) step(t *lab.Thread, d draw, id int64) {
 	}
 	op.ID, op.Thread, op.Epoch = id, wk.id, h.epoch
 	wk.exec(t, op)
-	h.mu.RUnlock(t)
+	wk.runlock(t)
 }
 
 // exclusive runs d under the harness lock taken exclusively and ends the epoch.
 func (wk *worker) exclusive(t *lab.Thread, d draw, id int64) {
 	h := wk.h
-	h.mu.Lock(t)
+	wk.lock(t)
 	op := wk.g.shape(d, h.refs[d.file].Size())
 	op.Excl = true
 	op.ID, op.Thread, op.Epoch = id, wk.id, h.epoch
 	wk.exec(t, op)
 	h.endEpoch()
-	h.mu.Unlock(t)
+	wk.unlock(t)
 }
 
 // endEpoch starts the next epoch; the caller holds mu exclusively.
@@ -126,20 +147,20 @@ func (wk *worker) runReplay(t *lab.Thread) {
 			if h.stopped() {
 				return
 			}
-			h.mu.Lock(t)
+			wk.lock(t)
 			op.Size = h.refs[op.File].Size()
 			wk.exec(t, op)
 			h.endEpoch()
-			h.mu.Unlock(t)
+			wk.unlock(t)
 		} else {
 			h.epochEv.Wait(t, func() bool { return h.stopped() || h.epochNow.Load() == e })
 			if h.stopped() {
 				return
 			}
-			h.mu.RLock(t)
+			wk.rlock(t)
 			op.Size = h.refs[op.File].Size()
 			wk.exec(t, op)
-			h.mu.RUnlock(t)
+			wk.runlock(t)
 			h.sharedDone[e].Add(1)
 		}
 		h.epochEv.Wake(t)

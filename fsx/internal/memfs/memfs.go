@@ -20,6 +20,9 @@ type Bugs struct {
 	// ShortWriteStoresAll makes a faulting write store its whole buffer
 	// though it reports only the bytes before the fault.
 	ShortWriteStoresAll bool
+	// PanicOnTruncate makes a Truncate to a non-zero size panic (an engine
+	// bug crashing a thread).
+	PanicOnTruncate bool
 }
 
 // FS is an in-memory file system.
@@ -216,6 +219,9 @@ func (f *File) zero(off, end int64) {
 func (f *File) Truncate(t *lab.Thread, size int64) error {
 	if size < 0 {
 		return syscall.EINVAL
+	}
+	if f.fs.Bugs.PanicOnTruncate && size > 0 {
+		panic("memfs: truncate bug")
 	}
 	f.mu.Lock(t)
 	defer f.mu.Unlock(t)
