@@ -34,7 +34,10 @@ func DelallocRelease(t *lab.Thread, in *Inode, start, end int64, punch PunchFunc
 	scanEnd := min(end, in.Size())
 	punchStart := start
 	for pos := start; pos < scanEnd; {
-		f := in.Cache.Next(t, pos, scanEnd, pagecache.Dirty)
+		// Lock every cached folio, dirty or not: a folio whose dirty flag
+		// writeback has just cleared is locked until its delalloc is
+		// converted, and only then may the range around it be punched.
+		f := in.Cache.Next(t, pos, scanEnd, pagecache.Any)
 		if f == nil {
 			break
 		}
