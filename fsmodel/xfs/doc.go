@@ -42,6 +42,12 @@
 // iomap_valid, which fails the run when a stale verdict has no extent change
 // by another thread behind it. Stats counts state transitions for coverage.
 //
+// API: Mount(t, dev, Options) starts the device's completion daemon (and,
+// with Options.Flusher / Options.Reclaimer, background writeback and reclaim
+// daemons that sleep until there is work) and returns the FS (vfs.FS);
+// FS.OpenInode returns the model's *Inode (vfs.File) with Extents and Seq for
+// oracles and diagrams; FS.Stats counts transitions for coverage.
+//
 // Mutations come from Options.Variant (package variant); the model honours
 // NoSeqBumpOnConvert and CookieBeforeInsert, and iomap the others.
 package xfs
