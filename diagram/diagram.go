@@ -109,6 +109,7 @@ func Draw(records []lab.Record, opt Options) string {
 		}
 		rows = append(rows, row{c, text, 1})
 	}
+	rows = foldCycles(rows)
 	width := make([]int, len(names))
 	for i, n := range names {
 		width[i] = len(n)
@@ -204,4 +205,61 @@ func wrap(text string, width int) []string {
 		}
 	}
 	return append(lines, cur)
+}
+
+// foldCycles shortens a thread's repeated per-folio cycle: when a block of
+// up to maxCycle rows of one column repeats right after itself with the same
+// shape (the same text once numbers are ignored), the first copy is kept and
+// the repeats become one row saying how many were folded.
+func foldCycles(rows []row) []row {
+	const maxCycle = 8
+	var out []row
+	for i := 0; i < len(rows); {
+		folded := false
+		for p := 1; p <= maxCycle && i+2*p <= len(rows); p++ {
+			n := 1
+			for i+(n+1)*p <= len(rows) && sameShape(rows[i:i+p], rows[i+n*p:i+(n+1)*p]) {
+				n++
+			}
+			if n >= 3 {
+				out = append(out, rows[i:i+p]...)
+				out = append(out, row{col: rows[i].col, text: fmt.Sprintf(" ... the %d steps above repeat %d more times", p, n-1), times: 1})
+				i += n * p
+				folded = true
+				break
+			}
+		}
+		if !folded {
+			out = append(out, rows[i])
+			i++
+		}
+	}
+	return out
+}
+
+func sameShape(a, b []row) bool {
+	for i := range a {
+		if a[i].col != b[i].col || a[i].col != a[0].col || shape(a[i].String()) != shape(b[i].String()) {
+			return false
+		}
+	}
+	return true
+}
+
+// shape is text with every run of digits replaced by '#'.
+func shape(text string) string {
+	var b strings.Builder
+	digit := false
+	for _, c := range text {
+		if c >= '0' && c <= '9' {
+			if !digit {
+				b.WriteByte('#')
+			}
+			digit = true
+			continue
+		}
+		digit = false
+		b.WriteRune(c)
+	}
+	return b.String()
 }

@@ -48,3 +48,20 @@ func TestWrapKeepsWordsWhole(t *testing.T) {
 		t.Errorf("words lost or split: %q", got)
 	}
 }
+
+func TestRepeatedFolioCyclesFold(t *testing.T) {
+	var recs []lab.Record
+	for off := int64(0); off < 10; off++ {
+		recs = append(recs,
+			lab.Record{Thread: 1, Who: "writer", Kind: lab.KindPoint, Name: "iomap.write.before_valid"},
+			lab.Record{Thread: 1, Who: "writer", Kind: lab.KindTrace, Name: "iomap_stale_reached", Fields: []lab.Field{lab.F("off", off*4096)}})
+	}
+	recs = append(recs, lab.Record{Thread: 2, Who: "syncer", Kind: lab.KindNote, Name: "fsync f"})
+	got := Draw(recs, Options{})
+	if !strings.Contains(got, "the 2 steps above repeat 9 more times") || strings.Count(got, "iomap_stale_reached") != 1 {
+		t.Fatalf("cycle not folded:\n%s", got)
+	}
+	if !strings.Contains(got, "fsync f") {
+		t.Fatalf("row after the cycle lost:\n%s", got)
+	}
+}
