@@ -199,7 +199,11 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 
 // allocBlocks is ext4_mb_new_blocks for the blocks of r, near the physical
 // block after r's left neighbour (ext4_ext_find_goal). Delayed blocks draw
-// on their reservation; others need unreserved free space (ENOSPC).
+// on the inode's reservation (the dirty-clusters counter holds at least as
+// much, and nothing can release it while i_data_sem is held); others, and
+// delayed blocks without a reservation, need unreserved free space (ENOSPC).
+//
+// Preconditions: i_data_sem held exclusively.
 func (in *inode) allocBlocks(t *lab.Thread, r extent.Range, delalloc bool) ([]extent.Range, error) {
 	var goal uint64
 	if r.Start > 0 {
@@ -207,7 +211,7 @@ func (in *inode) allocBlocks(t *lab.Thread, r extent.Range, delalloc bool) ([]ex
 			goal = left.PhysAt(r.Start-1) + 1
 		}
 	}
-	if delalloc && in.fs.space.Stats(t).Reserved >= r.Len() {
+	if delalloc && in.reservedBlocks(t) >= r.Len() {
 		return in.fs.space.AllocReserved(t, r.Len(), goal), nil
 	}
 	return in.fs.space.Alloc(t, r.Len(), goal)
