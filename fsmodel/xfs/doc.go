@@ -50,4 +50,10 @@
 //
 // Mutations come from Options.Variant (package variant); the model honours
 // NoSeqBumpOnConvert and CookieBeforeInsert, and iomap the others.
+//
+// Limitations: one data fork (no COW fork, reflink or xfs/558's cowextsize);
+// writeback converts delalloc straight to written extents; no speculative
+// EOF preallocation; no collapse/insert range; the persisted metadata is a
+// copy kept beside the device, not a journal on it, and no crash is
+// modelled; SyncRange waits for the range's writeback after starting it.
 package xfs
