@@ -2,6 +2,7 @@ package fsx
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -203,6 +204,28 @@ func TestBugsAreCaught(t *testing.T) {
 		if tc.stage != "" && res.Failure.Stage != tc.stage {
 			t.Fatalf("%s: caught at %s, want %s", tc.name, res.Failure.Summary(), tc.stage)
 		}
+	}
+}
+
+func TestTargetCheckRunsAfterRemounts(t *testing.T) {
+	calls, finals := 0, 0
+	cfg := Config{Options: options(4, 2000, 2), Mount: memTarget(memfs.Bugs{}),
+		Check: func(t *lab.Thread, final bool) error {
+			calls++
+			if final {
+				finals++
+			}
+			return nil
+		}}
+	res := mustRun(t, cfg)
+	requireClean(t, cfg, res)
+	if int64(calls) != res.Counts[Remount]+1 || finals != 1 {
+		t.Fatalf("check ran %d times (%d final) for %d remounts", calls, finals, res.Counts[Remount])
+	}
+	cfg.Check = func(t *lab.Thread, final bool) error { return errors.New("fsck: broken") }
+	res = mustRun(t, cfg)
+	if f := res.Failure; f == nil || f.Stage != "target check after remount" || f.Err.Error() != "fsck: broken" {
+		t.Fatalf("a failing target check: %+v", res.Failure)
 	}
 }
 
