@@ -58,6 +58,7 @@ func (in *inode) daMapBlocks(t *lab.Thread, lblk, maxLen uint64) (daMap, error) 
 	}
 	t.Tracepoint("ext4_es_lookup_extent", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
 		lab.F("len", int64(maxLen)), lab.F("status", int64(status)))
+	note(t, "  ext4_es_lookup_extent(lblk %d): %v", lblk, status)
 	t.Point("ext4.da_map.after_lookup")
 	var hole mapping
 	switch {

@@ -63,8 +63,13 @@
 //	               ext4_sync_file, filemap_write_and_wait_range
 //	evict.go       Remount: ext4_evict_inode, ext4_clear_inode,
 //	               ext4_destroy_inode; drop_caches
+//	iomap_ops.go   the iomap path: ext4_iomap_buffered_write_begin,
+//	               ext4_iomap_buffered_da_write_end,
+//	               ext4_iomap_punch_delalloc, ext4_iomap_valid; post-EOF
+//	               zeroing before i_size grows
 //	fsck.go        the oracles
 //	window.go      RaceWindows, the reachability count
+//	errno.go       errno values for log lines
 //
 // Points: ext4.da_map.after_lookup (after the lockless extent status
 // lookup), ext4.da_map.before_insert (on a hole, before taking i_data_sem to
@@ -82,9 +87,22 @@
 // reserved), ext4_da_map_race_reached (ino, lblk, len: the lookup's hole
 // was filled by another thread before the insert took i_data_sem).
 //
+// The iomap path (Options.IOMAP; `fs ext4 iomap` in a scenario) routes
+// buffered writes through package iomap: ->iomap_begin is
+// ext4_da_map_blocks over the whole range (delayed blocks inserted before
+// any folio is locked), the cookie is i_es_seq sampled with the lookup or
+// right after the insert, ->iomap_valid compares it with i_es_seq, and
+// ->iomap_end releases unused new delayed blocks. Reads, page faults,
+// writeback, fallocate and truncate stay on the legacy code in both modes,
+// so a buffered write and page_mkwrite race to insert delalloc exactly as
+// in generic/344 and 346.
+//
 // Variants (Options.Variant): variant.Ext4NoRecheck is ext4_da_map_blocks
 // before 0ea6560abb3b (insert after the lockless lookup without looking
-// again under i_data_sem); the default re-checks.
+// again under i_data_sem); the default re-checks. On the iomap path the
+// engine's variants (NoValidate, PunchIgnoresDirty, ...) apply through
+// iomap.Inode.Variant, and variant.CookieBeforeInsert samples i_es_seq
+// before the delayed insert.
 //
 // Oracles, for the scenario runner (call them from a lab thread with the
 // filesystem quiescent):

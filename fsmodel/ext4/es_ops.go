@@ -82,6 +82,7 @@ func (in *inode) esInsertDelayed(t *lab.Thread, r extent.Range) {
 	}
 	t.Tracepoint("ext4_es_insert_delayed_block", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(r.Start)),
 		lab.F("len", int64(r.Len())), lab.F("replaced", int64(replaced)))
+	note(t, "  ext4_es_insert_delayed_block(%v) over %v", r, replaced)
 }
 
 // esRemoveExtent is ext4_es_remove_extent: drop every entry in r and release

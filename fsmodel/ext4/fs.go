@@ -160,6 +160,14 @@ func (fs *FS) msg(t *lab.Thread, format string, args ...any) {
 	t.Note("EXT4-fs: " + s)
 }
 
+// note adds a line to the trace for drawings (lab.Thread.Note), formatted
+// only where notes are kept: a controlled world.
+func note(t *lab.Thread, format string, args ...any) {
+	if t.World().Controlled() {
+		t.Note(fmt.Sprintf(format, args...))
+	}
+}
+
 // Log returns the kernel log lines so far, oldest first.
 func (fs *FS) Log(t *lab.Thread) []string {
 	fs.logMu.Lock(t)

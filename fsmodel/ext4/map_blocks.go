@@ -182,6 +182,7 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 		in.fs.dev.Own(t, run.Start, run.Len(), in.ino, cur)
 		t.Tracepoint("ext4_allocate_blocks", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(cur)),
 			lab.F("len", int64(run.Len())), lab.F("pblk", int64(run.Start)), lab.F("state", int64(esStatusOf(state))))
+		note(t, "  ext4_ext_map_blocks: %v %v at pblk %d", extent.Range{Start: cur, End: cur + run.Len()}, state, run.Start)
 		cur += run.Len()
 	}
 	if flags&gbDelallocReserve != 0 {
