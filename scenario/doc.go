@@ -30,8 +30,10 @@
 // mutation matrix expects of a (scenario, variant) cell.
 //
 // The runner keeps a reference model per file (check.RefFile), applying
-// each data-changing op when it returns; the parser's disjointness rule
-// (concurrent threads change disjoint bytes) makes that order-independent.
+// each data-changing op when it returns, and a history of timed writes: a
+// byte that differs from the reference is still right if some write that
+// may have come last put it there (history.go). The parser's truncate rule
+// keeps the file size order-independent.
 // Runner state shared by free-mode threads is guarded by a sync.Mutex held
 // only around reference updates, never across a call into the target; all
 // waiting between scenario threads goes through lab (Event, park).

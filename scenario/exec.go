@@ -20,13 +20,14 @@ const mmapPage = 4096
 func (r *run) exec(t *lab.Thread, thread string, op Op) bool {
 	t.Note(op.Describe())
 	f := r.files[op.File]
+	start := r.clock.Add(1)
 	var err error
 	switch op.Kind {
 	case OpPwrite:
 		data := bytes.Repeat([]byte{op.Fill}, int(op.Len))
 		var n int
 		n, err = f.Pwrite(t, vfs.Buffer{Data: data, StallAt: op.StallAt, FaultAt: op.FaultAt}, op.Off)
-		r.apply(func() { r.ref[op.File].Write(data[:n], op.Off) })
+		r.applyWrite(thread, op, start, r.clock.Add(1), data[:n])
 		if op.FaultAt >= 0 && (err == nil || errors.Is(err, syscall.EFAULT)) {
 			err = nil // the short copy the scenario asked for
 		}
@@ -37,12 +38,17 @@ func (r *run) exec(t *lab.Thread, thread string, op Op) bool {
 	case OpFallocate, OpPunch, OpZero:
 		err = f.Fallocate(t, op.Mode, op.Off, op.Len)
 		if err == nil {
-			r.apply(func() { applyFalloc(r.ref[op.File], op) })
+			w := write{start, r.clock.Add(1), op.Off, op.Off + op.Len, 0}
+			if op.Kind == OpFallocate {
+				w.end = w.off // changes no byte below EOF
+			}
+			r.apply(op.File, w, func() { applyFalloc(r.ref[op.File], op) })
 		}
 	case OpTruncate:
 		err = f.Truncate(t, op.Len)
 		if err == nil {
-			r.apply(func() { r.ref[op.File].Truncate(op.Len) })
+			r.apply(op.File, write{start, r.clock.Add(1), op.Len, maxOffset, 0},
+				func() { r.ref[op.File].Truncate(op.Len) })
 		}
 	case OpFsync:
 		err = f.Fsync(t)
@@ -64,6 +70,9 @@ func (r *run) exec(t *lab.Thread, thread string, op Op) bool {
 			t.AwaitParked(op.Thread)
 		}
 	case OpRelease:
+		r.mu.Lock()
+		r.released[op.Thread] = r.clock.Add(1)
+		r.mu.Unlock()
 		t.Release(op.Thread)
 	}
 	if err == nil {
@@ -87,9 +96,31 @@ func changesData(op Op) bool {
 	return ok || op.Kind == OpFallocate
 }
 
-// apply updates the reference model under r.mu.
-func (r *run) apply(fn func()) {
+// applyWrite records a pwrite of data that ran over [start, finish]. The
+// bytes from a stall-at on were copied only after the writer's release, so
+// their interval starts there: a window op that stored into them while the
+// writer was parked is overwritten, not a possible last value.
+func (r *run) applyWrite(thread string, op Op, start, finish int64, data []byte) {
+	end := op.Off + int64(len(data))
 	r.mu.Lock()
+	rel := r.released[thread]
+	r.mu.Unlock()
+	if op.StallAt < 0 || rel < start || op.Off+op.StallAt >= end {
+		r.apply(op.File, write{start, finish, op.Off, end, op.Fill}, func() { r.ref[op.File].Write(data, op.Off) })
+		return
+	}
+	mid := op.Off + op.StallAt
+	r.apply(op.File, write{start, finish, op.Off, mid, op.Fill}, func() {})
+	r.apply(op.File, write{rel, finish, mid, end, op.Fill}, func() { r.ref[op.File].Write(data, op.Off) })
+}
+
+// apply records w in file's history and updates its reference model with
+// fn, under r.mu.
+func (r *run) apply(file string, w write, fn func()) {
+	r.mu.Lock()
+	if w.end > w.off {
+		r.hist[file] = append(r.hist[file], w)
+	}
 	fn()
 	r.mu.Unlock()
 }
@@ -116,10 +147,12 @@ func (r *run) mmap(t *lab.Thread, f vfs.File, op Op) error {
 			}
 		} else {
 			data := bytes.Repeat([]byte{op.Fill}, int(end-off))
+			start := r.clock.Add(1)
 			if err := f.MapStore(t, data, off); err != nil {
 				return err
 			}
-			r.apply(func() { r.ref[op.File].Write(data, off) })
+			r.apply(op.File, write{start, r.clock.Add(1), off, end, op.Fill},
+				func() { r.ref[op.File].Write(data, off) })
 		}
 		off = end
 	}

@@ -16,7 +16,7 @@ import (
 // bugs that each oracle path must catch.
 type fakeTarget struct {
 	types []string // fs types it mounts; nil for all
-	bug   string   // "", "stale-zero", "ownership", "lose-unsynced", "fsck"
+	bug   string   // "", "stale-zero", "ownership", "lose-unsynced", "fsck", "lost-after-park"
 	last  *fakeFS
 }
 
@@ -122,6 +122,9 @@ func (f *fakeFile) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error)
 		t.Point("iomap.write.prefault")
 		if buf.StallAt >= int64(done) && buf.StallAt < int64(done+chunk) {
 			t.Park("iomap.write.prefault")
+			if f.fs.bug == "lost-after-park" {
+				return len(buf.Data), nil // claims the rest, copies nothing
+			}
 		}
 		if buf.FaultAt >= 0 && buf.FaultAt < int64(done+chunk) {
 			chunk = int(buf.FaultAt) - done

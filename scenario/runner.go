@@ -117,17 +117,20 @@ type run struct {
 
 	mu         sync.Mutex
 	ref        map[string]*check.RefFile
+	hist       map[string]history
+	released   map[string]int64 // per thread name: clock when it was last released
 	uncertain  map[string]bool
 	opErrs     []OpError
 	violations []Violation
 
+	clock  atomic.Int64            // orders op starts and returns (history)
 	done   map[string]*atomic.Bool // per scenario thread, set when it returns
 	ndone  atomic.Int32
 	doneEv lab.Event
 }
 
 func newRun(sc *Scenario, target Target) *run {
-	r := &run{sc: sc, target: target, files: map[string]vfs.File{}, ref: map[string]*check.RefFile{},
+	r := &run{sc: sc, target: target, files: map[string]vfs.File{}, ref: map[string]*check.RefFile{}, hist: map[string]history{}, released: map[string]int64{},
 		uncertain: map[string]bool{}, done: map[string]*atomic.Bool{}, doneEv: lab.Event{Name: "scenario-thread-done"}}
 	for _, th := range sc.Threads {
 		r.done[th.Name] = new(atomic.Bool)
@@ -222,13 +225,37 @@ func (r *run) dataOracle(t *lab.Thread, when string) {
 			continue
 		}
 		r.mu.Lock()
-		m := r.ref[name].Compare(p[:n])
-		if m == nil && int64(n) != size {
-			m = &check.Mismatch{Off: int64(n), ExpectedSize: size, ActualSize: int64(n)}
-		}
-		if m != nil {
-			r.violations = append(r.violations, Violation{Oracle: "data", Message: fmt.Sprintf("%s %s: %v", name, when, m)})
+		if msg := r.compare(name, p[:n], size); msg != "" {
+			r.violations = append(r.violations, Violation{Oracle: "data", Message: fmt.Sprintf("%s %s: %s", name, when, msg)})
 		}
 		r.mu.Unlock()
 	}
+}
+
+// compare checks a file's contents against its reference model and, where
+// they differ, against the values its history allows (see history).
+// Preconditions: r.mu is held.
+func (r *run) compare(name string, got []byte, size int64) string {
+	ref := r.ref[name]
+	m := ref.Compare(got)
+	if m == nil && int64(len(got)) != size {
+		m = &check.Mismatch{Off: int64(len(got)), ExpectedSize: size, ActualSize: int64(len(got))}
+	}
+	if m == nil || m.ExpectedSize != m.ActualSize {
+		if m == nil {
+			return ""
+		}
+		return m.Error()
+	}
+	want := ref.Bytes()
+	for off := m.Off; off < int64(len(got)); off++ {
+		if got[off] == want[off] {
+			continue
+		}
+		vals := r.hist[name].allowed(off)
+		if !slices.Contains(vals, got[off]) {
+			return fmt.Sprintf("byte at offset %d (0x%x) is 0x%02x, expected %s", off, off, got[off], formatBytes(vals))
+		}
+	}
+	return ""
 }

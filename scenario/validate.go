@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"iomaplab/lab"
+	"iomaplab/vfs"
 )
 
 // finish runs the checks that need the whole file: required lines, thread
 // references, stalls matched by releases, the ops allowed while a writer is
-// stalled, and the disjointness the data oracle relies on.
+// stalled, and the ordering of truncates the data oracle relies on.
 func (p *parser) finish() {
 	sc := p.sc
 	if sc.Name == "" {
@@ -184,66 +185,60 @@ func (p *parser) checkWindows() {
 	}
 }
 
-// checkOverlaps rejects ops of different threads that may change the same
-// bytes: the data oracle's reference applies each op when it returns, which
-// is only right when concurrent ops commute. Two orderings make an overlap
-// safe: the later op's thread awaited the other thread's .done first; or
-// the later op runs in the stall window of a writer parked in a pwrite
-// (between await W.stalled and release W, W stalling once) and changes only
-// bytes at or past the write's stall-at, which the write copies after its
-// release on every target.
+// checkOverlaps rejects a truncate that may run concurrently with another
+// thread's op whose order against it matters (truncConflict), unless the
+// later op's thread awaited the other thread's .done first. Every other
+// overlap is fine: extending i_size commutes, and the data oracle accepts
+// for each byte the value of any write that may have come last (history).
 func (p *parser) checkOverlaps() {
 	type fp struct {
-		op         *Op
-		thread     string
-		start, end int64
+		op     *Op
+		thread string
 		// after are the threads this op's thread awaited (T.done) before it.
 		after map[string]bool
-		// window are the threads parked (await T.stalled, not yet released)
-		// while this op runs.
-		window map[string]bool
 	}
-	stalls, _ := p.stallCounts()
 	var all []fp
 	for _, th := range p.sc.Threads {
-		after, window := map[string]bool{}, map[string]bool{}
+		after := map[string]bool{}
 		for i := range th.Ops {
 			op := &th.Ops[i]
-			switch {
-			case op.Kind == OpAwait && op.Done:
+			if op.Kind == OpAwait && op.Done {
 				after = maps.Clone(after)
 				after[op.Thread] = true
-			case op.Kind == OpAwait:
-				window = maps.Clone(window)
-				window[op.Thread] = true
-			case op.Kind == OpRelease:
-				window = maps.Clone(window)
-				delete(window, op.Thread)
 			}
-			if s, e, ok := op.footprint(); ok {
-				all = append(all, fp{op, th.Name, s, e, after, window})
-			}
+			all = append(all, fp{op, th.Name, after})
 		}
-	}
-	// afterStall: x runs while w's thread is parked in w, and changes only
-	// bytes w copies after its release.
-	afterStall := func(w, x fp) bool {
-		return w.op.Kind == OpPwrite && w.op.StallAt >= 0 && stalls[w.thread] == 1 &&
-			x.window[w.thread] && x.start >= w.op.Off+w.op.StallAt
 	}
 	for j := range all {
 		for i := 0; i < j; i++ {
 			a, b := all[i], all[j]
-			if a.thread == b.thread || a.op.File != b.op.File || a.end <= b.start || b.end <= a.start {
+			if a.thread == b.thread || a.op.File != b.op.File || !truncConflict(a.op, b.op) && !truncConflict(b.op, a.op) {
 				continue
 			}
-			if a.after[b.thread] || b.after[a.thread] || afterStall(a, b) || afterStall(b, a) {
+			if a.after[b.thread] || b.after[a.thread] {
 				continue
 			}
-			p.errorf(b.op.Pos, "%s in thread %s may change bytes that %s in thread %s (line %d) also changes: concurrent threads must change disjoint bytes, or the data oracle cannot tell the right result",
+			p.errorf(b.op.Pos, "%s in thread %s may run concurrently with %s in thread %s (line %d): order a truncate against other threads' writes and size changes past its size (await THREAD.done), or the data oracle cannot know the result",
 				describe(b.op), b.thread, describe(a.op), a.thread, a.op.Pos.Line)
 		}
 	}
+}
+
+// truncConflict reports whether truncate tr and op x, run concurrently, may
+// leave different files depending on their order: x is a truncate, or it
+// writes or allocates (without keep-size) at or past tr's new size.
+func truncConflict(tr, x *Op) bool {
+	if tr.Kind != OpTruncate {
+		return false
+	}
+	switch x.Kind {
+	case OpTruncate:
+		return true
+	case OpFallocate:
+		return x.Mode == vfs.FallocAllocate && x.Off+x.Len > tr.Len
+	}
+	_, end, ok := x.footprint()
+	return ok && end > tr.Len
 }
 
 func describe(op *Op) string {
