@@ -154,7 +154,7 @@ func (b *bench) findMutant(sc *scenario.Scenario, v string) {
 			c := explore.Explore(sc, v, modelTarget, explore.Options{Strategy: s, Budget: b.cfg.Budget,
 				Depth: explore.Defaults.Depth, Preemptions: explore.Defaults.Preemptions, Seed: uint64(seed)})
 			spent := c.Seconds
-			if c.FirstFailure >= 0 {
+			if c.FirstFailure >= 0 && c.Match { // caught by an oracle its catches line names
 				f.Found++
 				secs = append(secs, c.SecondsToFind)
 				sched = append(sched, float64(c.FirstFailure+1))
@@ -196,9 +196,11 @@ func (b *bench) findMutant(sc *scenario.Scenario, v string) {
 }
 
 // stress runs sc with variant v in free mode, run after run, for wall
-// seconds or until a run violates, Runs rounds after a warm-up round.
+// seconds or until a run is caught by an oracle of sc's catches line for v,
+// Runs rounds after a warm-up round.
 func (b *bench) stress(sc *scenario.Scenario, v string, wall float64) *Stress {
 	target, _ := modelTarget(v)
+	_, oracles := sc.Expected(v)
 	st := &Stress{WallSeconds: wall, Rounds: b.cfg.Runs}
 	var secs, rates []float64
 	for round := 0; round <= b.cfg.Runs; round++ {
@@ -207,7 +209,7 @@ func (b *bench) stress(sc *scenario.Scenario, v string, wall float64) *Stress {
 		for !found && (runs == 0 || time.Since(start).Seconds() < wall) {
 			verdict := scenario.Run(sc, target, lab.Config{})
 			runs++
-			found = verdict.Violated()
+			found = verdict.Caught(oracles)
 		}
 		el := time.Since(start).Seconds()
 		if round == 0 {
