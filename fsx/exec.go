@@ -15,8 +15,7 @@ import (
 // unexpected error it records the failure; the run then stops.
 func (wk *worker) exec(t *lab.Thread, op Op) {
 	h := wk.h
-	wk.ops = append(wk.ops, op)
-	wk.counts[op.Kind]++
+	wk.log.add(op)
 	if p := h.cfg.Progress; p != nil {
 		p.Add(1)
 	}

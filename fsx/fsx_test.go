@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"iomaplab/fsx/internal/memfs"
 	"iomaplab/lab"
@@ -240,6 +241,22 @@ func TestPanicInTargetEndsTheRun(t *testing.T) {
 		if f == nil || f.Stage != "lab" || !strings.Contains(f.Err.Error(), "memfs: truncate bug") {
 			t.Fatalf("controlled %v: want the panic reported, got %+v", controlled, f)
 		}
+	}
+}
+
+// A free run whose dead thread left a target lock held cannot finish: it is
+// abandoned, and the panic is still reported with the log.
+func TestStuckRunIsAbandoned(t *testing.T) {
+	cfg := Config{Options: options(9, 2000, 4), AbandonAfter: 200 * time.Millisecond,
+		Mount: memTarget(memfs.Bugs{PanicOnTruncate: true, HoldLockOnPanic: true})}
+	res := mustRun(t, cfg)
+	f := res.Failure
+	if f == nil || f.Stage != "lab" || !strings.Contains(f.Err.Error(), "memfs: truncate bug") ||
+		!strings.Contains(f.Err.Error(), "never returned") {
+		t.Fatalf("want the panic and the stuck threads reported, got %+v", f)
+	}
+	if res.Ops == 0 {
+		t.Fatal("no op logged")
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"iomaplab/check"
 	"iomaplab/lab"
@@ -33,6 +35,11 @@ type Config struct {
 	// (final false) and after the final remount (final true: nothing may be
 	// left reserved). An error fails the run.
 	Check func(t *lab.Thread, final bool) error
+	// AbandonAfter is how long a free run waits for its other threads once
+	// one died in the target, before it reports them stuck (they may wait
+	// forever for a lock the dead one held); 0 means 10s. Wall time decides
+	// nothing else.
+	AbandonAfter time.Duration
 }
 
 // Result is what a run did and found.
@@ -80,6 +87,9 @@ type harness struct {
 
 	finished atomic.Int64
 	doneEv   lab.Event
+	// died is closed when a worker dies in the target (free mode only).
+	died     chan struct{}
+	diedOnce sync.Once
 	workers  []*worker
 	verified atomic.Int64
 }
@@ -99,6 +109,9 @@ func Run(cfg Config) (*Result, error) {
 	if cfg.Mount == nil {
 		return nil, errors.New("fsx: no target")
 	}
+	if cfg.AbandonAfter == 0 {
+		cfg.AbandonAfter = 10 * time.Second
+	}
 	h := &harness{cfg: &cfg, mu: lab.RWMutex{Name: "fsx.epoch"}}
 	h.epochEv.Name, h.doneEv.Name = "fsx.epoch", "fsx.done"
 	if cfg.Replay != nil {
@@ -116,25 +129,64 @@ func Run(cfg Config) (*Result, error) {
 	} else {
 		w = lab.NewFree()
 	}
-	lr := w.Run(h.main)
+	lr, stuck := h.run(w)
 	if h.setup != nil {
 		return nil, h.setup
 	}
 	res := &Result{Lab: lr, Failure: h.fail.Load(), Disabled: cfg.Disabled, BytesVerified: h.verified.Load()}
 	for _, wk := range h.workers {
-		res.Streams = append(res.Streams, wk.ops)
-		for k, n := range wk.counts {
-			res.Counts[k] += n
-			res.Ops += n
+		ops := wk.log.snapshot()
+		res.Streams = append(res.Streams, ops)
+		for _, op := range ops {
+			res.Counts[op.Kind]++
 		}
+		res.Ops += int64(len(ops))
 	}
-	if !lr.OK() && (res.Failure == nil || res.Failure.aborted) {
+	switch {
+	case stuck > 0:
+		f := *res.Failure
+		f.Stage = "lab"
+		f.Err = fmt.Errorf("%v\n(%d threads never returned: stuck in the target, on a lock the dead thread held?)", f.Err, stuck)
+		res.Failure = &f
+	case !lr.OK() && (res.Failure == nil || res.Failure.aborted):
 		res.Failure = &Failure{Stage: "lab", Err: fmt.Errorf("%s", lr)}
 	}
 	if res.Failure != nil {
 		res.Failure.attach(res.Streams)
 	}
 	return res, nil
+}
+
+
+// run runs the world. A controlled world reports its own deadlocks. A free
+// world whose worker died may never return (the others wait on a lock the
+// dead one held), so it runs on its own goroutine, and is abandoned, with
+// its stuck threads, Config.AbandonAfter after a death; stuck counts them.
+func (h *harness) run(w *lab.World) (lr *lab.Result, stuck int64) {
+	if h.cfg.Controlled {
+		return w.Run(h.main), 0
+	}
+	h.died = make(chan struct{})
+	done := make(chan *lab.Result, 1)
+	go func() { done <- w.Run(h.main) }()
+	select {
+	case lr = <-done:
+		return lr, 0
+	case <-h.died:
+	}
+	select {
+	case lr = <-done:
+		return lr, 0
+	case <-time.After(h.cfg.AbandonAfter):
+		return &lab.Result{Outcome: lab.Panicked}, int64(h.cfg.Threads) - h.finished.Load()
+	}
+}
+
+// noteDeath tells run that a worker died (free mode).
+func (h *harness) noteDeath() {
+	if h.died != nil {
+		h.diedOnce.Do(func() { close(h.died) })
+	}
 }
 
 // main is the run's main thread: mount, probe, spawn the workers, wait for

@@ -1,6 +1,42 @@
 package fsx
 
-import "iomaplab/lab"
+import (
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+
+	"iomaplab/lab"
+)
+
+// opLog is a worker's log of the ops it ran. Only the worker appends; Run
+// reads it at the end, also for a worker still stuck in the target after
+// another one died (see Run), so the slice and its length are published
+// atomically.
+type opLog struct {
+	ops []Op
+	pub atomic.Pointer[[]Op]
+	n   atomic.Int64
+}
+
+func (l *opLog) add(op Op) {
+	grew := len(l.ops) == cap(l.ops)
+	l.ops = append(l.ops, op)
+	if grew {
+		p := l.ops[:cap(l.ops)]
+		l.pub.Store(&p)
+	}
+	l.n.Add(1)
+}
+
+// snapshot returns the ops logged so far.
+func (l *opLog) snapshot() []Op {
+	n := l.n.Load()
+	p := l.pub.Load()
+	if p == nil {
+		return nil
+	}
+	return (*p)[:n:n]
+}
 
 // worker is one thread of the run with its generator (or recorded stream),
 // its log and its counters; only its own thread touches it.
@@ -10,8 +46,7 @@ type worker struct {
 	g      *gen
 	nops   int64
 	replay []Op
-	ops    []Op
-	counts [numKinds]int64
+	log    opLog
 	buf    []byte
 	// held is the harness lock mode this worker holds (lockNone, lockShared,
 	// lockExcl), so a thread that dies in the target (a panic) releases it
@@ -49,17 +84,32 @@ func (wk *worker) run(t *lab.Thread) {
 	h := wk.h
 	finished := false
 	defer func() {
-		if !finished { // a panic, or the lab unwinding the run
-			h.setFailure(t, &Failure{Stage: "thread " + t.Name() + " did not finish", aborted: true})
-			switch wk.held {
-			case lockShared:
-				wk.runlock(t)
-			case lockExcl:
-				wk.unlock(t)
-			}
+		if finished {
+			h.finished.Add(1)
+			h.doneEv.Wake(t)
+			return
+		}
+		// A panic in the target (or t.Fail, an engine oracle), or the lab
+		// unwinding the run. Record it, release the harness lock so the
+		// other threads can stop, and let the panic go on to the lab.
+		v := recover()
+		f := &Failure{Stage: "thread " + t.Name() + " did not finish", aborted: true}
+		if v != nil {
+			f.Err = fmt.Errorf("%v\n%s", v, debug.Stack())
+		}
+		h.setFailure(t, f)
+		switch wk.held {
+		case lockShared:
+			wk.runlock(t)
+		case lockExcl:
+			wk.unlock(t)
 		}
 		h.finished.Add(1)
 		h.doneEv.Wake(t)
+		h.noteDeath()
+		if v != nil {
+			panic(v)
+		}
 	}()
 	if wk.replay != nil {
 		wk.runReplay(t)
