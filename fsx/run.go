@@ -157,7 +157,6 @@ func Run(cfg Config) (*Result, error) {
 	return res, nil
 }
 
-
 // run runs the world. A controlled world reports its own deadlocks. A free
 // world whose worker died may never return (the others wait on a lock the
 // dead one held), so it runs on its own goroutine, and is abandoned, with
