@@ -73,8 +73,9 @@
 //
 // Points: ext4.da_map.after_lookup (after the lockless extent status
 // lookup), ext4.da_map.before_insert (on a hole, before taking i_data_sem to
-// insert), ext4.write.prefault (parks a write whose source stalls:
-// vfs.Buffer.StallAt). Tracepoints: ext4_es_lookup_extent (ino, lblk, len,
+// insert), ext4.write.prefault (each chunk of a legacy buffered write,
+// before write_begin; a write whose source stalls, vfs.Buffer.StallAt,
+// parks there). Tracepoints: ext4_es_lookup_extent (ino, lblk, len,
 // status: 0 none, 1 hole, 2 delayed, 3 unwritten, 4 written),
 // ext4_es_insert_extent (ino, lblk, len, pblk, status),
 // ext4_es_insert_delayed_block (ino, lblk, len, replaced: the status it

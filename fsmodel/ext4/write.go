@@ -26,6 +26,9 @@ func (in *inode) performWrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, er
 		pos := off + written
 		chunk := min(pagecache.PageSize-pos%pagecache.PageSize, int64(len(buf.Data))-written)
 		// fault_in_iov_iter_readable()
+		if err := t.Point("ext4.write.prefault"); err != nil {
+			return int(written), err
+		}
 		if buf.StallAt != vfs.NoOffset && written <= buf.StallAt && buf.StallAt < written+chunk {
 			t.Park("ext4.write.prefault")
 		}
