@@ -93,10 +93,12 @@
 // ext4_da_map_blocks over the whole range (delayed blocks inserted before
 // any folio is locked), the cookie is i_es_seq sampled with the lookup or
 // right after the insert, ->iomap_valid compares it with i_es_seq, and
-// ->iomap_end releases unused new delayed blocks. Reads, page faults,
-// writeback, fallocate and truncate stay on the legacy code in both modes,
-// so a buffered write and page_mkwrite race to insert delalloc exactly as
-// in generic/344 and 346.
+// ->iomap_end releases unused new delayed blocks. page_mkwrite goes
+// through iomap_page_mkwrite with the same ops (folio locked first, so its
+// mapping cannot go stale). Reads, writeback, fallocate and truncate stay
+// on the legacy code in both modes. A buffered write, which maps before
+// locking any folio, and page_mkwrite race to insert delalloc as in
+// generic/344 and 346.
 //
 // Variants (Options.Variant): variant.Ext4NoRecheck is ext4_da_map_blocks
 // before 0ea6560abb3b (insert after the lockless lookup without looking

@@ -3,6 +3,7 @@ package ext4
 import (
 	"golang.org/x/sys/unix"
 
+	"iomaplab/iomap"
 	"iomaplab/lab"
 	"iomaplab/pagecache"
 )
@@ -51,7 +52,8 @@ func (in *inode) storePage(t *lab.Thread, p []byte, pos int64) error {
 // pageMkwrite is ext4_page_mkwrite's delalloc case: invalidate_lock shared,
 // then block_page_mkwrite with ext4_da_get_block_prep (folio lock, then
 // daMapBlocks for the page's block), block_commit_write (dirty the folio)
-// and the pte made writable. The faulting store then lands, still under the
+// and the pte made writable; on the iomap path iomap_page_mkwrite replaces
+// block_page_mkwrite. The faulting store then lands, still under the
 // folio lock. It reports false if the folio left the page cache meanwhile
 // (the fault is retried); an allocation failure is SIGBUS (the error).
 func (in *inode) pageMkwrite(t *lab.Thread, p []byte, pos int64) (bool, error) {
@@ -72,10 +74,18 @@ func (in *inode) pageMkwrite(t *lab.Thread, p []byte, pos int64) (bool, error) {
 		}
 	}
 	t.Tracepoint("ext4_page_mkwrite", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblkOf(f.Pos))))
-	if _, err := in.daMapBlocks(t, lblkOf(f.Pos), 1); err != nil {
-		return true, err
+	if in.fs.opts.IOMAP {
+		// The iomap series' mmap path: iomap_page_mkwrite with the same
+		// ->iomap_begin (ext4_da_map_blocks), the folio locked first.
+		if err := iomap.PageMkwrite(t, &in.io, iomapOps{in}, f); err != nil {
+			return true, err
+		}
+	} else {
+		if _, err := in.daMapBlocks(t, lblkOf(f.Pos), 1); err != nil {
+			return true, err
+		}
+		f.MarkDirty(0, min(f.Size, size-f.Pos))
 	}
-	f.MarkDirty(0, min(f.Size, size-f.Pos))
 	f.SetWritable()
 	copy(f.Data[pos-f.Pos:], p)
 	return true, nil
