@@ -126,10 +126,10 @@ func (es esTree) insert(e esEntry) []esEntry {
 	return old
 }
 
-// cache inserts e only over the blocks of e.Range that have no entry, and
-// reports whether it inserted anything (ext4_es_cache_extent: caching what
-// a lookup found never overrides a newer entry, e.g. a delayed one).
-func (es esTree) cache(e esEntry) bool {
+// cache inserts e only over the blocks of e.Range that have no entry
+// (ext4_es_cache_extent: caching what a lookup found never overrides a
+// newer entry, e.g. a delayed one).
+func (es esTree) cache(e esEntry) {
 	pos := e.Start
 	var gaps []extent.Range
 	for _, o := range es.overlapping(e.Range) {
@@ -144,7 +144,6 @@ func (es esTree) cache(e esEntry) bool {
 	for _, g := range gaps {
 		es.t.ReplaceOrInsert(e.clip(g))
 	}
-	return len(gaps) > 0
 }
 
 // all returns every entry in order.

@@ -108,7 +108,7 @@ func (in *inode) checkES(t *lab.Thread) []error {
 		for d := range in.ext.Walk(e.Range) {
 			switch {
 			case e.status == esDelayed && d.State.Physical():
-				errs = append(errs, fmt.Errorf("ino %d: delayed extent status %v over allocated block(s) %v", in.ino, e, d))
+				errs = append(errs, fmt.Errorf("ino %d: delayed extent status over allocated block(s): %v over on-disk %v", in.ino, e, d))
 			case e.status.physical() && (esStatusOf(d.State) != e.status || e.clip(d.Range).pblk != d.PBlk):
 				errs = append(errs, fmt.Errorf("ino %d: extent status %v disagrees with on-disk %v", in.ino, e, d))
 			case e.status == esHole && d.State.Physical():

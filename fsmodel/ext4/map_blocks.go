@@ -1,8 +1,6 @@
 package ext4
 
 import (
-	"fmt"
-
 	"iomaplab/extent"
 	"iomaplab/lab"
 )
@@ -35,10 +33,6 @@ type mapping struct {
 	lblk, len uint64
 	state     extent.State
 	pblk      uint64
-}
-
-func (m mapping) String() string {
-	return fmt.Sprintf("[%d,+%d) %v@%d", m.lblk, m.len, m.state, m.pblk)
 }
 
 // pblkAt returns the physical block of lblk inside m.
