@@ -44,6 +44,10 @@ type FSSpec struct {
 	Iomap bool
 	// DevSize is the block device's size (dev=SIZE); 0 is the target's default.
 	DevSize int64
+	// Flusher and Kswapd start the model's background daemons: writeback of
+	// every file after data is dirtied ("flusher"), and eviction of clean
+	// idle folios after writeback completes ("kswapd").
+	Flusher, Kswapd bool
 	Pos     Pos
 }
 

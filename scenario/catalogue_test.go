@@ -22,10 +22,9 @@ func TestCatalogue(t *testing.T) {
 			if caught[c.Variant] == nil {
 				caught[c.Variant] = map[bool]bool{}
 			}
-			caught[c.Variant][!sc.Directed && len(sc.Threads) > 1] = true
+			caught[c.Variant][exploratory(sc)] = true
 		}
-		exploratory := !sc.Directed && len(sc.Threads) > 1
-		if named := strings.HasPrefix(sc.Name, "explore-") || strings.HasSuffix(sc.Name, "-explore"); named && !exploratory {
+		if named := strings.HasPrefix(sc.Name, "explore-") || strings.HasSuffix(sc.Name, "-explore"); named && !exploratory(sc) {
 			t.Errorf("%s: named as exploratory but directed", sc.Name)
 		}
 	}
@@ -69,4 +68,10 @@ func TestLoadPathAndName(t *testing.T) {
 	if _, err := Load("testdata/missing.scn"); err == nil {
 		t.Error("missing file loaded")
 	}
+}
+
+// exploratory: no await/release, and more than one thread races (scenario
+// threads, or one with the model's background daemons).
+func exploratory(sc *Scenario) bool {
+	return !sc.Directed && (len(sc.Threads) > 1 || sc.FS.Flusher || sc.FS.Kswapd)
 }

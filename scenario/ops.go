@@ -138,6 +138,10 @@ var Points = []string{
 	"ext4.da_map.before_insert", "xfs.alloc.convert", "xfs.ioend.convert",
 }
 
+// DaemonNames are the model's daemon threads; scenario threads may not
+// take these names.
+var DaemonNames = []string{"io-completion", "flusher", "kswapd"}
+
 // FSTypes are the filesystems a scenario may name.
 var FSTypes = []string{"xfs", "ext4"}
 

@@ -189,6 +189,12 @@ func (p *parser) fsLine(l *line) {
 				p.errorf(tok.pos, "dev=%s: the device is at least 1M, in whole 4k blocks", val)
 			}
 			fs.DevSize = n
+		case (key == "flusher" || key == "kswapd") && !hasVal:
+			if key == "flusher" {
+				fs.Flusher = true
+			} else {
+				fs.Kswapd = true
+			}
 		case (key == "iomap" || key == "legacy") && !hasVal:
 			if typ.text != "ext4" {
 				p.errorf(tok.pos, "fs option %s is for ext4 (xfs always uses iomap)", key)
@@ -198,7 +204,7 @@ func (p *parser) fsLine(l *line) {
 			}
 			fs.Iomap = key == "iomap"
 		default:
-			p.errorf(tok.pos, "unknown fs option %q (want folio=SIZE, dev=SIZE, and for ext4 iomap or legacy)", tok.text)
+			p.errorf(tok.pos, "unknown fs option %q (want folio=SIZE, dev=SIZE, flusher, kswapd, and for ext4 iomap or legacy)", tok.text)
 		}
 	}
 }
@@ -216,6 +222,10 @@ func (p *parser) threadLine(l *line) {
 	}
 	if name.text == "main" {
 		p.errorf(name.pos, "thread name main is taken (setup and after run on it)")
+		return
+	}
+	if contains(DaemonNames, name.text) {
+		p.errorf(name.pos, "thread name %s is taken by an engine daemon (await, release and inject thread= may name it)", name.text)
 		return
 	}
 	if len(l.toks) < 3 || l.toks[2].text != ":" {

@@ -16,10 +16,10 @@ func TestParseExample(t *testing.T) {
 # Second line.
 scenario write-stale-unwritten   # xfs/559 in the model
 source fstests xfs/559
-fs xfs folio=16k dev=64M
+fs xfs folio=16k dev=64M flusher kswapd
 setup   fallocate f 0 40k ; pwrite f 40959 1 fill=0x58     # dirty the last block
 thread  writer:  pwrite f 0 36865 fill=0x57 stall-at=4k
-thread  flusher: await writer.stalled ; sync-range f 36k 4k ; reclaim f 36k 4k ; release writer
+thread  syncer:  await writer.stalled ; sync-range f 36k 4k ; reclaim f 36k 4k ; release writer
 thread  writer:  fsync f may-fail
 after   remount
 inject  xfs.ioend.convert delay=3 hit=2
@@ -36,7 +36,7 @@ kernel  note the uffd page: at +4k
 	if sc.Name != "write-stale-unwritten" || sc.Doc != "A doc line.\nSecond line." || sc.Summary() != "A doc line." || sc.Source != "fstests xfs/559" {
 		t.Errorf("header: %q %q %q", sc.Name, sc.Doc, sc.Source)
 	}
-	if sc.FS != (FSSpec{Type: "xfs", FolioSize: 16 << 10, DevSize: 64 << 20, Pos: Pos{5, 1}}) {
+	if sc.FS != (FSSpec{Type: "xfs", FolioSize: 16 << 10, DevSize: 64 << 20, Flusher: true, Kswapd: true, Pos: Pos{5, 1}}) {
 		t.Errorf("fs: %+v", sc.FS)
 	}
 	if len(sc.Setup) != 2 || sc.Setup[0].Kind != OpFallocate || sc.Setup[0].Mode != vfs.FallocAllocate || sc.Setup[0].Len != 40<<10 {
@@ -147,6 +147,7 @@ func TestParseErrors(t *testing.T) {
 		{head + "thread a: fsync f ;; fsync f\n", "e.scn:3:20: empty op between ';'"},
 		{head + "thread a fsync f\n", "e.scn:3:9: expected ':' after thread name a"},
 		{head + "thread main: fsync f\n", "e.scn:3:8: thread name main is taken"},
+		{head + "thread flusher: fsync f\n", "e.scn:3:8: thread name flusher is taken by an engine daemon"},
 		{head + "thread a:\n", "e.scn:3:10: thread a needs at least one op"},
 		{head + "setup release a\nthread a: fsync f\n", "e.scn:3:7: release belongs in a thread line"},
 		{head + "thread a: await b.stalled\nthread b: fsync f\n", "e.scn:3:11: await b.stalled: b never stalls"},

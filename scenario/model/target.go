@@ -37,6 +37,9 @@ func (m *Target) Supports(spec scenario.FSSpec) error {
 		if spec.FolioSize > blockdev.BlockSize {
 			return errors.New("the ext4 model has 4k folios only")
 		}
+		if spec.Flusher || spec.Kswapd {
+			return errors.New("the ext4 model has no flusher or kswapd daemon")
+		}
 		return nil
 	}
 	return fmt.Errorf("no %s model", spec.Type)
@@ -52,7 +55,7 @@ func (m *Target) Mount(t *lab.Thread, spec scenario.FSSpec) (vfs.FS, error) {
 	if spec.Type == "ext4" {
 		return ext4.New(t, ext4.Options{Dev: dev, Variant: m.Variant, IOMAP: spec.Iomap}), nil
 	}
-	return xfs.Mount(t, dev, xfs.Options{FolioSize: spec.FolioSize, Variant: m.Variant}), nil
+	return xfs.Mount(t, dev, xfs.Options{FolioSize: spec.FolioSize, Variant: m.Variant, Flusher: spec.Flusher, Reclaimer: spec.Kswapd}), nil
 }
 
 // Check implements scenario.Target: the model's fsck, reservation and
