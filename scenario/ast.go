@@ -48,7 +48,7 @@ type FSSpec struct {
 	// every file after data is dirtied ("flusher"), and eviction of clean
 	// idle folios after writeback completes ("kswapd").
 	Flusher, Kswapd bool
-	Pos     Pos
+	Pos             Pos
 }
 
 // Thread is one thread line (or several with the same name, concatenated).
