@@ -29,6 +29,9 @@ type Config struct {
 	KernelRuns int
 	// FsxOps is the operations per fsx run.
 	FsxOps int64
+	// HangTimeout is how long a free-mode scenario run may take before it
+	// counts as hung (default 5s).
+	HangTimeout time.Duration
 	// ModelOnly skips every figure or baseline that needs the kernel target
 	// (loop devices, mounts) with that reason; tests set it.
 	ModelOnly bool
@@ -82,8 +85,11 @@ type Stress struct {
 	WallSeconds float64 `json:"wall_seconds"`
 	Rounds      int     `json:"rounds"`
 	Found       int     `json:"found"` // rounds that found it
-	Seconds     *Stat   `json:"seconds,omitempty"`
-	RunsPerSec  Stat    `json:"runs_per_second"`
+	// Hung is 1 when a free-mode run never finished (HangTimeout) and the
+	// stress stopped there.
+	Hung       int   `json:"hung"`
+	Seconds    *Stat `json:"seconds,omitempty"`
+	RunsPerSec Stat  `json:"runs_per_second"`
 }
 
 // Machine says where the figures were measured.

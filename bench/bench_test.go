@@ -7,13 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tiny is a configuration small enough for a unit test: 1 MiB written, one
 // run, one seed, a few schedules, no kernel target. Nothing is timed.
 func tiny() Config {
 	return Config{Runs: 1, WriteSize: 1 << 20, WriteIO: 64 << 10, Seeds: 1, Budget: 3,
-		Schedules: 2, KernelRuns: 1, FsxOps: 30, ModelOnly: true}
+		Schedules: 2, KernelRuns: 1, FsxOps: 30, ModelOnly: true, HangTimeout: time.Second}
 }
 
 func TestReportPlumbing(t *testing.T) {

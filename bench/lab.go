@@ -115,7 +115,10 @@ func (b *bench) schedulesPerSecond(all []*scenario.Scenario) error {
 	free, err := repeat(b.cfg.Runs, 1, b.progress, "lab free-mode runs/s", func() ([]float64, error) {
 		start := time.Now()
 		for range n {
-			v := scenario.Run(sc, target, lab.Config{})
+			v := freeRun(sc, target, b.hang())
+			if v == nil {
+				return nil, fmt.Errorf("%s in free mode under correct: the run hung", sc.Name)
+			}
 			if v.Violated() || len(v.OpErrors) > 0 {
 				return nil, fmt.Errorf("%s in free mode under correct: %s", sc.Name, v)
 			}
@@ -184,12 +187,18 @@ func (b *bench) findMutant(sc *scenario.Scenario, v string) {
 		}
 		if st.Seconds == nil {
 			fig.BaseMissing = fmt.Sprintf("not found in %d rounds", st.Rounds)
+			if st.Hung > 0 {
+				fig.BaseMissing += " (a run hung)"
+			}
 		}
 		fig.Note = fmt.Sprintf("%s; found %d/%s", sc.Name, f.Found, seeds)
 		if f.Schedule != nil {
 			fig.Note += fmt.Sprintf("; schedule median %s max %s", num(f.Schedule.Median), num(f.Schedule.Max))
 		}
 		fig.Note += fmt.Sprintf("; stress found %d/%d rounds", st.Found, st.Rounds)
+		if st.Hung > 0 {
+			fig.Note += fmt.Sprintf(", then a free-mode run hung (never finished within %v) and stress stopped", b.hang())
+		}
 		b.add(fig)
 	}
 	b.rep.Finds = append(b.rep.Finds, finds...)
@@ -197,24 +206,30 @@ func (b *bench) findMutant(sc *scenario.Scenario, v string) {
 
 // stress runs sc with variant v in free mode, run after run, for wall
 // seconds or until a run is caught by an oracle of sc's catches line for v,
-// Runs rounds after a warm-up round.
+// Runs rounds after a warm-up round. A run that hangs ends the stress: the
+// rounds done so far count, the hang is reported.
 func (b *bench) stress(sc *scenario.Scenario, v string, wall float64) *Stress {
 	target, _ := modelTarget(v)
 	_, oracles := sc.Expected(v)
-	st := &Stress{WallSeconds: wall, Rounds: b.cfg.Runs}
+	st := &Stress{WallSeconds: wall}
 	var secs, rates []float64
-	for round := 0; round <= b.cfg.Runs; round++ {
+	for round := 0; round <= b.cfg.Runs && st.Hung == 0; round++ {
 		start := time.Now()
 		runs, found := 0, false
 		for !found && (runs == 0 || time.Since(start).Seconds() < wall) {
-			verdict := scenario.Run(sc, target, lab.Config{})
+			verdict := freeRun(sc, target, b.hang())
+			if verdict == nil {
+				st.Hung++
+				break
+			}
 			runs++
 			found = verdict.Caught(oracles)
 		}
 		el := time.Since(start).Seconds()
-		if round == 0 {
-			continue // warm-up
+		if round == 0 || st.Hung > 0 {
+			continue // warm-up, or cut short by a hang
 		}
+		st.Rounds++
 		rates = append(rates, float64(runs)/el)
 		if found {
 			st.Found++
@@ -225,6 +240,31 @@ func (b *bench) stress(sc *scenario.Scenario, v string, wall float64) *Stress {
 		st.Seconds = stat(statOf(secs))
 	}
 	st.RunsPerSec = statOf(rates)
-	b.progress(fmt.Sprintf("lab stress %s (%s, %ss): found %d/%d", v, sc.Name, num(wall), st.Found, st.Rounds))
+	b.progress(fmt.Sprintf("lab stress %s (%s, %ss): found %d/%d, hung %d", v, sc.Name, num(wall), st.Found, st.Rounds, st.Hung))
 	return st
+}
+
+// hang is how long a free-mode run may take before it counts as hung.
+func (b *bench) hang() time.Duration {
+	if b.cfg.HangTimeout > 0 {
+		return b.cfg.HangTimeout
+	}
+	return 5 * time.Second
+}
+
+// freeRun runs sc once in a free world. It returns nil if the run did not
+// finish within limit: in a free world a thread that fails an oracle
+// unwinds alone, and a scenario whose main thread waits for it (or for a
+// lock it held) never ends. The hung run's goroutines are abandoned.
+func freeRun(sc *scenario.Scenario, target scenario.Target, limit time.Duration) *scenario.Verdict {
+	done := make(chan *scenario.Verdict, 1)
+	go func() { done <- scenario.Run(sc, target, lab.Config{}) }()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case v := <-done:
+		return v
+	case <-timer.C:
+		return nil
+	}
 }
