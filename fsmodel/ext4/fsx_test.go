@@ -13,7 +13,7 @@ import (
 
 // fsxRun runs fsx with threads workers over two files of one model, with
 // the model's fsck and reservation oracles at every remount.
-func fsxRun(t *testing.T, opts Options, threads int, ops int64, controlled bool) {
+func fsxRun(t *testing.T, opts Options, threads int, ops int64, controlled bool) *fsx.Result {
 	t.Helper()
 	o := fsx.Defaults()
 	o.Seed = seed(t, 1)
@@ -54,6 +54,7 @@ func fsxRun(t *testing.T, opts Options, threads int, ops int64, controlled bool)
 		t.Fatalf("fsx: %s", res.Failure.Summary())
 	}
 	t.Logf("%d ops, %d bytes verified", res.Ops, res.BytesVerified)
+	return res
 }
 
 func TestFsxThreads(t *testing.T) {
@@ -64,5 +65,17 @@ func TestFsxThreads(t *testing.T) {
 	for _, io := range []bool{false, true} {
 		t.Run(fmt.Sprintf("iomap=%v/free", io), func(t *testing.T) { fsxRun(t, Options{IOMAP: io}, 4, ops, false) })
 		t.Run(fmt.Sprintf("iomap=%v/controlled", io), func(t *testing.T) { fsxRun(t, Options{IOMAP: io}, 3, ops/4, true) })
+	}
+}
+
+// A controlled run is a pure function of its seed: the same trace twice.
+func TestFsxControlledIsDeterministic(t *testing.T) {
+	for _, io := range []bool{false, true} {
+		a := fsxRun(t, Options{IOMAP: io}, 3, 400, true)
+		b := fsxRun(t, Options{IOMAP: io}, 3, 400, true)
+		if a.Lab.Trace.Hash() != b.Lab.Trace.Hash() || a.Lab.Steps != b.Lab.Steps {
+			t.Fatalf("iomap=%v: two runs of one seed differ: hash %x/%x, steps %d/%d", io,
+				a.Lab.Trace.Hash(), b.Lab.Trace.Hash(), a.Lab.Steps, b.Lab.Steps)
+		}
 	}
 }
