@@ -16,6 +16,9 @@ func (ip *Inode) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	if off < 0 || off+int64(len(buf.Data)) > maxFileSize {
 		return 0, syscall.EINVAL
 	}
+	if len(buf.Data) == 0 {
+		return 0, nil
+	}
 	ip.iolock.Lock(t)
 	defer ip.iolock.Unlock(t)
 	if size := ip.io.Size(); off > size {
