@@ -42,6 +42,12 @@ type CellReport struct {
 	ExtentsAfter    string    `json:"extents_after"`
 	Violations      []string  `json:"violations"`
 	OK              bool      `json:"ok"`
+
+	// Source, Mode and Notes are set for scenario files (RunScenarios):
+	// the file, "directed" or "free race", and its `kernel note` lines.
+	Source string   `json:"source,omitempty"`
+	Mode   string   `json:"mode,omitempty"`
+	Notes  []string `json:"notes,omitempty"`
 }
 
 // Evidence counts runs in which the stale-mapping tracepoint fired in the

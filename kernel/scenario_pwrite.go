@@ -1,0 +1,130 @@
+package kernel
+
+import (
+	"runtime"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"iomaplab/kernel/uffd"
+	"iomaplab/lab"
+	"iomaplab/vfs"
+)
+
+// Pwrite implements vfs.File for scenario runs. A write with StallAt runs
+// its syscall on a helper thread and parks the calling lab thread while the
+// syscall is parked on its userfaultfd page, so the runner's
+// 'await W.stalled' sees W stalled and 'release W' lets it go. Writes of
+// scenario threads (not setup or after, which run on "main") are bracketed
+// by trace markers naming their OS thread, so evidence is counted in the
+// writers' own threads.
+func (f *scenarioFile) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
+	if t == nil || t.Name() == "main" {
+		return f.File.Pwrite(t, buf, off)
+	}
+	f.run.captureBefore()
+	if buf.StallAt != vfs.NoOffset {
+		return f.pwriteParked(t, buf, off)
+	}
+	tid := LockThread()
+	defer runtime.UnlockOSThread()
+	f.run.markBegin(tid, false)
+	n, err := f.File.Pwrite(t, buf, off)
+	f.run.markEnd(tid)
+	return n, err
+}
+
+type pwriteResult struct {
+	n   int
+	err error
+}
+
+// pwriteParked is the stall-at write. The uffd source reports the park (no
+// sleeps); the lab thread then parks at "uffd" until released, and the
+// page is filled. If the write returns without parking (it failed before
+// reaching the page), the lab thread parks anyway so the scenario's
+// await/release still pair up, and the run counts as not parked. The uffd
+// watchdog still resolves a fault nobody released; the lab thread is then
+// released too, and Check reports the watchdog.
+func (f *scenarioFile) pwriteParked(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
+	env := f.run.tg.env
+	src, err := uffd.NewSource(buf.Data, buf.StallAt, buf.FaultAt, env.Watchdog)
+	if err != nil {
+		return 0, err
+	}
+	f.run.mu.Lock()
+	f.run.stalls++
+	f.run.mu.Unlock()
+	done := make(chan pwriteResult, 1)
+	finished := make(chan struct{})
+	var inPark atomic.Bool
+	// A signal or a panic elsewhere: fill the page, wait until the write has
+	// returned and let go of the file, so the unmount finds no user.
+	res := env.sup.Defer("resolve fault of a write to "+f.name, func() error {
+		src.Release()
+		<-finished
+		return nil
+	})
+	// Unwinding (a panic on this lab thread) must not leave the write
+	// parked, nor unmap its buffer under it.
+	defer func() {
+		src.Release()
+		<-finished
+		env.sup.Release(res)
+		src.Close()
+	}()
+	env.sup.Go("parked pwrite of "+f.name, func() {
+		defer close(finished)
+		tid := LockThread()
+		defer runtime.UnlockOSThread()
+		f.run.markBegin(tid, true)
+		n, err := f.pwriteSource(src, off)
+		f.run.markEnd(tid)
+		if src.WatchdogFired() && inPark.Load() {
+			t.Release(t.Name()) // nobody released it in time: the lab thread goes too
+		}
+		done <- pwriteResult{n, err}
+	})
+	var r pwriteResult
+	select {
+	case <-src.Parked():
+		f.run.mu.Lock()
+		f.run.parked++
+		f.run.mu.Unlock()
+		if hook := env.OnParked; hook != nil {
+			hookDone := make(chan struct{})
+			// Not closed on a panic: the supervisor ends the run first.
+			env.sup.Go("on-parked hook", func() { hook(); close(hookDone) })
+			<-hookDone
+		}
+		inPark.Store(true)
+		t.Park("uffd")
+		inPark.Store(false)
+		src.Release()
+		r = <-done
+	case r = <-done:
+		t.Park("uffd (the write never reached its stall page)")
+	}
+	if src.WatchdogFired() {
+		f.fs.noteWatchdog()
+		f.run.mu.Lock()
+		f.run.watchdog++
+		f.run.mu.Unlock()
+	}
+	if serr := src.Err(); serr != nil && r.err == nil {
+		r.err = serr
+	}
+	return r.n, r.err
+}
+
+// SyncRange implements vfs.File for scenario runs as the XFS model does
+// (xfs_io sync_range -a -w, as xfs/559 runs it): sync_file_range(WRITE |
+// WAIT_AFTER), WB_SYNC_NONE writeback of the range (folios already under
+// writeback are skipped), then a wait for the range's writeback, whose
+// completion is where XFS converts unwritten extents. It takes no inode
+// lock, so it runs inside a stall window on every filesystem.
+func (f *scenarioFile) SyncRange(_ *lab.Thread, off, length int64) error {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return errno(unix.SyncFileRange(f.fd, off, length, unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER))
+}

@@ -1,0 +1,90 @@
+package kernel
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"iomaplab/scenario"
+)
+
+// scenarioRuns is the runs per cell of the real scenario tests
+// (IOMAPLAB_KERNEL_RUNS overrides; the default keeps -race under budget).
+func scenarioRuns(t *testing.T, def int) int {
+	if s := os.Getenv("IOMAPLAB_KERNEL_RUNS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("IOMAPLAB_KERNEL_RUNS=%q", s)
+		}
+		return n
+	}
+	return def
+}
+
+func loadScenarios(t *testing.T, names ...string) []*scenario.Scenario {
+	t.Helper()
+	var out []*scenario.Scenario
+	for _, n := range names {
+		sc, err := LoadScenario(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+func runScenarioCells(t *testing.T, cfg ScenarioConfig) *Report {
+	t.Helper()
+	tmp := privateTmp(t)
+	start := time.Now()
+	rep, err := RunScenarios(quietSupervisor(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	el := time.Since(start)
+	var sb strings.Builder
+	rep.WriteTable(&sb)
+	runs := 0
+	for _, c := range rep.Cells {
+		runs += c.Runs
+	}
+	t.Logf("\n%s\n%d runs in %v: %.1f runs/s", sb.String(), runs, el.Round(time.Millisecond), float64(runs)/el.Seconds())
+	for _, l := range leftoversUnder(t, tmp, os.Getpid()) {
+		t.Errorf("left behind: %s", l)
+	}
+	return rep
+}
+
+// The catalogue's directed XFS scenarios run from their .scn files: stale
+// evidence (xfs_iomap_invalid in the parked writer's thread) in every run,
+// every run parked and verified; the control never goes stale.
+func TestRealScenarioFilesOnXFS(t *testing.T) {
+	requireEnv(t, "xfs")
+	scs := loadScenarios(t, "write-stale-unwritten", "write-stale-delalloc", "write-stale-mkwrite-hole", "control-overwrite-written")
+	cells, err := PlanScenarios(scs, []string{"xfs"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := scenarioRuns(t, 4)
+	rep := runScenarioCells(t, ScenarioConfig{Cells: cells, Runs: runs, MinRate: 1})
+	if len(rep.Cells) != len(scs) {
+		t.Fatalf("%d cells, want %d", len(rep.Cells), len(scs))
+	}
+	for _, c := range rep.Cells {
+		if c.Evidence == nil {
+			t.Errorf("%s: no evidence column on xfs (is xfs_iomap_invalid missing?)", c.Scenario)
+			continue
+		}
+		want := runs
+		if !c.Stale {
+			want = 0
+		}
+		if c.Evidence.Hits != want || c.Parked != runs || c.DataVerified != runs || !c.OK {
+			t.Errorf("%s: evidence %d/%d (want %d), parked %d, verified %d, violations %v",
+				c.Scenario, c.Evidence.Hits, c.Runs, want, c.Parked, c.DataVerified, c.Violations)
+		}
+	}
+}
