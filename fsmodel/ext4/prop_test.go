@@ -41,7 +41,7 @@ func (o propOp) String() string {
 const propMaxFile = 96 << 10
 
 var propKinds = []string{"pwrite", "pwrite", "pwrite", "pread", "map-store", "map-store", "map-load",
-	"fallocate", "fallocate", "zero-range", "truncate", "fsync", "fsync", "sync-range", "fadvise", "reclaim",
+	"fallocate", "fallocate", "zero-range", "zero-range", "truncate", "fsync", "fsync", "sync-range", "fadvise", "reclaim",
 	"drop-caches", "remount"}
 
 // drawOp draws one operation. With blockFaults, a pwrite's source faults
