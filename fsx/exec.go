@@ -12,9 +12,13 @@ import (
 // exec runs op on the target and applies it to the oracle. The caller holds
 // the harness lock in the op's mode, so the bytes of op's range in the oracle
 // (and, for exclusive ops, the whole oracle) are stable. On a mismatch or an
-// unexpected error it records the failure; the run then stops.
+// unexpected error it records the failure; the run then stops. Once the run
+// has stopped it does nothing.
 func (wk *worker) exec(t *lab.Thread, op Op) {
 	h := wk.h
+	if h.stopped() { // another thread failed while this one waited for the lock
+		return
+	}
 	wk.log.add(op)
 	if p := h.cfg.Progress; p != nil {
 		p.Add(1)

@@ -110,6 +110,8 @@ func (f *Failure) Summary() string {
 	switch {
 	case f.Op != nil && f.Stage == "op":
 		where = fmt.Sprintf("op %d (%s)", f.Op.ID, f.Op.Kind)
+	case f.Op != nil && f.Stage == "lab":
+		where = fmt.Sprintf("lab, during op %d (%s)", f.Op.ID, f.Op.Kind)
 	case f.Op != nil:
 		where = fmt.Sprintf("%s of op %d (%s)", f.Stage, f.Op.ID, f.Op.Kind)
 	}

@@ -129,7 +129,7 @@ func Run(cfg Config) (*Result, error) {
 	} else {
 		w = lab.NewFree()
 	}
-	lr, stuck := h.run(w)
+	lr, stuck := h.run(w, h.main)
 	if h.setup != nil {
 		return nil, h.setup
 	}
@@ -149,7 +149,11 @@ func Run(cfg Config) (*Result, error) {
 		f.Err = fmt.Errorf("%v\n(%d threads never returned: stuck in the target, on a lock the dead thread held?)", f.Err, stuck)
 		res.Failure = &f
 	case !lr.OK() && (res.Failure == nil || res.Failure.aborted):
-		res.Failure = &Failure{Stage: "lab", Err: fmt.Errorf("%s", lr)}
+		f := &Failure{Stage: "lab", Err: fmt.Errorf("%s", lr)}
+		if res.Failure != nil {
+			f.Op = res.Failure.Op // the op the dead thread was running
+		}
+		res.Failure = f
 	}
 	if res.Failure != nil {
 		res.Failure.attach(res.Streams)
@@ -161,13 +165,13 @@ func Run(cfg Config) (*Result, error) {
 // world whose worker died may never return (the others wait on a lock the
 // dead one held), so it runs on its own goroutine, and is abandoned, with
 // its stuck threads, Config.AbandonAfter after a death; stuck counts them.
-func (h *harness) run(w *lab.World) (lr *lab.Result, stuck int64) {
+func (h *harness) run(w *lab.World, main func(t *lab.Thread)) (lr *lab.Result, stuck int64) {
 	if h.cfg.Controlled {
-		return w.Run(h.main), 0
+		return w.Run(main), 0
 	}
 	h.died = make(chan struct{})
 	done := make(chan *lab.Result, 1)
-	go func() { done <- w.Run(h.main) }()
+	go func() { done <- w.Run(main) }()
 	select {
 	case lr = <-done:
 		return lr, 0

@@ -94,6 +94,9 @@ func (wk *worker) run(t *lab.Thread) {
 		// other threads can stop, and let the panic go on to the lab.
 		v := recover()
 		f := &Failure{Stage: "thread " + t.Name() + " did not finish", aborted: true}
+		if ops := wk.log.ops; len(ops) > 0 {
+			f.Op = &ops[len(ops)-1] // the op it died in
+		}
 		if v != nil {
 			f.Err = fmt.Errorf("%v\n%s", v, debug.Stack())
 		}

@@ -21,9 +21,8 @@ type Bugs struct {
 	// though it reports only the bytes before the fault.
 	ShortWriteStoresAll bool
 	// PanicOnTruncate makes a Truncate to a non-zero size panic (an engine
-	// bug crashing a thread); with HoldLockOnPanic it panics holding the
-	// file's lock, so every other thread that touches the file waits forever.
-	PanicOnTruncate, HoldLockOnPanic bool
+	// bug crashing a thread).
+	PanicOnTruncate bool
 }
 
 // FS is an in-memory file system.
@@ -222,9 +221,6 @@ func (f *File) Truncate(t *lab.Thread, size int64) error {
 		return syscall.EINVAL
 	}
 	if f.fs.Bugs.PanicOnTruncate && size > 0 {
-		if f.fs.Bugs.HoldLockOnPanic {
-			f.mu.Lock(t)
-		}
 		panic("memfs: truncate bug")
 	}
 	f.mu.Lock(t)
