@@ -109,8 +109,9 @@ func (b *bench) kernel() error {
 	}
 	b.add(&Figure{Group: "kernel", Name: "directed runs/s", Unit: "runs/s", Value: &s[0],
 		Baseline: "undirected runs/s, same wall time", Base: &s[1], Note: note})
-	ev := &Figure{Group: "kernel", Name: "directed evidence rate", Unit: "runs with xfs_iomap_invalid", Value: &s[2],
-		Baseline: "undirected, same wall time", Base: &s[3], Note: "fraction of runs whose writer saw a stale mapping"}
+	ev := &Figure{Group: "kernel", Name: "directed evidence rate", Unit: "of runs", Value: &s[2],
+		Baseline: "undirected, same wall time", Base: &s[3],
+		Note: "fraction of runs in which xfs_iomap_invalid fired in the writer's thread"}
 	if noTrace {
 		ev.Value, ev.Base = nil, nil
 		ev.Missing, ev.BaseMissing = "the kernel has no xfs_iomap_invalid tracepoint", "no tracepoint"
