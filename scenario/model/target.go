@@ -15,7 +15,7 @@ import (
 )
 
 // DefaultDevSize is the memory device's size when the fs line has no dev=.
-const DefaultDevSize = 4 << 20
+const DefaultDevSize = 2 << 20
 
 // Target runs scenarios on the engine. It keeps no state between runs, so
 // one Target serves any number of runs, one after another or at once.
