@@ -8,17 +8,19 @@ import (
 	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"iomaplab/kernel"
+	"iomaplab/scenario"
 )
 
 func init() {
-	register("kernel", "run the directed stale-mapping scenarios on real xfs, ext4, btrfs (root)", runKernel)
+	register("kernel", "run scenario files on real xfs, ext4, btrfs: userfaultfd windows, tracefs evidence (root)", runKernel)
 }
 
-// runKernel is `iomaplab kernel [SCENARIO...] [--fs xfs,ext4,btrfs] [--runs N]
-// [--scratch-dev DEV --destroy] [--undirected] [--json]`.
+// runKernel is `iomaplab kernel [SCENARIO|FILE...] [--fs xfs,ext4,btrfs]
+// [--runs N] [--scratch-dev DEV --destroy] [--undirected] [--json]`.
 func runKernel(args []string) int {
 	return kernelMain(args, os.Stdout, os.Stderr)
 }
@@ -26,39 +28,40 @@ func runKernel(args []string) int {
 func kernelMain(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("kernel", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	fsList := fl.String("fs", "xfs,ext4,btrfs", "comma-separated filesystems: xfs, ext4, btrfs")
+	fsList := fl.String("fs", "xfs,ext4,btrfs", "comma-separated filesystems: xfs, ext4, btrfs (each scenario runs on those its 'kernel fs' line names)")
 	runs := fl.Int("runs", 20, "runs per scenario and filesystem")
 	dev := fl.String("scratch-dev", "", "use this block device instead of loop images (its content is destroyed; needs --destroy if it holds a filesystem)")
 	destroy := fl.Bool("destroy", false, "allow --scratch-dev to overwrite an existing filesystem")
-	undirected := fl.Bool("undirected", false, "no userfaultfd: race the window's operations freely against the write (evidence reported, not judged)")
-	minRate := fl.Float64("min-rate", 0.99, "evidence rate a stale scenario must reach where the tracepoint exists (XFS)")
+	undirected := fl.Bool("undirected", false, "no userfaultfd: drop stall-at, await T.stalled and release T, so each directed scenario runs as a free race (evidence reported, not judged)")
+	minRate := fl.Float64("min-rate", 0.99, "rate of runs in which a directed scenario's evidence (stale >= 1) must hold where the tracepoint exists (XFS)")
 	watchdog := fl.Duration("watchdog", 10*time.Second, "longest a parked write may wait before the watchdog resolves it (a violation)")
 	asJSON := fl.Bool("json", false, "print one JSON document (docs/kernel-json.md)")
-	list := fl.Bool("list", false, "list the scenarios and exit")
+	list := fl.Bool("list", false, "list the scenarios the kernel target can run and exit")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iomaplab kernel [SCENARIO...] [--fs xfs,ext4,btrfs] [--runs N] [--scratch-dev DEV --destroy] [--undirected] [--json]")
-		fmt.Fprintln(stderr, "\nRuns each scenario on real filesystems (loop devices in a private temp dir; root needed),")
-		fmt.Fprintln(stderr, "parking a buffered write on a userfaultfd page of its source buffer while the window's")
-		fmt.Fprintln(stderr, "operations change the extent map. Exit 0: every expectation held; 1: a violation;")
-		fmt.Fprintln(stderr, "2: bad usage (nothing created); 3: this machine cannot run it.")
-		fmt.Fprintln(stderr, "\nscenarios: "+kernel.Names()+"\n")
+		fmt.Fprintln(stderr, "usage: iomaplab kernel [SCENARIO|FILE...] [--fs xfs,ext4,btrfs] [--runs N] [--scratch-dev DEV --destroy] [--undirected] [--json]")
+		fmt.Fprintln(stderr, "\nRuns scenario files (the race lab's catalogue, the kernel-only scenarios of --list, or .scn")
+		fmt.Fprintln(stderr, "paths) on real filesystems: loop devices in a private temp dir, root needed. A directed")
+		fmt.Fprintln(stderr, "scenario's stall-at write parks on a userfaultfd page of its source buffer while the other")
+		fmt.Fprintln(stderr, "threads run their window; an exploratory one runs as a free race. With no scenario: every")
+		fmt.Fprintln(stderr, "catalogue scenario without a 'kernel skip' line, then the kernel-only ones.")
+		fmt.Fprintln(stderr, "Exit 0: every expectation held; 1: a violation; 2: bad usage or input (nothing created);")
+		fmt.Fprintln(stderr, "3: this machine cannot run it.")
+		fmt.Fprintln(stderr)
 		fl.PrintDefaults()
 	}
-	if err := fl.Parse(args); err != nil {
+	names, err := parseArgs(fl, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if *list {
-		for _, s := range kernel.Catalogue {
-			fmt.Fprintf(stdout, "%-30s %s\n", s.Name, s.Doc)
-		}
-		return exitOK
-	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "iomaplab kernel: "+format+"\n", a...)
 		return exitUsage
+	}
+	if *list {
+		return kernelList(stdout, stderr)
 	}
 	if *runs < 1 {
 		return usageErr("--runs must be at least 1")
@@ -79,20 +82,24 @@ func kernelMain(args []string, stdout, stderr io.Writer) int {
 			return usageErr("unknown filesystem %q in --fs (xfs, ext4, btrfs)", f)
 		}
 	}
-	scenarios := kernel.Catalogue
-	if fl.NArg() > 0 {
-		scenarios = nil
-		for _, name := range fl.Args() {
-			s, ok := kernel.Lookup(name)
-			if !ok {
-				return usageErr("unknown scenario %q (scenario files are not supported yet; catalogue: %s)", name, kernel.Names())
-			}
-			scenarios = append(scenarios, s)
+	var scs []*scenario.Scenario
+	if len(names) == 0 {
+		if scs, err = kernel.DefaultScenarios(); err != nil {
+			return usageErr("%v", err)
 		}
 	}
-	cells, err := kernel.Plan(scenarios, fstypes)
+	for _, name := range names {
+		sc, err := kernel.LoadScenario(name)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitUsage
+		}
+		scs = append(scs, sc)
+	}
+	cells, err := kernel.PlanScenarios(scs, fstypes, *undirected)
 	if err != nil {
-		return usageErr("%v", err)
+		fmt.Fprintln(stderr, err)
+		return exitUsage
 	}
 	if err := kernel.CheckEnv(fstypes, *dev != ""); err != nil {
 		fmt.Fprintf(stderr, "iomaplab kernel: %v\n", err)
@@ -103,13 +110,13 @@ func kernelMain(args []string, stdout, stderr io.Writer) int {
 			return usageErr("%v", err)
 		}
 	}
-	cfg := kernel.Config{Cells: cells, Runs: *runs, ScratchDev: *dev, Destroy: *destroy,
+	cfg := kernel.ScenarioConfig{Cells: cells, Runs: *runs, ScratchDev: *dev, Destroy: *destroy,
 		Undirected: *undirected, MinRate: *minRate, Watchdog: *watchdog, Progress: stderr}
 	if hook := os.Getenv("IOMAPLAB_KERNEL_TEST_ON_PARKED"); hook != "" {
 		cfg.OnParked = kernelTestHook(hook, stderr)
 	}
 	sup := kernel.NewSupervisor()
-	rep, err := kernel.Run(sup, cfg)
+	rep, err := kernel.RunScenarios(sup, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "iomaplab kernel: %v\n", err)
 		var env *kernel.EnvError
@@ -127,10 +134,59 @@ func kernelMain(args []string, stdout, stderr io.Writer) int {
 		}
 	} else {
 		rep.WriteTable(stdout)
+		writeKernelNotes(stdout, rep)
 	}
 	if !rep.OK {
 		return exitFail
 	}
+	return exitOK
+}
+
+// writeKernelNotes prints each scenario's `kernel note` lines once.
+func writeKernelNotes(w io.Writer, rep *kernel.Report) {
+	seen := map[string]bool{}
+	for _, c := range rep.Cells {
+		if len(c.Notes) == 0 || seen[c.Scenario] {
+			continue
+		}
+		if len(seen) == 0 {
+			fmt.Fprintln(w, "\nnotes:")
+		}
+		seen[c.Scenario] = true
+		for _, n := range c.Notes {
+			fmt.Fprintf(w, "  %s: %s\n", c.Scenario, n)
+		}
+	}
+}
+
+// kernelList prints every scenario with where it runs on real kernels, or
+// why it cannot.
+func kernelList(stdout, stderr io.Writer) int {
+	cat, err := scenario.List()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	extra, err := kernel.KernelScenarios()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tmode\tkernel fs\tsummary\t")
+	for _, sc := range append(cat, extra...) {
+		mode, where, summary := "free race", strings.Join(kernel.KernelFS(sc), ","), sc.Summary()
+		if sc.Directed {
+			mode = "directed"
+		}
+		if sc.Kernel.Skip != "" {
+			where, summary = "skip", sc.Kernel.Skip
+		} else if len(sc.Rules) > 0 {
+			where, summary = "skip", "injects at engine points"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", sc.Name, mode, where, summary)
+	}
+	tw.Flush()
 	return exitOK
 }
 
