@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,7 @@ type fsxSummary struct {
 	PerOp         map[string]int64 `json:"per_op"`
 	Disabled      []string         `json:"disabled"`
 	Steps         int64            `json:"steps,omitempty"`
+	Tracepoints   map[string]int   `json:"tracepoints,omitempty"`
 	OK            bool             `json:"ok"`
 	Failure       *fsxFailure      `json:"failure,omitempty"`
 	Log           string           `json:"log,omitempty"`
@@ -64,6 +66,9 @@ func summarise(f *fsxFlags, cfg fsx.Config, res *fsx.Result, elapsed time.Durati
 	if cfg.Controlled && res.Lab != nil {
 		s.Steps = res.Lab.Steps
 	}
+	if res.Lab != nil && res.Lab.Trace != nil && len(res.Lab.Trace.Names()) > 0 {
+		s.Tracepoints = res.Lab.Trace.Counts()
+	}
 	if fl := res.Failure; fl != nil {
 		s.Failure = &fsxFailure{Summary: fl.Summary(), Stage: fl.Stage, File: fl.File, Offset: fl.Off}
 		if fl.Op != nil {
@@ -96,6 +101,17 @@ func printSummary(w io.Writer, s fsxSummary) {
 	fmt.Fprintf(w, "  ops: %s\n", strings.Join(parts, ", "))
 	if len(s.Disabled) > 0 {
 		fmt.Fprintf(w, "  disabled: %s\n", strings.Join(s.Disabled, ", "))
+	}
+	if len(s.Tracepoints) > 0 {
+		var names []string
+		for n := range s.Tracepoints {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for i, n := range names {
+			names[i] = fmt.Sprintf("%s %d", n, s.Tracepoints[n])
+		}
+		fmt.Fprintf(w, "  tracepoints: %s\n", strings.Join(names, ", "))
 	}
 	if s.Log != "" {
 		fmt.Fprintf(w, "  op log: %s (replay: iomaplab fsx --target %s --fs %s --replay %s)\n", s.Log, s.Target, s.FS, s.Log)
