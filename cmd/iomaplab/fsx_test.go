@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"testing"
 
 	"iomaplab/fsx"
@@ -79,6 +80,23 @@ func TestFsxModelTarget(t *testing.T) {
 		}
 		if tc.clean && res.Counts[fsx.Remount] == 0 {
 			t.Errorf("%s: no remount, so the model's oracles never ran", tc.variant)
+		}
+	}
+}
+
+// TestFsxModelAcceptance runs the acceptance sizes on the model
+// (about a minute); set FSX_LONG=1.
+func TestFsxModelAcceptance(t *testing.T) {
+	if os.Getenv("FSX_LONG") == "" {
+		t.Skip("set FSX_LONG=1")
+	}
+	for _, args := range [][]string{
+		{"--ops", "200000", "--seed", "1"},
+		{"--ops", "200000", "--seed", "1", "--threads", "4"},
+		{"--ops", "20000", "--seed", "1", "--controlled"},
+	} {
+		if code := runFsx(append([]string{"--target", "model", "--log", t.TempDir() + "/fsx.log"}, args...)); code != exitOK {
+			t.Errorf("iomaplab fsx %q: exit %d", args, code)
 		}
 	}
 }
