@@ -43,7 +43,7 @@ type Config struct {
 
 // Defaults are the documented defaults: a full run takes a few minutes.
 func Defaults() Config {
-	return Config{Runs: 3, WriteSize: 1 << 30, WriteIO: 64 << 10, Seeds: 20, Budget: 200,
+	return Config{Runs: 5, WriteSize: 1 << 30, WriteIO: 64 << 10, Seeds: 20, Budget: 200,
 		Schedules: 100, KernelRuns: 20, FsxOps: 5000}
 }
 

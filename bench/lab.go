@@ -99,20 +99,15 @@ func (b *bench) schedulesPerSecond(all []*scenario.Scenario) error {
 		return nil
 	}
 	n := b.cfg.Schedules
+	target := model.New(variant.Correct)
 	seed := uint64(0)
-	ctl, err := repeat(b.cfg.Runs, 1, b.progress, "lab schedules/s", func() ([]float64, error) {
+	// One run measures both sides in turn.
+	st, err := repeat(b.cfg.Runs, 2, b.progress, "lab schedules/s", func() ([]float64, error) {
 		seed++
 		c := explore.Explore(sc, "correct", modelTarget, explore.Options{Strategy: "random", Budget: n, Seed: seed})
 		if c.Verdict != "clean" {
 			return nil, fmt.Errorf("%s under correct: %s %s", sc.Name, c.Verdict, c.Message)
 		}
-		return []float64{float64(c.Schedules) / c.Seconds}, nil
-	})
-	if err != nil {
-		return err
-	}
-	target := model.New(variant.Correct)
-	free, err := repeat(b.cfg.Runs, 1, b.progress, "lab free-mode runs/s", func() ([]float64, error) {
 		start := time.Now()
 		for range n {
 			v := freeRun(sc, target, b.hang())
@@ -123,11 +118,12 @@ func (b *bench) schedulesPerSecond(all []*scenario.Scenario) error {
 				return nil, fmt.Errorf("%s in free mode under correct: %s", sc.Name, v)
 			}
 		}
-		return []float64{float64(n) / time.Since(start).Seconds()}, nil
+		return []float64{float64(c.Schedules) / c.Seconds, float64(n) / time.Since(start).Seconds()}, nil
 	})
 	if err != nil {
 		return err
 	}
+	ctl, free := st[0:1], st[1:2]
 	b.add(&Figure{Group: "lab", Name: "controlled schedules/s", Unit: "runs/s", Value: &ctl[0],
 		Baseline: "free-mode runs/s", Base: &free[0],
 		Note: fmt.Sprintf("%s (2 threads), random walk, %d schedules per run", sc.Name, n)})

@@ -161,79 +161,71 @@ func (b *bench) write() error {
 	for i := range dst {
 		dst[i] = 1
 	}
-	mc, err := repeat(runs, 1, b.progress, "write memcpy", func() ([]float64, error) {
-		return []float64{mibps(size, Memcpy(dst, io))}, nil
+	dir, why := tmpfsDir(size)
+	configs := []struct {
+		what     string
+		opts     xfs.Options
+		prefault bool
+	}{
+		{"engine", xfs.Options{}, true},
+		{"engine, no ->iomap_valid", xfs.Options{NoIomapValid: true}, true},
+		{"engine, fresh memory", xfs.Options{}, false},
+		{"engine, 2 MiB folios", xfs.Options{FolioSize: 2 << 20}, true},
+		{"engine + flusher", xfs.Options{Flusher: true}, true},
+	}
+	// One run measures every side in turn (memcpy, tmpfs, each engine
+	// configuration), so that load changing during the run hits all of
+	// them alike. Per engine configuration: MiB/s, remaps, write-side and
+	// writeback stale verdicts per GiB.
+	s, err := repeat(runs, 2+4*len(configs), b.progress, "write", func() ([]float64, error) {
+		out := []float64{mibps(size, Memcpy(dst, io)), 0}
+		if dir != "" {
+			sec, err := TmpfsPwrite(dir, size, io)
+			if err != nil {
+				return nil, err
+			}
+			out[1] = mibps(size, sec)
+		}
+		for _, c := range configs {
+			r, err := EngineWrite(size, io, c.opts, c.prefault)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.what, err)
+			}
+			out = append(out, mibps(size, r.seconds), float64(r.remaps)/gib,
+				float64(r.invalid)/gib, float64(r.wbInvalid)/gib)
+		}
+		return out, nil
 	})
 	if err != nil {
 		return err
 	}
-	dst = nil
-	runtime.GC()
-
+	mc := &s[0]
 	var tmpfs *Stat
-	dir, why := tmpfsDir(size)
 	if dir != "" {
-		s, err := repeat(runs, 1, b.progress, "write tmpfs pwrite", func() ([]float64, error) {
-			sec, err := TmpfsPwrite(dir, size, io)
-			return []float64{mibps(size, sec)}, err
-		})
-		if err != nil {
-			why = err.Error()
-		} else {
-			tmpfs = &s[0]
-		}
+		tmpfs = &s[1]
 	}
-
-	// engine returns throughput, remaps, write-side and writeback stale
-	// verdicts per GiB.
-	engine := func(what string, opts xfs.Options, prefault bool) ([]Stat, error) {
-		return repeat(runs, 4, b.progress, what, func() ([]float64, error) {
-			r, err := EngineWrite(size, io, opts, prefault)
-			return []float64{mibps(size, r.seconds), float64(r.remaps) / gib,
-				float64(r.invalid) / gib, float64(r.wbInvalid) / gib}, err
-		})
-	}
-	e, err := engine("write engine", xfs.Options{}, true)
-	if err != nil {
-		return err
-	}
-	r, err := engine("write engine, no ->iomap_valid", xfs.Options{NoIomapValid: true}, true)
-	if err != nil {
-		return err
-	}
-	cold, err := engine("write engine, fresh memory", xfs.Options{}, false)
-	if err != nil {
-		return err
-	}
-	large, err := engine("write engine, 2 MiB folios", xfs.Options{FolioSize: 2 << 20}, true)
-	if err != nil {
-		return err
-	}
-	fls, err := engine("write engine + flusher", xfs.Options{Flusher: true}, true)
-	if err != nil {
-		return err
-	}
-	eng, engRemaps, raw, fl, flRemaps := &e[0], &e[1], &r[0], &fls[0], &fls[1]
+	e := func(i, k int) *Stat { return &s[2+4*i+k] }
+	eng, engRemaps, raw, cold, large, fl, flRemaps := e(0, 0), e(0, 1), e(1, 0), e(2, 0), e(3, 0), e(4, 0), e(4, 1)
 
 	b.add(&Figure{Group: "write", Name: "engine buffered write", Unit: "MiB/s", Value: eng,
-		Baseline: "memcpy into pre-touched memory", Base: &mc[0], Note: label})
+		Baseline: "memcpy into pre-touched memory", Base: mc, Note: label})
 	b.add(&Figure{Group: "write", Name: "engine buffered write vs tmpfs", Unit: "MiB/s", Value: eng,
 		Baseline: "kernel tmpfs pwrite (" + dir + ")", Base: tmpfs, BaseMissing: why, Note: label})
 	b.add(&Figure{Group: "write", Name: "engine, no validity check", Unit: "MiB/s", Value: raw,
 		Baseline: "engine buffered write (check on)", Base: eng, Note: "xfs.Options.NoIomapValid: no ->iomap_valid call at all"})
-	b.add(&Figure{Group: "write", Name: "engine, fresh memory", Unit: "MiB/s", Value: &cold[0],
+	b.add(&Figure{Group: "write", Name: "engine, fresh memory", Unit: "MiB/s", Value: cold,
 		Baseline: "engine buffered write (prefaulted)", Base: eng, Note: "page cache buffers not prefaulted: first-touch faults included"})
-	b.add(&Figure{Group: "write", Name: "engine, 2 MiB folios", Unit: "MiB/s", Value: &large[0],
+	b.add(&Figure{Group: "write", Name: "engine, 2 MiB folios", Unit: "MiB/s", Value: large,
 		Baseline: "engine buffered write (4 KiB folios)", Base: eng, Note: "large folios, as XFS uses on 6.18"})
 	b.add(&Figure{Group: "write", Name: "engine + concurrent flusher", Unit: "MiB/s", Value: fl,
 		Baseline: "engine buffered write (no flusher)", Base: eng, Note: "xfs.Options.Flusher: WB_SYNC_NONE writeback daemon woken by every dirtying"})
 	b.add(&Figure{Group: "write", Name: "remaps with flusher", Unit: "remaps/GiB", Value: flRemaps,
 		Baseline: "remaps without flusher", Base: engRemaps,
 		Note: fmt.Sprintf("medians per GiB: write-side stale verdicts %s, writeback stale verdicts %s",
-			num(fls[2].Median), num(fls[3].Median))})
+			num(e(4, 2).Median), num(e(4, 3).Median))})
 	b.chart("write", "buffered write throughput: "+label, "MiB/s",
-		bar("memcpy", &mc[0]), bar("tmpfs pwrite", tmpfs), bar("engine", eng),
-		bar("engine, no check", raw), bar("engine, fresh mem", &cold[0]), bar("engine, 2M folios", &large[0]),
+		bar("memcpy", mc), bar("tmpfs pwrite", tmpfs), bar("engine", eng),
+		bar("engine, no check", raw), bar("engine, fresh mem", cold), bar("engine, 2M folios", large),
 		bar("engine + flusher", fl))
 	return nil
 }
