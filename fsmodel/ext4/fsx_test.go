@@ -59,7 +59,10 @@ func fsxRun(t *testing.T, opts Options, threads int, ops int64, controlled bool)
 
 func TestFsxThreads(t *testing.T) {
 	ops := int64(6000)
-	if raceEnabled || testing.Short() {
+	switch {
+	case os.Getenv("IOMAPLAB_LONG") != "":
+		ops = 200000
+	case raceEnabled || testing.Short():
 		ops = 2000
 	}
 	for _, io := range []bool{false, true} {
