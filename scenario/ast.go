@@ -21,7 +21,9 @@ type Scenario struct {
 	After   []Op // run by the main thread once every thread has returned
 	// Rules are the injection rules of the scenario's inject lines; a world
 	// that runs the scenario must have them (Config does that).
-	Rules   []lab.Rule
+	Rules []lab.Rule
+	// RulePos is where each of Rules was written.
+	RulePos []Pos
 	Expect  []Expectation
 	Catches []Catch
 	// Clean lists variants that must not be caught (negative controls).

@@ -185,7 +185,7 @@ func (p *parser) injectLine(l *line) {
 		return
 	}
 	p.sc.Rules = append(p.sc.Rules, r)
-	p.injectPos = append(p.injectPos, kw.pos)
+	p.sc.RulePos = append(p.sc.RulePos, kw.pos)
 }
 
 func (p *parser) kernelLine(l *line) {

@@ -35,8 +35,6 @@ type parser struct {
 	once    map[string]Pos // directives allowed once, where they were
 	nops    int            // ops seen, for default fill bytes
 	last    Pos            // end of the last line, for errors at EOF
-	// injectPos is where each of sc.Rules was written.
-	injectPos []Pos
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {

@@ -60,7 +60,7 @@ kernel  note the uffd page: at +4k
 	if !sc.Directed || len(sc.After) != 1 || sc.After[0].Kind != OpRemount {
 		t.Errorf("directed %v after %+v", sc.Directed, sc.After)
 	}
-	if len(sc.Rules) != 1 || sc.Rules[0] != (lab.Rule{Point: "xfs.ioend.convert", Action: lab.Delay, N: 3, Hit: 2}) {
+	if len(sc.Rules) != 1 || sc.Rules[0] != (lab.Rule{Point: "xfs.ioend.convert", Action: lab.Delay, N: 3, Hit: 2}) || sc.RulePos[0] != (Pos{11, 1}) {
 		t.Errorf("rules: %+v", sc.Rules)
 	}
 	want := []Expectation{{Pos{12, 9}, "data", "", "", 0}, {Pos{12, 16}, "", "stale", ">=", 1},

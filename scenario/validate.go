@@ -64,7 +64,7 @@ func (p *parser) stallCounts() (stalls map[string]int, byPwrite map[string]bool)
 			continue
 		}
 		if r.Thread == "" {
-			p.errorf(p.injectPos[i], "a park rule needs thread=NAME, so that a release can name the parked thread")
+			p.errorf(p.sc.RulePos[i], "a park rule needs thread=NAME, so that a release can name the parked thread")
 			continue
 		}
 		stalls[r.Thread]++
@@ -148,7 +148,7 @@ func (p *parser) stallPos(name string) Pos {
 	}
 	for i, r := range p.sc.Rules {
 		if r.Thread == name {
-			return p.injectPos[i]
+			return p.sc.RulePos[i]
 		}
 	}
 	return p.once["scenario"]
