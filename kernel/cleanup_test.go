@@ -23,6 +23,9 @@ func TestMain(m *testing.M) {
 }
 
 func cleanupChild(mode string) int {
+	if m, ok := strings.CutPrefix(mode, "scenario-"); ok {
+		return scenarioCleanupChild(m) // scenario_cleanup_test.go
+	}
 	s, _ := Lookup("write-stale-delalloc")
 	cells, err := Plan([]*Scenario{s}, []string{"xfs"})
 	if err != nil {
@@ -78,7 +81,7 @@ func runCleanupChild(t *testing.T, mode string, wantCode int) {
 			t.Fatalf("child never parked:\n%s", strings.Join(out, "\n"))
 		}
 	}
-	if mode == "block" {
+	if strings.HasSuffix(mode, "block") {
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
