@@ -142,7 +142,7 @@ func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Option
 	return c
 }
 
-// Draw renders a verdict's schedule with its first violation as the footer.
+// Draw renders a verdict's schedule with every violation in the footer.
 func Draw(sc *scenario.Scenario, v *scenario.Verdict) string {
 	var threads []string
 	for _, th := range sc.Threads {
@@ -154,11 +154,11 @@ func Draw(sc *scenario.Scenario, v *scenario.Verdict) string {
 			threads = append(threads, r.Who) // daemons: I/O completion, flusher
 		}
 	}
-	footer := ""
-	if len(v.Violations) > 0 {
-		footer = v.Violations[0].Oracle + ": " + firstLine(v.Violations[0].Message)
+	var footer []string
+	for _, x := range v.Violations {
+		footer = append(footer, x.Oracle+": "+firstLine(x.Message))
 	}
-	return diagram.Draw(recs, diagram.Options{Threads: threads, Locks: DiagramLocks, Footer: footer})
+	return diagram.Draw(recs, diagram.Options{Threads: threads, Locks: DiagramLocks, Footer: strings.Join(footer, "\n=> ")})
 }
 
 func firstLine(s string) string {
