@@ -161,6 +161,8 @@ func (r *Report) WriteTable(w io.Writer) {
 	mode := "directed (userfaultfd window)"
 	if r.Undirected {
 		mode = "undirected (free race, no userfaultfd)"
+	} else if r.hasFreeRaces() {
+		mode = "directed scenarios in userfaultfd windows, exploratory ones as free races"
 	}
 	fmt.Fprintf(w, "kernel %s, %d runs per cell, %s\n\n", r.Kernel, r.Runs, mode)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -191,6 +193,15 @@ func (r *Report) WriteTable(w io.Writer) {
 	if r.OK {
 		fmt.Fprintln(w, "\nevery expectation held")
 	}
+}
+
+func (r *Report) hasFreeRaces() bool {
+	for _, c := range r.Cells {
+		if c.Mode == "free race" {
+			return true
+		}
+	}
+	return false
 }
 
 func okText(ok bool, yes, no string) string {

@@ -88,3 +88,39 @@ func TestRealScenarioFilesOnXFS(t *testing.T) {
 		}
 	}
 }
+
+// ext4 and btrfs get the same windows as data-integrity and locking checks:
+// evidence n/a (never a pass), every run parked and verified; a free race
+// (exploratory, and a directed scenario run undirected) runs unjudged.
+func TestRealScenarioFilesOnExt4AndBtrfsAndFreeRaces(t *testing.T) {
+	requireEnv(t, "xfs", "ext4", "btrfs")
+	scs := loadScenarios(t, "control-read-in-window", "write-stale-hole-mid", "explore-write-mkwrite-writeback")
+	cells, err := PlanScenarios(scs, []string{"ext4", "btrfs"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, err := PlanScenarios(loadScenarios(t, "write-stale-mkwrite-hole"), []string{"xfs"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := scenarioRuns(t, 2)
+	rep := runScenarioCells(t, ScenarioConfig{Cells: append(cells, free...), Runs: runs})
+	if len(rep.Cells) != 7 {
+		t.Fatalf("%d cells, want 7", len(rep.Cells))
+	}
+	for _, c := range rep.Cells {
+		wantParked := runs
+		if c.Mode == "free race" {
+			wantParked = 0
+		}
+		if !c.OK || c.Parked != wantParked || c.DataVerified != runs {
+			t.Errorf("%s on %s (%s): parked %d, verified %d, violations %v", c.Scenario, c.FS, c.Mode, c.Parked, c.DataVerified, c.Violations)
+		}
+		switch {
+		case c.FS != "xfs" && c.Evidence != nil:
+			t.Errorf("%s on %s: evidence %+v, want n/a", c.Scenario, c.FS, c.Evidence)
+		case c.FS == "xfs" && (c.Evidence == nil || c.Evidence.Expect != "none"):
+			t.Errorf("undirected %s: evidence %+v, want reported as none", c.Scenario, c.Evidence)
+		}
+	}
+}
