@@ -166,7 +166,7 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 	if flags&gbUnwrit != 0 {
 		state = extent.Unwritten
 	}
-	runs, err := in.allocBlocks(t, r, flags&gbDelallocReserve != 0)
+	runs, claimed, err := in.allocBlocks(t, r, flags&gbDelallocReserve != 0)
 	if err != nil {
 		return mapping{}, err
 	}
@@ -180,7 +180,7 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 		cur += run.Len()
 	}
 	if flags&gbDelallocReserve != 0 {
-		in.daUpdateReserveSpace(t, lblk, r.Len(), true)
+		in.daUpdateReserveSpace(t, lblk, r.Len(), claimed)
 	} else if n := in.esDelayedIn(t, r); n > 0 {
 		in.daUpdateReserveSpace(t, lblk, n, false)
 	}
@@ -195,11 +195,12 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 // allocBlocks is ext4_mb_new_blocks for the blocks of r, near the physical
 // block after r's left neighbour (ext4_ext_find_goal). Delayed blocks draw
 // on the inode's reservation (the dirty-clusters counter holds at least as
-// much, and nothing can release it while i_data_sem is held); others, and
-// delayed blocks without a reservation, need unreserved free space (ENOSPC).
+// much, and nothing can release it while i_data_sem is held), and it
+// reports that the reservation was claimed; others, and delayed blocks
+// without enough reservation, need unreserved free space (ENOSPC).
 //
 // Preconditions: i_data_sem held exclusively.
-func (in *inode) allocBlocks(t *lab.Thread, r extent.Range, delalloc bool) ([]extent.Range, error) {
+func (in *inode) allocBlocks(t *lab.Thread, r extent.Range, delalloc bool) (runs []extent.Range, claimed bool, err error) {
 	var goal uint64
 	if r.Start > 0 {
 		if left := in.ext.Lookup(r.Start - 1); left.State.Physical() {
@@ -207,7 +208,8 @@ func (in *inode) allocBlocks(t *lab.Thread, r extent.Range, delalloc bool) ([]ex
 		}
 	}
 	if delalloc && in.reservedBlocks(t) >= r.Len() {
-		return in.fs.space.AllocReserved(t, r.Len(), goal), nil
+		return in.fs.space.AllocReserved(t, r.Len(), goal), true, nil
 	}
-	return in.fs.space.Alloc(t, r.Len(), goal)
+	runs, err = in.fs.space.Alloc(t, r.Len(), goal)
+	return runs, false, err
 }

@@ -49,8 +49,9 @@ func (in *inode) daReleaseSpace(t *lab.Thread, lblk, toFree uint64) {
 // daUpdateReserveSpace is ext4_da_update_reserve_space: used reserved
 // blocks were allocated. With claimed set the allocation itself consumed
 // the dirty-clusters reservation (extent.Space.AllocReserved: writeback of
-// delayed blocks); otherwise (fallocate over delayed blocks) it is given
-// back here.
+// delayed blocks); otherwise (fallocate over delayed blocks, or writeback
+// that found too little reserved) it is given back here. Using more than
+// is reserved warns and uses what there is, as the kernel does.
 func (in *inode) daUpdateReserveSpace(t *lab.Thread, lblk, used uint64, claimed bool) {
 	in.resvLock.Lock(t)
 	defer in.resvLock.Unlock(t)
