@@ -128,6 +128,8 @@
 // combined status (fallocate over delayed blocks settles their reservation
 // at once, as ext4_ext_map_blocks does, and leaves a plain unwritten entry);
 // no extent status shrinker; no journal (metadata changes are durable at
-// once); no ext4_nonda_switch (ENOSPC instead); metadata blocks are not
-// counted.
+// once); no separate i_disksize (eviction writes i_size); no
+// ext4_nonda_switch (ENOSPC instead); zero range does not preallocate its
+// partial edge blocks; metadata blocks are not counted; writeback maps and
+// submits one folio (one block) at a time.
 package ext4

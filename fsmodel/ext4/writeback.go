@@ -43,7 +43,8 @@ func (in *inode) writeFolio(t *lab.Thread, f *pagecache.Folio, syncAll bool) {
 	if !f.ClearDirtyForIO() || !f.AnyBlockDirty(0, f.Size) {
 		return
 	}
-	if f.Pos >= in.io.Size() {
+	size := in.io.Size() // sampled once, as mpage_prepare_extent_to_map does
+	if f.Pos >= size {
 		// Wholly past EOF (a racing truncate): nothing to write.
 		f.ClearBlocksDirty(0, f.Size)
 		return
@@ -58,7 +59,7 @@ func (in *inode) writeFolio(t *lab.Thread, f *pagecache.Folio, syncAll bool) {
 		f.ClearBlocksDirty(0, f.Size)
 		return
 	}
-	if size := in.io.Size(); f.End() > size {
+	if f.End() > size {
 		// ext4_bio_write_folio: the part of the EOF folio past i_size is
 		// zeroed before it goes to disk.
 		f.Zero(size-f.Pos, f.End()-size)
