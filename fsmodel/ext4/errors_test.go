@@ -84,3 +84,26 @@ func TestWritebackEIO(t *testing.T) {
 		}
 	})
 }
+
+// EFBIG: logical block numbers are 32 bits (s_maxbytes).
+func TestEFBIG(t *testing.T) {
+	run(t, func(th *lab.Thread) {
+		fs := New(th, Options{Blocks: 8})
+		f, _ := fs.Open(th, "f")
+		if _, err := f.Pwrite(th, vfs.Plain([]byte{1}), maxBytes); !errors.Is(err, unix.EFBIG) {
+			th.Fail("pwrite at s_maxbytes")
+		}
+		if n, err := f.Pwrite(th, vfs.Plain([]byte{1, 2}), maxBytes-1); n != 1 || err != nil {
+			th.Fail(fmt.Sprintf("pwrite across s_maxbytes: %d, %v", n, err))
+		}
+		if err := f.Truncate(th, maxBytes+1); !errors.Is(err, unix.EFBIG) {
+			th.Fail("truncate past s_maxbytes")
+		}
+		if err := f.Fallocate(th, vfs.FallocKeepSize, maxBytes-4096, 8192); !errors.Is(err, unix.EFBIG) {
+			th.Fail("fallocate past s_maxbytes")
+		}
+		if err := errors.Join(fs.Fsck(th), fs.ReservationsCleared(th)); err != nil {
+			th.Fail(err.Error())
+		}
+	})
+}

@@ -9,6 +9,10 @@ import (
 	"iomaplab/vfs"
 )
 
+// maxBytes is s_maxbytes for 4 KiB blocks of extent-mapped files: 32-bit
+// logical block numbers (ext4_max_size).
+const maxBytes = (1<<32 - 1) * 4096
+
 // File is an open file of the model. It names its inode by number, so it
 // stays usable across Remount (the next call reads the inode back in).
 type File struct {
@@ -38,6 +42,12 @@ func (f *File) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	}
 	if len(buf.Data) == 0 {
 		return 0, nil
+	}
+	if off >= maxBytes { // generic_write_checks
+		return 0, unix.EFBIG
+	}
+	if end := off + int64(len(buf.Data)); end > maxBytes {
+		buf.Data = buf.Data[:maxBytes-off]
 	}
 	in := f.inode(t)
 	if f.fs.opts.IOMAP {
@@ -71,6 +81,9 @@ func (f *File) Fallocate(t *lab.Thread, mode vfs.FallocMode, off, length int64) 
 	if off < 0 || length <= 0 || off+length < off {
 		return unix.EINVAL
 	}
+	if off+length > maxBytes {
+		return unix.EFBIG
+	}
 	in := f.inode(t)
 	switch mode {
 	case vfs.FallocAllocate, vfs.FallocKeepSize:
@@ -87,6 +100,9 @@ func (f *File) Fallocate(t *lab.Thread, mode vfs.FallocMode, off, length int64) 
 func (f *File) Truncate(t *lab.Thread, size int64) error {
 	if size < 0 {
 		return unix.EINVAL
+	}
+	if size > maxBytes {
+		return unix.EFBIG
 	}
 	return f.inode(t).truncate(t, size)
 }
