@@ -178,8 +178,10 @@ func (b *bench) write() error {
 	// them alike. Per engine configuration: MiB/s, remaps, write-side and
 	// writeback stale verdicts per GiB.
 	s, err := repeat(runs, 2+4*len(configs), b.progress, "write", func() ([]float64, error) {
+		runtime.GC() // no background GC of the previous run's page cache
 		out := []float64{mibps(size, Memcpy(dst, io)), 0}
 		if dir != "" {
+			runtime.GC()
 			sec, err := TmpfsPwrite(dir, size, io)
 			if err != nil {
 				return nil, err
