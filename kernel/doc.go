@@ -22,6 +22,16 @@
 //     created, window operations that would block on the filesystem because
 //     the parked writer holds i_rwsem (measured on 6.18: pread on XFS, fsync
 //     on btrfs, fallocate/truncate/pwrite everywhere).
+//   - ScenarioTarget (scenario_*.go): the race lab's scenario files on real
+//     filesystems, so one language drives both targets. It is a
+//     scenario.Target: Mount reuses one scratch filesystem per type with a
+//     clean file set; scenario threads are lab threads of a free world; a
+//     stall-at pwrite runs its syscall on a helper thread and parks the lab
+//     thread while the syscall is parked on its uffd page, so the runner's
+//     await/release work unchanged. PlanScenarios applies the measured
+//     window table per filesystem (file:line:col messages); RunScenarios
+//     is the batch runner behind `iomaplab kernel`. Kernel-only scenario
+//     files (mid/big geometries, controls) live in scenarios/*.scn.
 //   - Run: scenario x filesystem batches; each run is verified against the
 //     byte-exact model (check.RefFile) through the page cache, with O_DIRECT
 //     after fsync, and with FIEMAP; the mount is cycled once per batch and
