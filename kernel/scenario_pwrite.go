@@ -22,7 +22,7 @@ func (f *scenarioFile) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, er
 	if t == nil || t.Name() == "main" {
 		return f.File.Pwrite(t, buf, off)
 	}
-	f.run.captureBefore()
+	f.run.captureBefore(f)
 	if buf.StallAt != vfs.NoOffset {
 		return f.pwriteParked(t, buf, off)
 	}
@@ -86,8 +86,23 @@ func (f *scenarioFile) pwriteParked(t *lab.Thread, buf vfs.Buffer, off int64) (i
 		done <- pwriteResult{n, err}
 	})
 	var r pwriteResult
+	returned := false
 	select {
 	case <-src.Parked():
+	case r = <-done:
+		returned = true
+	}
+	parked := !returned
+	if returned { // it may have parked and been resolved by the watchdog already
+		select {
+		case <-src.Parked():
+			parked = true
+		default:
+		}
+	}
+	where := "uffd (the write never reached its stall page)"
+	if parked {
+		where = "uffd"
 		f.run.mu.Lock()
 		f.run.parked++
 		f.run.mu.Unlock()
@@ -97,13 +112,13 @@ func (f *scenarioFile) pwriteParked(t *lab.Thread, buf vfs.Buffer, off int64) (i
 			env.sup.Go("on-parked hook", func() { hook(); close(hookDone) })
 			<-hookDone
 		}
-		inPark.Store(true)
-		t.Park("uffd")
-		inPark.Store(false)
-		src.Release()
+	}
+	inPark.Store(true)
+	t.Park(where)
+	inPark.Store(false)
+	src.Release()
+	if !returned {
 		r = <-done
-	case r = <-done:
-		t.Park("uffd (the write never reached its stall page)")
 	}
 	if src.WatchdogFired() {
 		f.fs.noteWatchdog()

@@ -124,3 +124,21 @@ func TestRealScenarioFilesOnExt4AndBtrfsAndFreeRaces(t *testing.T) {
 		}
 	}
 }
+
+// A fault nobody releases in time is resolved by the watchdog, the run
+// still ends (the lab thread goes too) and the cell reports it.
+func TestRealScenarioWatchdogIsAViolation(t *testing.T) {
+	requireEnv(t, "xfs")
+	cells, err := PlanScenarios(loadScenarios(t, "write-stale-delalloc"), []string{"xfs"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := runScenarioCells(t, ScenarioConfig{Cells: cells, Runs: 1, Watchdog: time.Nanosecond})
+	c := rep.Cells[0]
+	if c.OK || !strings.Contains(strings.Join(c.Violations, "\n"), "watchdog: the uffd watchdog resolved 1 parked write") {
+		t.Errorf("violations %v", c.Violations)
+	}
+	if c.DataVerified != 1 {
+		t.Errorf("data verified %d: the write must still complete with its bytes", c.DataVerified)
+	}
+}

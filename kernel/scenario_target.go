@@ -334,7 +334,7 @@ type scenarioRun struct {
 	parked   int // of those, parked on their uffd page
 	watchdog int
 	kmsg     []string
-	before   Extents // first file, at the first scenario-thread pwrite
+	before   Extents // the first scenario-thread pwrite's file, just before it
 	after    Extents // first file, after fsync at the first check
 	haveBef  bool
 	st       *runStats
@@ -353,16 +353,17 @@ func (r *scenarioRun) addFile(f *scenarioFile) error {
 	return r.tg.env.trace.FilterAll(expr)
 }
 
-// captureBefore records the first file's extent map once, just before the
-// first scenario-thread write.
-func (r *scenarioRun) captureBefore() {
+// captureBefore records, once per run, the extent map of the file the
+// first scenario-thread write goes to, just before it. (Only that file: on
+// XFS FIEMAP takes IOLOCK_SHARED, and another file may have a writer
+// parked in it.)
+func (r *scenarioRun) captureBefore(f *scenarioFile) {
 	r.mu.Lock()
-	if r.haveBef || len(r.files) == 0 {
+	if r.haveBef {
 		r.mu.Unlock()
 		return
 	}
 	r.haveBef = true
-	f := r.files[0]
 	r.mu.Unlock()
 	exts, _ := f.Extents()
 	r.mu.Lock()
