@@ -332,6 +332,42 @@ func TestBadLogsAreRejected(t *testing.T) {
 	}
 }
 
+// A log of several threads shrinks under the controlled scheduler, and the
+// result replays to the same failure with the same seed.
+func TestShrinkThreadedLogControlled(t *testing.T) {
+	bugs := memfs.Bugs{PunchKeepsData: true}
+	o := options(6, 2000, 3)
+	cfg := Config{Options: o, Controlled: true, Mount: memTarget(bugs)}
+	res := mustRun(t, cfg)
+	if res.Failure == nil {
+		t.Fatal("punch bug not caught")
+	}
+	if _, _, err := Shrink(Config{Options: o, Mount: memTarget(bugs)}, res.Streams, 10); err == nil {
+		t.Fatal("shrinking a threaded log in free mode was accepted")
+	}
+	shrunk, mres, err := Shrink(cfg, res.Streams, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range shrunk {
+		n += len(s)
+	}
+	if mres.Failure == nil || n > 6 || len(shrunk) != 3 {
+		t.Fatalf("shrunk %d ops to %d over %d threads", res.Ops, n, len(shrunk))
+	}
+	var buf bytes.Buffer
+	WriteLog(&buf, o, nil, shrunk)
+	l, err := ReadLog(&buf)
+	if err != nil {
+		t.Fatalf("shrunk log does not parse: %v", err)
+	}
+	again := mustRun(t, Config{Options: l.Options, Controlled: true, Mount: memTarget(bugs), Replay: l.Streams})
+	if again.Failure == nil || again.Failure.Summary() != mres.Failure.Summary() {
+		t.Fatalf("replay of the shrunk log: %v, want %s", again.Failure, mres.Failure.Summary())
+	}
+}
+
 // TestLong runs the acceptance sizes on memfs; set FSX_LONG=1.
 func TestLong(t *testing.T) {
 	if os.Getenv("FSX_LONG") == "" {
@@ -357,10 +393,11 @@ func TestShrinkFindsTheBuggyOps(t *testing.T) {
 	if res.Failure == nil {
 		t.Fatal("punch bug not caught")
 	}
-	min, mres, err := Shrink(cfg, res.Streams[0], 2000)
+	shrunk, mres, err := Shrink(cfg, res.Streams, 2000)
 	if err != nil {
 		t.Fatal(err)
 	}
+	min := shrunk[0]
 	if mres.Failure == nil || len(min) >= len(res.Streams[0]) {
 		t.Fatalf("shrunk %d ops to %d", len(res.Streams[0]), len(min))
 	}

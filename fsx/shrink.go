@@ -5,33 +5,43 @@ import (
 	"slices"
 )
 
-// Shrink reduces a failing one-thread stream to a shorter one that still
-// fails alike (a data mismatch stays a data mismatch, a size mismatch a size
-// mismatch, an error an error), by delta debugging over the ops (Zeller and
-// Hildebrandt's ddmin: drop chunks, halve the chunk size when none can go).
-// Each candidate is replayed with cfg (so cfg.Mount is called once per
-// candidate; a model target builds a fresh engine each time). It gives up
-// after budget replays and returns the smallest failing stream found with
-// its result. Epochs are renumbered so every candidate is a valid log.
-func Shrink(cfg Config, stream []Op, budget int) ([]Op, *Result, error) {
-	if cfg.Threads > 1 {
-		return nil, nil, errors.New("fsx: only one-thread logs can be shrunk")
+// Shrink reduces a failing log to a shorter one that still fails alike (a
+// data mismatch stays a data mismatch, a size mismatch a size mismatch, an
+// error an error), by delta debugging over its ops (Zeller and Hildebrandt's
+// ddmin: drop chunks of ops, halve the chunk size when none can go).
+//
+// Each candidate is replayed with cfg, so cfg.Mount is called once per
+// candidate (a model target builds a fresh engine each time). A one-thread
+// replay is exact. A log of several threads needs cfg.Controlled: each
+// candidate is then one deterministic schedule (a random walk seeded with
+// cfg.Seed), though not the schedule of the original run, so what is kept is
+// a smaller (ops, seed) pair that fails, to be replayed with the same seed.
+// Epochs are renumbered so every candidate is a valid log. Shrink gives up
+// after budget replays and returns the smallest failing streams found with
+// their result.
+func Shrink(cfg Config, streams [][]Op, budget int) ([][]Op, *Result, error) {
+	if len(streams) > 1 && !cfg.Controlled {
+		return nil, nil, errors.New("fsx: a log of several threads shrinks only under --controlled (free runs do not repeat)")
+	}
+	threads := len(streams)
+	var all []Op // every op, thread by thread
+	for _, s := range streams {
+		all = append(all, s...)
 	}
 	try := func(ops []Op) (*Result, error) {
 		c := cfg
-		c.Threads = 1
-		c.Replay = [][]Op{renumber(ops)}
+		c.Replay = split(renumber(ops), threads)
 		return Run(c)
 	}
-	res, err := try(stream)
+	res, err := try(all)
 	if err != nil {
 		return nil, nil, err
 	}
 	if res.Failure == nil {
-		return nil, nil, errors.New("fsx: the log does not fail on this target")
+		return nil, nil, errors.New("fsx: the log does not fail when replayed on this target")
 	}
 	want := res.Failure.class()
-	best, bestRes := renumber(stream), res
+	best, bestRes := all, res
 	runs := 1
 	for n := 2; n <= len(best) && runs < budget; {
 		chunk := (len(best) + n - 1) / n
@@ -44,7 +54,7 @@ func Shrink(cfg Config, stream []Op, budget int) ([]Op, *Result, error) {
 				return nil, nil, err
 			}
 			if r.Failure != nil && r.Failure.class() == want {
-				best, bestRes, removed = renumber(cand), r, true
+				best, bestRes, removed = cand, r, true
 				break
 			}
 		}
@@ -52,12 +62,12 @@ func Shrink(cfg Config, stream []Op, budget int) ([]Op, *Result, error) {
 		case removed:
 			n = max(n-1, 2)
 		case n == len(best):
-			return best, bestRes, nil
+			return split(renumber(best), threads), bestRes, nil
 		default:
 			n = min(2*n, len(best))
 		}
 	}
-	return best, bestRes, nil
+	return split(renumber(best), threads), bestRes, nil
 }
 
 // class is what kind of failure f is, for Shrink's "fails alike".
@@ -71,17 +81,33 @@ func (f *Failure) class() string {
 	return "data"
 }
 
-// renumber gives a one-thread stream consistent epochs: each exclusive op
-// ends the epoch it runs in.
+// renumber gives the ops that are left consistent epochs: an op's new epoch
+// is the number of exclusive ops left that ended an earlier epoch, so each
+// exclusive op still ends the epoch it runs in, shared ops of a removed
+// exclusive op's epoch join the next one, and every thread's epochs still
+// rise.
 func renumber(ops []Op) []Op {
-	out := make([]Op, len(ops))
-	var e int64
-	for i, op := range ops {
-		op.Epoch, op.Thread = e, 0
+	var ends []int64 // the old epochs the remaining exclusive ops end
+	for _, op := range ops {
 		if op.Excl {
-			e++
+			ends = append(ends, op.Epoch)
 		}
+	}
+	slices.Sort(ends)
+	out := make([]Op, len(ops))
+	for i, op := range ops {
+		n, _ := slices.BinarySearch(ends, op.Epoch) // exclusive ops ending earlier epochs
+		op.Epoch = int64(n)
 		out[i] = op
+	}
+	return out
+}
+
+// split sorts ops back into per-thread streams, keeping each thread's order.
+func split(ops []Op, threads int) [][]Op {
+	out := make([][]Op, threads)
+	for _, op := range ops {
+		out[op.Thread] = append(out[op.Thread], op)
 	}
 	return out
 }

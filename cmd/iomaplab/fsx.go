@@ -43,7 +43,7 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 	fl.BoolVar(&f.controlled, "controlled", false, "run under the lab's controlled scheduler (model target)")
 	fl.StringVar(&f.replay, "replay", "", "replay the operation log `LOG` instead of generating")
 	fl.BoolVar(&f.json, "json", false, "print one JSON summary on stdout")
-	fl.BoolVar(&f.shrink, "shrink", false, "with --replay of a failing one-thread log: find a shorter log that fails alike (written to LOG.min)")
+	fl.BoolVar(&f.shrink, "shrink", false, "with --replay of a failing log (several threads: with --controlled): find a shorter log that fails alike (written to LOG.min)")
 	fl.IntVar(&f.shrinkRuns, "shrink-runs", 1000, "most replays --shrink may run")
 	fl.Int64Var(&f.devMiB, "dev-mib", 0, "model block device size in MiB (0: twice the files' maximum size plus 4 MiB, so freed blocks are soon reused)")
 	fl.StringVar(&f.logPath, "log", "", "write the operation log here (default on failure: iomaplab-fsx-SEED.log)")
@@ -73,8 +73,8 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 	if fl.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fl.Arg(0))
 	}
-	if f.shrink && (f.replay == "" || f.controlled) {
-		return nil, fmt.Errorf("--shrink needs --replay LOG and free mode")
+	if f.shrink && f.replay == "" {
+		return nil, fmt.Errorf("--shrink needs --replay LOG")
 	}
 	set, err := fsx.ParseKindSet(f.disable)
 	if err != nil {
@@ -183,15 +183,15 @@ func runFsx(args []string) int {
 	start := time.Now()
 	var res *fsx.Result
 	if f.shrink {
-		if cfg.Threads != 1 {
-			fmt.Fprintf(os.Stderr, "iomaplab fsx: --shrink needs a one-thread log; %s has %d threads\n", f.replay, cfg.Threads)
+		if len(cfg.Replay) > 1 && !cfg.Controlled {
+			fmt.Fprintf(os.Stderr, "iomaplab fsx: %s has %d threads: --shrink it with --controlled (free runs do not repeat)\n", f.replay, len(cfg.Replay))
 			return exitUsage
 		}
-		var min []fsx.Op
-		min, res, err = fsx.Shrink(cfg, cfg.Replay[0], f.shrinkRuns)
+		var min [][]fsx.Op
+		min, res, err = fsx.Shrink(cfg, cfg.Replay, f.shrinkRuns)
 		if err == nil {
-			fmt.Fprintf(os.Stderr, "iomaplab fsx: shrunk %d ops to %d\n", len(cfg.Replay[0]), len(min))
-			res.Streams = [][]fsx.Op{min}
+			fmt.Fprintf(os.Stderr, "iomaplab fsx: shrunk %d ops to %d\n", countOps(cfg.Replay), countOps(min))
+			res.Streams = min
 			if f.logPath == "" {
 				f.logPath = f.replay + ".min"
 			}
@@ -237,6 +237,14 @@ func runFsx(args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+func countOps(streams [][]fsx.Op) int {
+	n := 0
+	for _, s := range streams {
+		n += len(s)
+	}
+	return n
 }
 
 func readLogFile(path string) (*fsx.Log, error) {
