@@ -142,3 +142,28 @@ func TestRealScenarioWatchdogIsAViolation(t *testing.T) {
 		t.Errorf("data verified %d: the write must still complete with its bytes", c.DataVerified)
 	}
 }
+
+// Why the plan rejects fsync inside a window on btrfs, and what happens if
+// one gets through: btrfs_sync_file waits for the inode lock the parked
+// writer holds, so the release never comes; the uffd watchdog resolves the
+// fault, the writer's lab thread is released with it, the run ends and the
+// cell reports the watchdog.
+func TestRealScenarioBlockedWindowIsResolvedByWatchdog(t *testing.T) {
+	requireEnv(t, "btrfs")
+	sc, err := scenario.Parse("blocked.scn", []byte("scenario blocked\nfs xfs\nsetup truncate f 1M\n"+
+		"thread writer: pwrite f 0 64k stall-at=32k\n"+
+		"thread syncer: await writer.stalled ; fsync f ; release writer\n"+
+		"expect data\nkernel fs btrfs\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PlanScenarios([]*scenario.Scenario{sc}, []string{"btrfs"}, false); err == nil {
+		t.Fatal("the plan accepted fsync in a window on btrfs")
+	}
+	cells := []ScenarioCell{{sc, "btrfs"}} // bypass the plan on purpose
+	rep := runScenarioCells(t, ScenarioConfig{Cells: cells, Runs: 1, Watchdog: 300 * time.Millisecond})
+	c := rep.Cells[0]
+	if c.OK || c.Parked != 1 || c.DataVerified != 1 || !strings.Contains(strings.Join(c.Violations, "\n"), "watchdog: the uffd watchdog resolved 1 parked write") {
+		t.Errorf("parked %d, verified %d, violations %v", c.Parked, c.DataVerified, c.Violations)
+	}
+}
