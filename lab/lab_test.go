@@ -354,3 +354,15 @@ func TestRWMutexExcludesWriters(t *testing.T) {
 		}
 	}
 }
+
+// In a free world a failing thread unwinds the threads waiting for it
+// instead of leaving them (and Run) blocked forever.
+func TestFreeFailureUnwindsWaiters(t *testing.T) {
+	r := NewFree().Run(func(t *Thread) {
+		t.Go("victim", func(t *Thread) { t.Fail("oracle: boom") })
+		t.AwaitParked("victim") // never parks
+	})
+	if r.Outcome != Failed || r.Thread != "victim" {
+		t.Fatalf("got %v", r)
+	}
+}

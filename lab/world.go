@@ -109,7 +109,8 @@ type World struct {
 	// Free mode.
 	live    sync.WaitGroup // non-daemon threads
 	daemons sync.WaitGroup
-	stopCh  chan struct{}
+	stopCh  chan struct{} // closed to unwind every waiting thread
+	stop    sync.Once
 	panicMu sync.Mutex
 	parkEv  Event
 }
@@ -170,8 +171,7 @@ func (w *World) runFree(main func(t *Thread)) *Result {
 	w.live.Add(1)
 	go w.freeThread(t, main)
 	w.live.Wait()
-	close(w.stopCh)
-	w.parkEv.Wake(t)
+	w.stopWaiters()
 	w.daemons.Wait()
 	w.result.Trace = &w.trace
 	return &w.result
@@ -192,9 +192,17 @@ func (w *World) freeThread(t *Thread, fn func(t *Thread)) {
 				w.result = Result{Outcome: outcomeOf(v), Thread: t.name, Message: panicMessage(v)}
 			}
 			w.panicMu.Unlock()
+			// The run has failed: threads waiting for this one (an await,
+			// a join) would wait forever, so every wait now unwinds.
+			w.stopWaiters()
 		}
 	}()
 	fn(t)
+}
+
+// stopWaiters makes every Event wait of a free world unwind its thread.
+func (w *World) stopWaiters() {
+	w.stop.Do(func() { close(w.stopCh) })
 }
 
 func (w *World) runControlled(main func(t *Thread)) *Result {

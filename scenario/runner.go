@@ -167,12 +167,16 @@ func (r *run) main(t *lab.Thread) {
 	}
 	for _, th := range r.sc.Threads {
 		t.Go(th.Name, func(u *lab.Thread) {
+			// Deferred: a thread an oracle stops (Thread.Fail) must still
+			// count as returned, or a free world's main thread waits forever.
+			defer func() {
+				r.done[th.Name].Store(true)
+				r.ndone.Add(1)
+				r.doneEv.Wake(u)
+			}()
 			for _, op := range th.Ops {
 				r.exec(u, th.Name, op)
 			}
-			r.done[th.Name].Store(true)
-			r.ndone.Add(1)
-			r.doneEv.Wake(u)
 		})
 	}
 	n := int32(len(r.sc.Threads))

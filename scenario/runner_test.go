@@ -178,3 +178,13 @@ func TestRunFree(t *testing.T) {
 		}
 	}
 }
+
+// In a free world a thread an engine oracle stops must not leave the main
+// thread waiting for it: the run returns, with the failure classified.
+func TestRunFreeWorldThreadFailReturns(t *testing.T) {
+	sc := mustLookup(t, "writeback-stale-punch")
+	v := Run(sc, &fakeTarget{bug: "ownership"}, lab.Config{})
+	if v.Result.Outcome != lab.Failed || !v.Caught([]string{"ownership"}) {
+		t.Fatalf("%v", v)
+	}
+}
