@@ -61,7 +61,7 @@ var opTable = []opInfo{
 	OpZero:            {"zero", argsRange, []string{"keep-size"}, true, "", true, "FALLOC_FL_ZERO_RANGE (i_size may grow), with keep-size also FALLOC_FL_KEEP_SIZE"},
 	OpTruncate:        {"truncate", argsFileSize, nil, true, "", true, "ftruncate(2) to SIZE"},
 	OpFsync:           {"fsync", argsFile, nil, false, "", false, "fsync(2): WB_SYNC_ALL writeback of the whole file, waits"},
-	OpSyncRange:       {"sync-range", argsRange, nil, false, "", false, "sync_file_range(SYNC_FILE_RANGE_WRITE): WB_SYNC_NONE writeback, skips folios already under writeback"},
+	OpSyncRange:       {"sync-range", argsRange, nil, false, "", false, "sync_file_range(WRITE|WAIT_AFTER) as xfs/559's sync_range -a -w: WB_SYNC_NONE writeback (skips folios already under writeback), then waits for the range's writeback"},
 	OpFadviseDontneed: {"fadvise-dontneed", argsRange, nil, false, "", false, "posix_fadvise(POSIX_FADV_DONTNEED): WB_SYNC_NONE writeback, then drop the clean folios"},
 	OpReclaim:         {"reclaim", argsRange, nil, false, "", false, "memory reclaim of the range: evicts clean folios not under writeback, writes nothing"},
 	OpDropCaches:      {"drop-caches", argsNone, nil, false, "", false, "echo 1 > drop_caches: evicts every clean, idle folio of every file"},

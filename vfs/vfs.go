@@ -84,8 +84,10 @@ type File interface {
 	Truncate(t *lab.Thread, size int64) error
 	// Fsync writes back and waits for all dirty data (WB_SYNC_ALL).
 	Fsync(t *lab.Thread) error
-	// SyncRange starts writeback of the range without waiting for folios
-	// already under writeback (sync_file_range WRITE, WB_SYNC_NONE).
+	// SyncRange is sync_file_range(WRITE|WAIT_AFTER), xfs/559's
+	// `sync_range -a -w`: WB_SYNC_NONE writeback of the range (folios
+	// already under writeback are skipped), then a wait for the range's
+	// writeback to complete.
 	SyncRange(t *lab.Thread, off, length int64) error
 	// FadviseDontneed is posix_fadvise(POSIX_FADV_DONTNEED): start WB_SYNC_NONE
 	// writeback of the range, then drop the clean folios.

@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"iomaplab/iomap"
 	"iomaplab/lab"
 	"iomaplab/vfs"
 )
@@ -110,14 +111,17 @@ func (f *File) Truncate(t *lab.Thread, size int64) error {
 // Fsync implements vfs.File (ext4_sync_file).
 func (f *File) Fsync(t *lab.Thread) error { return f.inode(t).fsync(t) }
 
-// SyncRange implements vfs.File (sync_file_range SYNC_FILE_RANGE_WRITE). A
-// length of 0 means "to the end of the file".
+// SyncRange implements vfs.File: sync_file_range(WRITE|WAIT_AFTER), as
+// xfs/559's `sync_range -a -w`: WB_SYNC_NONE writeback of the range, then a
+// wait for its writeback. A length of 0 means "to the end of the file".
 func (f *File) SyncRange(t *lab.Thread, off, length int64) error {
 	start, end, err := byteRange(off, length)
 	if err != nil {
 		return err
 	}
-	f.inode(t).writepages(t, start, end, false)
+	in := f.inode(t)
+	in.writepages(t, start, end, false)
+	iomap.WaitRange(t, &in.io, start, end)
 	return nil
 }
 
