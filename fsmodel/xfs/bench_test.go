@@ -46,25 +46,28 @@ func BenchmarkBufferedWrite(b *testing.B) {
 		}
 	})
 	for _, c := range []struct {
-		name    string
-		folio   int64
-		opts    Options
-		flusher bool
+		name     string
+		folio    int64
+		opts     Options
+		flusher  bool
+		prealloc bool // fallocate the file first: writes go to unwritten extents
 	}{
-		{"folio=4k", 4 << 10, Options{}, false},
-		{"folio=2m", 2 << 20, Options{}, false},
-		{"folio=2m/no-iomap-valid", 2 << 20, Options{NoIomapValid: true}, false},
-		{"folio=4k/flusher", 4 << 10, Options{}, true},
-		{"folio=2m/flusher", 2 << 20, Options{}, true},
+		{"folio=4k", 4 << 10, Options{}, false, false},
+		{"folio=2m", 2 << 20, Options{}, false, false},
+		{"folio=2m/no-iomap-valid", 2 << 20, Options{NoIomapValid: true}, false, false},
+		{"folio=4k/flusher", 4 << 10, Options{}, true, false},
+		{"folio=2m/flusher", 2 << 20, Options{}, true, false},
+		{"folio=4k/prealloc/flusher", 4 << 10, Options{}, true, true},
+		{"folio=2m/prealloc/flusher", 2 << 20, Options{}, true, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			c.opts.FolioSize = c.folio
-			benchWrite(b, size, src, c.opts, c.flusher)
+			benchWrite(b, size, src, c.opts, c.flusher, c.prealloc)
 		})
 	}
 }
 
-func benchWrite(b *testing.B, size int64, src []byte, opts Options, flusher bool) {
+func benchWrite(b *testing.B, size int64, src []byte, opts Options, flusher, prealloc bool) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	var remaps, stale int64
@@ -78,6 +81,12 @@ func benchWrite(b *testing.B, size int64, src []byte, opts Options, flusher bool
 			fs := Mount(t, dev, opts)
 			f := fs.OpenInode(t, "f")
 			f.io.Cache.Prefault(t, int(size/opts.FolioSize))
+			if prealloc {
+				if err := f.Fallocate(t, vfs.FallocAllocate, 0, size); err != nil {
+					b.Error(err)
+					return
+				}
+			}
 			var stop atomic.Bool
 			var g group
 			b.StartTimer()
@@ -91,8 +100,9 @@ func benchWrite(b *testing.B, size int64, src []byte, opts Options, flusher bool
 				})
 			}
 			for off := int64(0); off < size; off += benchChunk {
-				if _, err := f.Pwrite(t, vfs.Plain(src), off); err != nil {
-					b.Fatal(err)
+				if n, err := f.Pwrite(t, vfs.Plain(src), off); err != nil {
+					b.Errorf("pwrite at %d: %d, %v", off, n, err)
+					break
 				}
 			}
 			stop.Store(true)
