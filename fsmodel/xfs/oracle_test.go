@@ -2,8 +2,10 @@ package xfs
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"iomaplab/blockdev"
 	"iomaplab/check"
 	"iomaplab/extent"
 	"iomaplab/fsmodel/variant"
@@ -128,5 +130,42 @@ func TestProtocolOracleCatchesCookieBeforeInsert(t *testing.T) {
 		if caught != (v == variant.CookieBeforeInsert) {
 			t.Errorf("%v: %v", v, res)
 		}
+	}
+}
+
+// In free mode the I/O completion daemon converts extents concurrently
+// with the writer's lockless validity checks: the protocol oracle must not
+// call those stale verdicts spurious (it did, before it confirmed under
+// ILOCK).
+func TestProtocolOracleFreeMode(t *testing.T) {
+	size := int64(64 << 20)
+	if raceEnabled {
+		size = 16 << 20
+	}
+	for range 2 {
+		res := lab.NewFree().Run(func(lt *lab.Thread) {
+			fs := Mount(lt, blockdev.NewMemory(uint64(size/bs)+1024), Options{})
+			f := fs.OpenInode(lt, "f")
+			if err := f.Fallocate(lt, vfs.FallocAllocate, 0, size); err != nil {
+				t.Error(err)
+				return
+			}
+			var stop atomic.Bool
+			var g group
+			g.Go(lt, "flusher", func(lt *lab.Thread) {
+				for !stop.Load() {
+					_ = f.SyncRange(lt, 0, 0)
+				}
+			})
+			defer g.Wait(lt)
+			defer stop.Store(true)
+			for off := int64(0); off < size; off += 64 << 10 {
+				if _, err := f.Pwrite(lt, vfs.Plain(fill(1, 64<<10)), off); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+		mustOK(t, res)
 	}
 }
