@@ -18,6 +18,8 @@ import (
 //     blocks across all files; the device's ownership table names exactly
 //     the file block each mapped block backs; the ownership oracle recorded
 //     no violation; free + used == device size, used == mapped blocks.
+//   - protocol: no spurious stale verdict was recorded (free runs; a
+//     controlled run fails at the verdict).
 //   - reservations: reserved == the sum of delalloc lengths, and no
 //     eviction found delalloc left over (reserved_not_cleared).
 func (fs *FS) Check(t *lab.Thread) error {
@@ -62,6 +64,11 @@ func (fs *FS) Check(t *lab.Thread) error {
 			}
 		}
 	}
+	fs.vmu.Lock(t)
+	for _, v := range fs.violations {
+		errs = append(errs, errors.New(v))
+	}
+	fs.vmu.Unlock(t)
 	for _, v := range fs.dev.Violations(t) {
 		errs = append(errs, fmt.Errorf("block ownership: %v", v))
 	}
@@ -86,6 +93,19 @@ func (fs *FS) CheckCleared(t *lab.Thread) error {
 		err = errors.Join(err, fmt.Errorf("reservations: %d blocks still reserved after sync and evict", r))
 	}
 	return err
+}
+
+// protocolViolation reports a spurious stale verdict. A controlled run stops
+// at once (t.Fail unwinds every thread); a free run cannot unwind threads
+// blocked on the folio lock this thread holds, so there the violation is
+// recorded for Check to report.
+func (fs *FS) protocolViolation(t *lab.Thread, msg string) {
+	if t.World().Controlled() {
+		t.Fail(msg)
+	}
+	fs.vmu.Lock(t)
+	fs.violations = append(fs.violations, msg)
+	fs.vmu.Unlock(t)
 }
 
 func cmpU64(a, b uint64) int {

@@ -45,6 +45,9 @@ type FS struct {
 	disk ondisk
 	bg   daemons
 
+	vmu        lab.Mutex // guards violations
+	violations []string  // protocol oracle verdicts of free runs
+
 	// Stats counts state transitions, for coverage.
 	Stats Stats
 }
@@ -81,6 +84,7 @@ func Mount(t *lab.Thread, dev blockdev.Dev, opts Options) *FS {
 		opts:  opts,
 		mu:    lab.Mutex{Name: "xfs_inode_cache"},
 		disk:  ondisk{mu: lab.Mutex{Name: "xfs_log"}},
+		vmu:   lab.Mutex{Name: "xfs_oracle"},
 	}
 	fs.bg.flushEv.Name, fs.bg.reclaimE.Name = "flusher.work", "kswapd.work"
 	t.GoDaemon("io-completion", dev.RunCompletions)

@@ -85,7 +85,7 @@ func (o readWriteOps) Valid(t *lab.Thread, m *iomap.Mapping) (bool, uint64) {
 	if !ip.fs.opts.NoProtocolOracle && !ip.changedByOthersSince(t, m.Cookie) && !ip.changedByOthersLocked(t, m.Cookie) {
 		t.Tracepoint("protocol_violation", lab.F("ino", ip.ino), lab.F("off", m.Offset),
 			lab.F("cookie", int64(m.Cookie)), lab.F("seq", int64(seq)))
-		t.Fail(fmt.Sprintf("protocol: ino %d: mapping %v is stale (seq %d) but no other thread changed the data fork since it was made",
+		ip.fs.protocolViolation(t, fmt.Sprintf("protocol: ino %d: mapping %v is stale (seq %d) but no other thread changed the data fork since it was made",
 			ip.ino, m, seq))
 	}
 	return false, seq

@@ -157,13 +157,16 @@ func TestProtocolOracleFreeMode(t *testing.T) {
 					_ = f.SyncRange(lt, 0, 0)
 				}
 			})
-			defer g.Wait(lt)
-			defer stop.Store(true)
 			for off := int64(0); off < size; off += 64 << 10 {
 				if _, err := f.Pwrite(lt, vfs.Plain(fill(1, 64<<10)), off); err != nil {
 					t.Error(err)
-					return
+					break
 				}
+			}
+			stop.Store(true)
+			g.Wait(lt)
+			if err := fs.Check(lt); err != nil {
+				t.Error(err)
 			}
 		})
 		mustOK(t, res)
