@@ -39,4 +39,5 @@ type Stats struct {
 	ZeroFlushes    atomic.Int64 // zero range flush-and-stale
 	DelallocPunch  atomic.Int64 // delalloc release punches
 	WBFolios       atomic.Int64 // folios written back
+	Livelocks      atomic.Int64 // operations stopped by the livelock oracle (free runs)
 }

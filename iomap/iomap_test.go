@@ -141,3 +141,15 @@ func TestShortCopy(t *testing.T) {
 		}
 	}
 }
+
+func TestLivelockOracleFreeRun(t *testing.T) {
+	in := newInode()
+	fs := &fakeFS{valid: func() bool { return false }}
+	var err error
+	res := lab.NewFree().Run(func(lt *lab.Thread) {
+		_, err = BufferedWrite(lt, in, fs, vfs.Plain([]byte{1}), 0)
+	})
+	if !res.OK() || err != syscall.EDEADLK || in.Stats.Livelocks.Load() != 1 {
+		t.Fatalf("free run: %v, err %v, livelocks %d", res, err, in.Stats.Livelocks.Load())
+	}
+}

@@ -2,12 +2,14 @@ package iomap
 
 import (
 	"fmt"
+	"syscall"
 
 	"iomaplab/lab"
 )
 
 // MaxStaleRemaps bounds consecutive stale remaps without progress; more is
-// a livelock (the livelock oracle).
+// a livelock (the livelock oracle): a controlled run fails, a free run
+// stops the operation with EDEADLK and counts Stats.Livelocks.
 const MaxStaleRemaps = 64
 
 // Iter walks a file range mapping by mapping (struct iomap_iter and
@@ -132,8 +134,17 @@ func (it *Iter) remap(t *lab.Thread, advanced int64) {
 		return
 	}
 	it.noProgress++
-	if it.noProgress > MaxStaleRemaps {
-		t.Fail(fmt.Sprintf("livelock: ino %d: %d stale remaps at offset %d without progress",
-			it.In.Ino, it.noProgress, it.Pos))
+	if it.noProgress <= MaxStaleRemaps {
+		return
 	}
+	msg := fmt.Sprintf("livelock: ino %d: %d stale remaps at offset %d without progress", it.In.Ino, it.noProgress, it.Pos)
+	if t.World().Controlled() {
+		t.Fail(msg)
+	}
+	// A free run cannot unwind the threads waiting on locks this one
+	// holds: stop the operation with an error and leave the verdict in
+	// the stats and the trace.
+	it.In.Stats.Livelocks.Add(1)
+	t.Tracepoint("iomap_livelock", lab.F("ino", it.In.Ino), lab.F("off", it.Pos))
+	it.SetErr(syscall.EDEADLK)
 }

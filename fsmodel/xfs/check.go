@@ -7,6 +7,7 @@ import (
 
 	"iomaplab/blockdev"
 	"iomaplab/extent"
+	"iomaplab/iomap"
 	"iomaplab/lab"
 )
 
@@ -18,6 +19,7 @@ import (
 //     blocks across all files; the device's ownership table names exactly
 //     the file block each mapped block backs; the ownership oracle recorded
 //     no violation; free + used == device size, used == mapped blocks.
+//   - livelock: no operation of a free run exceeded iomap.MaxStaleRemaps.
 //   - protocol: no spurious stale verdict was recorded (free runs; a
 //     controlled run fails at the verdict).
 //   - reservations: reserved == the sum of delalloc lengths, and no
@@ -43,6 +45,9 @@ func (fs *FS) Check(t *lab.Thread) error {
 			}
 		}
 		delalloc += ip.df.DelallocBlocks()
+		if n := ip.io.Stats.Livelocks.Load(); n > 0 {
+			errs = append(errs, fmt.Errorf("livelock: ino %d: %d operations exceeded %d stale remaps without progress", ip.ino, n, iomap.MaxStaleRemaps))
+		}
 		if ip.leaked > 0 {
 			errs = append(errs, fmt.Errorf("reservations: ino %d: %d delalloc blocks left at eviction (reserved_not_cleared)", ip.ino, ip.leaked))
 		}
