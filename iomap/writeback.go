@@ -70,8 +70,13 @@ func Writepages(t *lab.Thread, in *Inode, wb WritebackOps, start, end int64, syn
 // WaitRange waits for the writeback of every folio overlapping [start, end)
 // (filemap_fdatawait_range).
 func WaitRange(t *lab.Thread, in *Inode, start, end int64) {
-	for _, f := range in.Cache.Folios(t, start, end) {
+	for pos := start; pos < end; {
+		f := in.Cache.Next(t, pos, end, pagecache.Writeback)
+		if f == nil {
+			return
+		}
 		f.WaitWriteback(t)
+		pos = f.End()
 	}
 }
 

@@ -143,6 +143,10 @@ func (c *Cache) Next(t *lab.Thread, start, end int64, sel Select) *Folio {
 			if !f.dirty.Load() && !f.writeback.Load() {
 				return true
 			}
+		case Writeback:
+			if !f.writeback.Load() {
+				return true
+			}
 		}
 		found = f
 		return false
@@ -160,6 +164,8 @@ const (
 	Dirty
 	// DirtyOrWriteback selects folios that are dirty or under writeback.
 	DirtyOrWriteback
+	// Writeback selects folios under writeback (PAGECACHE_TAG_WRITEBACK).
+	Writeback
 )
 
 // Len is the number of folios in the cache.
