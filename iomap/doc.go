@@ -43,4 +43,10 @@
 //
 // Oracle: Iter fails the run (livelock) after MaxStaleRemaps consecutive
 // stale remaps without progress.
+//
+// Limitations: no inline data, no COW source mappings (srcmap), no
+// unshare; zero range uses the flush-and-stale design (not the 2025 dirty
+// folio batch); no balance_dirty_pages; writeback copies folio data into the
+// ioend under the folio lock (stable pages) instead of pointing bios at the
+// folios; one Inode-wide variant set.
 package iomap
