@@ -22,8 +22,9 @@ func (ip *Inode) convertFlags() []extent.Flag {
 }
 
 // MapBlocks is xfs_map_blocks' slow path: look the offset up under ILOCK
-// shared and, over delalloc, allocate real blocks for the whole delalloc
-// extent (xfs_bmapi_convert_delalloc) and map the result.
+// shared and, over delalloc, allocate unwritten blocks for the whole
+// delalloc extent (xfs_bmapi_convert_delalloc) and map the result; the
+// ioend's completion converts what it wrote to written (endIO).
 func (o wbOps) MapBlocks(t *lab.Thread, pos, length int64) (iomap.Mapping, error) {
 	ip := o.ip
 	fblk := blockOf(pos)
@@ -49,9 +50,18 @@ func (o wbOps) MapBlocks(t *lab.Thread, pos, length int64) (iomap.Mapping, error
 	}
 }
 
-// convertDelalloc allocates the delalloc extent holding fblk and returns the
-// mapping of the converted piece that holds fblk, with the new seq as its
-// cookie; false if fblk is no longer delalloc.
+// convertDelalloc allocates the delalloc extent holding fblk as unwritten
+// extents and returns the mapping of the converted piece that holds fblk,
+// with the new seq as its cookie; false if fblk is no longer delalloc.
+//
+// Unwritten, not written (xfs_bmapi_convert_one_delalloc sets
+// XFS_BMAPI_PREALLOC for the data fork since commit a5949d3faedf, "xfs:
+// force writes to delalloc regions to unwritten", v5.8): the delalloc extent
+// may be longer than the folios this writeback sends, and its blocks hold
+// whatever the device held before. A buffered write that remaps after this
+// conversion sees UNWRITTEN and zeroes the part of a block it does not
+// cover (iomap_block_needs_zeroing); a written mapping would make it read
+// the block's stale contents into the folio (__iomap_write_begin).
 func (ip *Inode) convertDelalloc(t *lab.Thread, fblk uint64) (iomap.Mapping, bool) {
 	ip.ilock.Lock(t)
 	defer ip.ilock.Unlock(t)
@@ -59,10 +69,10 @@ func (ip *Inode) convertDelalloc(t *lab.Thread, fblk uint64) (iomap.Mapping, boo
 	if e.State != extent.Delalloc {
 		return iomap.Mapping{}, false
 	}
-	if err := ip.allocate(t, e.Range, extent.Written, true, ip.convertFlags()...); err != nil {
+	if err := ip.allocate(t, e.Range, extent.Unwritten, true, ip.convertFlags()...); err != nil {
 		panic("xfs: allocation of reserved blocks failed: " + err.Error())
 	}
-	ip.fs.Stats.DelallocToWritten.Add(1)
+	ip.fs.Stats.DelallocToUnwritten.Add(1)
 	ip.persist(t)
 	return mapping(ip.df.Lookup(fblk), ip.df.Seq()), true
 }

@@ -11,8 +11,11 @@
 //   - iomap_end (xfs_buffered_write_iomap_end): release unused NEW delalloc
 //     under invalidate_lock (iomap_write_delalloc_release).
 //   - Writeback (xfs_map_blocks): look up under ILOCK shared; convert
-//     delalloc to written blocks (xfs_bmapi_convert_delalloc, Point
-//     xfs.alloc.convert); the cached mapping is revalidated by iomap.
+//     the whole delalloc extent to unwritten blocks
+//     (xfs_bmapi_convert_delalloc with XFS_BMAPI_PREALLOC, Point
+//     xfs.alloc.convert), so that a write remapping blocks this writeback
+//     does not send zeroes them instead of reading stale device contents;
+//     the cached mapping is revalidated by iomap.
 //   - I/O completion (xfs_end_ioend): unwritten -> written conversion on the
 //     device's completion daemon (Point xfs.ioend.convert), then the folios'
 //     writeback ends.
@@ -52,8 +55,8 @@
 // NoSeqBumpOnConvert and CookieBeforeInsert, and iomap the others.
 //
 // Limitations: one data fork (no COW fork, reflink or xfs/558's cowextsize);
-// writeback converts delalloc straight to written extents; no speculative
-// EOF preallocation; no collapse/insert range; the persisted metadata is a
-// copy kept beside the device, not a journal on it, and no crash is
-// modelled; SyncRange waits for the range's writeback after starting it.
+// no speculative EOF preallocation; no collapse/insert range; the persisted
+// metadata is a copy kept beside the device, not a journal on it, and no
+// crash is modelled; SyncRange waits for the range's writeback after
+// starting it.
 package xfs

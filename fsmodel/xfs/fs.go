@@ -56,17 +56,17 @@ var _ vfs.FS = (*FS)(nil)
 
 // Stats are transition counters (safe to read at any time).
 type Stats struct {
-	HoleToDelalloc     atomic.Int64 // delalloc reserved over a hole
-	DelallocToWritten  atomic.Int64 // delalloc converted at writeback
-	UnwrittenToWritten atomic.Int64 // unwritten converted at I/O completion
-	Allocate           atomic.Int64 // fallocate allocations
-	Punch              atomic.Int64 // fallocate punch
-	Zero               atomic.Int64 // fallocate zero range
-	TruncDown          atomic.Int64
-	TruncUp            atomic.Int64
-	Reclaimed          atomic.Int64 // folios evicted by reclaim/fadvise/drop caches
-	DelallocPunched    atomic.Int64 // delalloc blocks punched by delalloc release/discard
-	Remounts           atomic.Int64
+	HoleToDelalloc      atomic.Int64 // delalloc reserved over a hole
+	DelallocToUnwritten atomic.Int64 // delalloc converted (to unwritten) at writeback
+	UnwrittenToWritten  atomic.Int64 // unwritten converted at I/O completion
+	Allocate            atomic.Int64 // fallocate allocations
+	Punch               atomic.Int64 // fallocate punch
+	Zero                atomic.Int64 // fallocate zero range
+	TruncDown           atomic.Int64
+	TruncUp             atomic.Int64
+	Reclaimed           atomic.Int64 // folios evicted by reclaim/fadvise/drop caches
+	DelallocPunched     atomic.Int64 // delalloc blocks punched by delalloc release/discard
+	Remounts            atomic.Int64
 }
 
 // Mount mounts a fresh filesystem on dev and starts the device's

@@ -84,7 +84,7 @@ func propOps() int {
 
 // coverage sums the transition counters over every run.
 type coverage struct {
-	holeToDelalloc, delallocToWritten, unwrittenToWritten   int64
+	holeToDelalloc, delallocToUnwritten, unwrittenToWritten int64
 	punch, zero, truncDown, truncUp, reclaim, wrprotMkwrite int64
 	stale, remounts                                         int64
 }
@@ -92,7 +92,7 @@ type coverage struct {
 func (c *coverage) add(fs *FS, t *lab.Thread) {
 	s := &fs.Stats
 	c.holeToDelalloc += s.HoleToDelalloc.Load()
-	c.delallocToWritten += s.DelallocToWritten.Load()
+	c.delallocToUnwritten += s.DelallocToUnwritten.Load()
 	c.unwrittenToWritten += s.UnwrittenToWritten.Load()
 	c.punch += s.Punch.Load()
 	c.zero += s.Zero.Load()
@@ -111,7 +111,7 @@ func (c *coverage) missing() []string {
 		name string
 		n    int64
 	}{
-		{"hole->delalloc", c.holeToDelalloc}, {"delalloc->written", c.delallocToWritten},
+		{"hole->delalloc", c.holeToDelalloc}, {"delalloc->unwritten", c.delallocToUnwritten},
 		{"unwritten->written", c.unwrittenToWritten}, {"punch", c.punch}, {"zero", c.zero},
 		{"truncate down", c.truncDown}, {"truncate up", c.truncUp}, {"reclaim", c.reclaim},
 		{"write-protect -> page_mkwrite", c.wrprotMkwrite}, {"remount", c.remounts},
