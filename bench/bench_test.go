@@ -117,14 +117,4 @@ func TestConfigChecks(t *testing.T) {
 	if _, err := Run(c); err == nil {
 		t.Error("Run accepted a 100-byte pwrite size")
 	}
-	for in, want := range map[string]int64{"64k": 64 << 10, "1G": 1 << 30, "4096": 4096, "16M": 16 << 20} {
-		if got, err := ParseSize(in); err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %d, %v", in, got, err)
-		}
-	}
-	for _, in := range []string{"", "k", "-1k", "0", "1T"} {
-		if _, err := ParseSize(in); err == nil {
-			t.Errorf("ParseSize(%q) succeeded", in)
-		}
-	}
 }

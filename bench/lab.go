@@ -11,15 +11,6 @@ import (
 	"iomaplab/scenario/model"
 )
 
-// modelTarget builds the model target for a variant name, as explore does.
-func modelTarget(name string) (scenario.Target, error) {
-	v, err := variant.Parse(name)
-	if err != nil {
-		return nil, err
-	}
-	return model.New(v), nil
-}
-
 // supported reports why the model target cannot run sc, or "".
 func supported(sc *scenario.Scenario) string {
 	if err := model.New(variant.Correct).Supports(sc.FS); err != nil {
@@ -104,7 +95,7 @@ func (b *bench) schedulesPerSecond(all []*scenario.Scenario) error {
 	// One run measures both sides in turn.
 	st, err := repeat(b.cfg.Runs, 2, b.progress, "lab schedules/s", func() ([]float64, error) {
 		seed++
-		c := explore.Explore(sc, "correct", modelTarget, explore.Options{Strategy: "random", Budget: n, Seed: seed})
+		c := explore.Explore(sc, "correct", model.ForVariant, explore.Options{Strategy: "random", Budget: n, Seed: seed})
 		if c.Verdict != "clean" {
 			return nil, fmt.Errorf("%s under correct: %s %s", sc.Name, c.Verdict, c.Message)
 		}
@@ -150,7 +141,7 @@ func (b *bench) findMutant(sc *scenario.Scenario, v string) {
 		f := &Find{Mutant: v, Scenario: sc.Name, Strategy: s, Seeds: b.strategySeeds(s), Budget: b.cfg.Budget}
 		var secs, sched []float64
 		for seed := 1; seed <= f.Seeds; seed++ {
-			c := explore.Explore(sc, v, modelTarget, explore.Options{Strategy: s, Budget: b.cfg.Budget,
+			c := explore.Explore(sc, v, model.ForVariant, explore.Options{Strategy: s, Budget: b.cfg.Budget,
 				Depth: explore.Defaults.Depth, Preemptions: explore.Defaults.Preemptions, Seed: uint64(seed)})
 			spent := c.Seconds
 			if c.FirstFailure >= 0 && c.Match { // caught by an oracle its catches line names
@@ -205,7 +196,7 @@ func (b *bench) findMutant(sc *scenario.Scenario, v string) {
 // Runs rounds after a warm-up round. A run that hangs ends the stress: the
 // rounds done so far count, the hang is reported.
 func (b *bench) stress(sc *scenario.Scenario, v string, wall float64) *Stress {
-	target, _ := modelTarget(v)
+	target, _ := model.ForVariant(v)
 	_, oracles := sc.Expected(v)
 	st := &Stress{WallSeconds: wall}
 	var secs, rates []float64

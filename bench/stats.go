@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"slices"
-	"strconv"
 )
 
 // Stat is a figure's spread over its measured runs (or seeds).
@@ -58,26 +57,4 @@ func repeat(runs, k int, progress func(string), what string, fn func() ([]float6
 		out[j] = statOf(cols[j])
 	}
 	return out, nil
-}
-
-// ParseSize reads a byte count with an optional k, M or G suffix (KiB, MiB,
-// GiB).
-func ParseSize(s string) (int64, error) {
-	mult := int64(1)
-	num := s
-	if n := len(s); n > 0 {
-		switch s[n-1] {
-		case 'k', 'K':
-			mult, num = 1<<10, s[:n-1]
-		case 'm', 'M':
-			mult, num = 1<<20, s[:n-1]
-		case 'g', 'G':
-			mult, num = 1<<30, s[:n-1]
-		}
-	}
-	v, err := strconv.ParseUint(num, 10, 40)
-	if err != nil || v == 0 {
-		return 0, fmt.Errorf("bad size %q (want e.g. 64k, 16M, 1G)", s)
-	}
-	return int64(v) * mult, nil
 }

@@ -14,14 +14,6 @@ import (
 	"iomaplab/scenario/model"
 )
 
-func modelTarget(name string) (scenario.Target, error) {
-	v, err := variant.Parse(name)
-	if err != nil {
-		return nil, err
-	}
-	return model.New(v), nil
-}
-
 func opts(strategy string, seed uint64) Options {
 	o := Defaults
 	o.Strategy, o.Seed, o.Budget = strategy, seed, 40
@@ -34,7 +26,7 @@ func TestMutantCaughtShrunkAndReplayed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, strategy := range Strategies {
-		c := Explore(sc, "no-validate", modelTarget, opts(strategy, 3))
+		c := Explore(sc, "no-validate", model.ForVariant, opts(strategy, 3))
 		t.Logf("%s seed 3: %s after %d schedules", strategy, c.Verdict, c.Schedules)
 		if c.Verdict != "violation" || !c.Match || !c.Deterministic {
 			t.Fatalf("%s: verdict %s oracles %v match %v deterministic %v: %s", strategy, c.Verdict, c.Oracles, c.Match, c.Deterministic, c.Message)
@@ -46,7 +38,7 @@ func TestMutantCaughtShrunkAndReplayed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := Replay(tk, modelTarget)
+		r, err := Replay(tk, model.ForVariant)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +56,7 @@ func TestCorrectIsCleanAndReachesTheWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Explore(sc, "correct", modelTarget, opts("pct", 1))
+	c := Explore(sc, "correct", model.ForVariant, opts("pct", 1))
 	if c.Verdict != "clean" || !c.Match || c.Schedules != 40 || c.Reachable == 0 {
 		t.Fatalf("correct: %s after %d schedules, reachable %d: %s", c.Verdict, c.Schedules, c.Reachable, c.Message)
 	}

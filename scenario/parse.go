@@ -169,7 +169,7 @@ func (p *parser) fsLine(l *line) {
 		seen[key] = true
 		switch {
 		case key == "folio" && hasVal:
-			n, err := parseSize(val)
+			n, err := ParseSize(val)
 			if err != nil {
 				p.errorf(tok.pos, "folio: %v", err)
 			} else if n < 4096 || n > 2<<20 || n&(n-1) != 0 {
@@ -177,7 +177,7 @@ func (p *parser) fsLine(l *line) {
 			}
 			fs.FolioSize = n
 		case key == "dev" && hasVal:
-			n, err := parseSize(val)
+			n, err := ParseSize(val)
 			if err != nil {
 				p.errorf(tok.pos, "dev: %v", err)
 			} else if n < 1<<20 || n%4096 != 0 {
@@ -347,7 +347,7 @@ func (p *parser) positional(op *Op, name token, pos []token) bool {
 		op.File = pos[0].text
 	}
 	size := func(t token, dst *int64) {
-		n, err := parseSize(t.text)
+		n, err := ParseSize(t.text)
 		if err != nil {
 			p.errorf(t.pos, "%v", err)
 			ok = false
@@ -434,9 +434,9 @@ func (p *parser) option(op *Op, t token) bool {
 	case "fill":
 		op.Fill, err = parseByte(val)
 	case "stall-at":
-		op.StallAt, err = parseSize(val)
+		op.StallAt, err = ParseSize(val)
 	case "fault-at":
-		op.FaultAt, err = parseSize(val)
+		op.FaultAt, err = ParseSize(val)
 	}
 	if err != nil {
 		p.errorf(t.pos, "%s: %v", key, err)

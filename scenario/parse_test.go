@@ -212,13 +212,13 @@ func TestParseAccepts(t *testing.T) {
 
 func TestSizes(t *testing.T) {
 	for s, want := range map[string]int64{"0": 0, "4096": 4096, "4k": 4096, "4K": 4096, "2M": 2 << 20, "1G": 1 << 30, "0x1000": 4096, "0x10k": 16 << 10} {
-		if got, err := parseSize(s); err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v", s, got, err)
+		if got, err := ParseSize(s); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v", s, got, err)
 		}
 	}
 	for _, s := range []string{"", "k", "-1", "+1", "1_000", "0x", "1.5k", "4kk"} {
-		if _, err := parseSize(s); err == nil {
-			t.Errorf("parseSize(%q) accepted", s)
+		if _, err := ParseSize(s); err == nil {
+			t.Errorf("ParseSize(%q) accepted", s)
 		}
 	}
 	for n, want := range map[int64]string{0: "0", 4096: "4k", 36865: "36865", 2 << 20: "2M", 3 << 30: "3G"} {

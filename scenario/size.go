@@ -13,9 +13,9 @@ const (
 	maxLen    = int64(256) << 20
 )
 
-// parseSize reads a byte count: decimal or 0x hex, optionally followed by
+// ParseSize reads a byte count: decimal or 0x hex, optionally followed by
 // k, M or G (KiB, MiB, GiB; K and m are accepted too).
-func parseSize(s string) (int64, error) {
+func ParseSize(s string) (int64, error) {
 	mult := int64(1)
 	num := s
 	if n := len(s); n > 0 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"iomaplab/bench"
+	"iomaplab/scenario"
 )
 
 func init() {
@@ -45,10 +46,10 @@ func runBench(args []string) int {
 		fl.Usage()
 		return exitUsage
 	}
-	if cfg.WriteSize, err = bench.ParseSize(*size); err != nil {
-		return bad("--size: %v", err)
+	if cfg.WriteSize, err = scenario.ParseSize(*size); err != nil || cfg.WriteSize == 0 {
+		return bad("--size: want a positive size such as 1G")
 	}
-	if cfg.WriteIO, err = bench.ParseSize(*ioSize); err != nil || cfg.WriteIO%4096 != 0 {
+	if cfg.WriteIO, err = scenario.ParseSize(*ioSize); err != nil || cfg.WriteIO == 0 || cfg.WriteIO%4096 != 0 {
 		return bad("--io: want a positive multiple of 4k")
 	}
 	if err := bench.CheckGroups(groups); err != nil {

@@ -10,6 +10,7 @@ import (
 	"iomaplab/explore"
 	"iomaplab/fsmodel/variant"
 	"iomaplab/scenario"
+	"iomaplab/scenario/model"
 )
 
 func init() {
@@ -87,7 +88,7 @@ func runExplore(args []string) int {
 			o := opt
 			label := sc.Name + " [" + vn + "]"
 			o.Progress = func(done int) { bar.show(label, done, opt.Budget) }
-			c := explore.Explore(sc, vn, modelTarget, o)
+			c := explore.Explore(sc, vn, model.ForVariant, o)
 			cells = append(cells, c)
 			onCell(c)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"iomaplab/explore"
 	"iomaplab/lab"
+	"iomaplab/scenario/model"
 )
 
 func init() { register("replay", "re-run the schedule a replay token names and draw it", runReplay) }
@@ -27,7 +28,7 @@ func runReplay(args []string) int {
 	if tk.Build != lab.BuildHash() {
 		fmt.Fprintf(os.Stderr, "iomaplab replay: the token was made by build %s, this is build %s: the schedule may not replay exactly\n", tk.Build, lab.BuildHash())
 	}
-	r, err := explore.Replay(tk, modelTarget)
+	r, err := explore.Replay(tk, model.ForVariant)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "iomaplab replay:", err)
 		return exitUsage

@@ -168,3 +168,13 @@ func (m *Target) Evidence(w *lab.World, name string) (int, bool) {
 	}
 	return n, true
 }
+
+// ForVariant builds the model target for a variant name ("correct",
+// "no-validate", ...): the target factory explore and replay take.
+func ForVariant(name string) (scenario.Target, error) {
+	v, err := variant.Parse(name)
+	if err != nil {
+		return nil, err
+	}
+	return New(v), nil
+}
