@@ -83,8 +83,10 @@ func (t *Thread) checkAbort() {
 	}
 }
 
-// Fail ends a controlled run with outcome Failed and msg (an oracle caught a
-// violation); in a free world it records the failure and unwinds this thread.
+// Fail ends the run with outcome Failed and msg (an oracle caught a
+// violation). A controlled run is cut short; in a free world this thread
+// unwinds, and so does every thread waiting on a lab Event, while threads
+// running on keep going until they wait or return.
 func (t *Thread) Fail(msg string) {
 	panic(failure(msg))
 }
