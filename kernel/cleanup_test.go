@@ -9,12 +9,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"iomaplab/scenario"
 )
 
-// The child half of the cleanup tests: a real batch whose OnParked hook
-// blocks (the parent then sends SIGINT) or panics in the fault-window
-// goroutine. The supervisor must unmount, detach and resolve the fault
-// either way, then exit 3 (signal) or 1 (panic).
+// The child half of the cleanup tests: a real run whose OnParked hook
+// blocks (the parent then sends SIGINT) or panics while the writer is
+// parked. The supervisor must unmount, detach and resolve the fault either
+// way, then exit 3 (signal) or 1 (panic).
 func TestMain(m *testing.M) {
 	if mode := os.Getenv("IOMAPLAB_KERNEL_CHILD"); mode != "" {
 		os.Exit(cleanupChild(mode))
@@ -22,25 +24,28 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// cleanupChild runs write-stale-delalloc from its .scn file, whose
+// OnParked hook blocks (the parent sends SIGINT) or panics while the writer
+// is parked.
 func cleanupChild(mode string) int {
-	if m, ok := strings.CutPrefix(mode, "scenario-"); ok {
-		return scenarioCleanupChild(m) // scenario_cleanup_test.go
-	}
-	s, _ := Lookup("write-stale-delalloc")
-	cells, err := Plan([]*Scenario{s}, []string{"xfs"})
+	sc, err := LoadScenario("write-stale-delalloc")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	sup := NewSupervisor()
-	_, err = Run(sup, Config{Cells: cells, Runs: 1, OnParked: func() {
+	cells, err := PlanScenarios([]*scenario.Scenario{sc}, []string{"xfs"}, false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	_, err = RunScenarios(NewSupervisor(), ScenarioConfig{Cells: cells, Runs: 1, OnParked: func() {
 		fmt.Fprintln(os.Stderr, "CHILD PARKED")
 		if mode == "panic" {
 			panic("injected panic in a worker goroutine")
 		}
 		select {} // parked until the signal
 	}})
-	fmt.Fprintln(os.Stderr, "child: Run returned:", err)
+	fmt.Fprintln(os.Stderr, "child: RunScenarios returned:", err)
 	return 0
 }
 
@@ -146,4 +151,4 @@ func leftoversUnder(t *testing.T, dir string, pid int) []string {
 
 func TestSIGINTWhileParkedCleansUp(t *testing.T) { runCleanupChild(t, "block", 3) }
 
-func TestPanicInWorkerCleansUp(t *testing.T) { runCleanupChild(t, "panic", 1) }
+func TestPanicWhileParkedCleansUp(t *testing.T) { runCleanupChild(t, "panic", 1) }

@@ -14,29 +14,27 @@
 //     or a user device named with --scratch-dev (refused when mounted, held
 //     or, without --destroy, holding data).
 //   - FS and File: vfs.FS and vfs.File over real descriptors, so fsx and the
-//     scenarios drive real filesystems through the model's API. A Buffer with
-//     StallAt parks the write on a userfaultfd page; FS.OnPark runs while it
-//     is parked.
-//   - Scenario: a Go table entry (Catalogue): prepare a file, park a write,
-//     run a window of operations, release. Plan rejects, before anything is
-//     created, window operations that would block on the filesystem because
-//     the parked writer holds i_rwsem (measured on 6.18: pread on XFS, fsync
-//     on btrfs, fallocate/truncate/pwrite everywhere).
+//     scenarios drive real filesystems through the model's API.
 //   - ScenarioTarget (scenario_*.go): the race lab's scenario files on real
 //     filesystems, so one language drives both targets. It is a
 //     scenario.Target: Mount reuses one scratch filesystem per type with a
 //     clean file set; scenario threads are lab threads of a free world; a
-//     stall-at pwrite runs its syscall on a helper thread and parks the lab
-//     thread while the syscall is parked on its uffd page, so the runner's
-//     await/release work unchanged. PlanScenarios applies the measured
-//     window table per filesystem (file:line:col messages); RunScenarios
-//     is the batch runner behind `iomaplab kernel`. Kernel-only scenario
-//     files (mid/big geometries, controls) live in scenarios/*.scn.
-//   - Run: scenario x filesystem batches; each run is verified against the
-//     byte-exact model (check.RefFile) through the page cache, with O_DIRECT
-//     after fsync, and with FIEMAP; the mount is cycled once per batch and
-//     every file verified again. /dev/kmsg is scanned from the start of the
-//     run for WARN/BUG/hung-task/filesystem errors about our devices/threads.
+//     stall-at pwrite runs its syscall on a helper thread, parked on a
+//     userfaultfd page of its source buffer, and parks the lab thread while
+//     it is, so the runner's await/release work unchanged. Check verifies
+//     O_DIRECT after fsync against the page cache and FIEMAP (a written
+//     extent under every block of data), and reads the kernel log.
+//   - PlanScenarios rejects, before anything is created, window ops that
+//     would block on the filesystem because the parked writer holds
+//     i_rwsem (measured on 6.18: pread on XFS, fsync on btrfs,
+//     fallocate/truncate/pwrite everywhere), with file:line:col messages.
+//     RunScenarios is the batch runner behind `iomaplab kernel` and the
+//     bench's kernel figures: scenario x filesystem cells, each run through
+//     scenario.Run (data oracle in the page cache and after a remount every
+//     run), evidence from a private tracefs instance, /dev/kmsg scanned for
+//     WARN/BUG/hung-task/filesystem errors about our devices/threads.
+//     Kernel-only scenario files (mid/big geometries, controls) live in
+//     scenarios/*.scn.
 //
 // On kernel 6.18 only XFS takes the iomap buffered-write path: its evidence
 // is xfs_iomap_invalid fired in the parked writer's own thread for our

@@ -43,10 +43,11 @@ func (f *File) Name() string { return f.name }
 // Ino is the inode number (tracepoint and FIEMAP reports name it).
 func (f *File) Ino() uint64 { return f.ino }
 
-// Pwrite is pwrite(2). A buffer with StallAt parks the write on a
-// userfaultfd page: the filesystem's OnPark hook runs while it is parked,
-// and the page is filled when the hook returns (or by the watchdog). A
-// buffer with FaultAt has a PROT_NONE page there, so the write is short.
+// Pwrite is pwrite(2). A buffer with FaultAt has a PROT_NONE page there,
+// so the write is short. A buffer with StallAt parks the write on a
+// userfaultfd page, which is filled as soon as it parks: a plain FS has no
+// window to hold open (the scenario target's files hold it, until the
+// scenario releases the writer; scenario_pwrite.go).
 func (f *File) Pwrite(_ *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	if buf.StallAt == vfs.NoOffset && buf.FaultAt == vfs.NoOffset {
 		f.mu.RLock()
@@ -68,12 +69,9 @@ func (f *File) Pwrite(_ *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 		return nil
 	})
 	if buf.StallAt != vfs.NoOffset {
-		f.fs.sup.Go("fault window of "+f.name, func() {
+		f.fs.sup.Go("release the stall of "+f.name, func() {
 			select {
-			case flt := <-src.Parked():
-				if hook := f.fs.OnPark; hook != nil {
-					hook(&Park{File: f, Fault: flt, Off: off + flt.Offset})
-				}
+			case <-src.Parked():
 				src.Release()
 			case <-done:
 			}
@@ -82,9 +80,6 @@ func (f *File) Pwrite(_ *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	n, err := f.pwriteSource(src, off)
 	close(done)
 	f.fs.sup.Release(res)
-	if src.WatchdogFired() {
-		f.fs.noteWatchdog()
-	}
 	if serr := src.Err(); serr != nil && err == nil {
 		err = serr
 	}
@@ -95,13 +90,6 @@ func (f *File) pwriteSource(src *uffd.Source, off int64) (int, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	return pwriteAll(f.fd, src.Bytes(), off)
-}
-
-// Park describes a write parked on its source buffer.
-type Park struct {
-	File  *File
-	Fault uffd.Fault // TID is the parked writer's thread
-	Off   int64      // file offset of the missing source page
 }
 
 func pwriteAll(fd int, p []byte, off int64) (int, error) {
@@ -231,16 +219,6 @@ func (f *File) SyncRange(_ *lab.Thread, off, length int64) error {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	return errno(unix.SyncFileRange(f.fd, off, length, unix.SYNC_FILE_RANGE_WRITE))
-}
-
-// SyncRangeWait is sync_file_range(WAIT_BEFORE|WRITE|WAIT_AFTER): write the
-// range back and wait for its I/O completion, which is where XFS converts
-// unwritten extents. It takes no inode lock, so it may run in a window.
-func (f *File) SyncRangeWait(off, length int64) error {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return errno(unix.SyncFileRange(f.fd, off, length,
-		unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER))
 }
 
 // FadviseDontneed is posix_fadvise(POSIX_FADV_DONTNEED).

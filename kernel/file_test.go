@@ -3,7 +3,6 @@ package kernel
 import (
 	"bytes"
 	"errors"
-	"os"
 	"syscall"
 	"testing"
 
@@ -14,18 +13,7 @@ import (
 // The vfs surface over real descriptors, checked against the reference
 // model, across a Remount (files stay usable).
 func TestFileOverDescriptors(t *testing.T) {
-	requireEnv(t, "xfs")
-	tmp := privateTmp(t)
-	sup := quietSupervisor(t)
-	ws, err := NewWorkspace(sup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ws.NewScratch("xfs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys := NewFS(sup, s)
+	_, _, fsys := scratchFS(t, "xfs")
 	vf, err := fsys.Open(nil, "f")
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +26,7 @@ func TestFileOverDescriptors(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	data := pattern('A', 1, 0, 40*kib)
+	data := fill('A', 40*kib)
 	n, err := f.Pwrite(nil, vfs.Plain(data), 0)
 	must(err)
 	ref.Write(data[:n], 0)
@@ -55,11 +43,11 @@ func TestFileOverDescriptors(t *testing.T) {
 	must(f.Truncate(nil, 130*kib))
 	ref.Truncate(130 * kib)
 	// A short write: the source page at 8 KiB is PROT_NONE.
-	n, err = f.Pwrite(nil, vfs.Buffer{Data: pattern('B', 1, 0, 16*kib), StallAt: vfs.NoOffset, FaultAt: 8 * kib}, 0)
+	n, err = f.Pwrite(nil, vfs.Buffer{Data: fill('B', 16*kib), StallAt: vfs.NoOffset, FaultAt: 8 * kib}, 0)
 	if int64(n) != 8*kib || err != nil && !errors.Is(err, syscall.EFAULT) {
 		t.Fatalf("faulting write = %d, %v; want 8 KiB", n, err)
 	}
-	ref.Write(pattern('B', 1, 0, 8*kib), 0)
+	ref.Write(fill('B', 8*kib), 0)
 	must(fsys.Remount(nil))
 	size, err := f.Size(nil)
 	must(err)
@@ -73,9 +61,5 @@ func TestFileOverDescriptors(t *testing.T) {
 	must(f.MapLoad(nil, p, 100*kib))
 	if !bytes.Equal(p, []byte("mapped")) {
 		t.Fatalf("MapLoad = %q", p)
-	}
-	must(sup.Cleanup())
-	for _, l := range leftoversUnder(t, tmp, os.Getpid()) {
-		t.Errorf("left behind: %s", l)
 	}
 }

@@ -19,14 +19,10 @@ type FS struct {
 	sup *Supervisor
 	// Watchdog bounds how long a parked write waits for its release.
 	Watchdog time.Duration
-	// OnPark runs while a write with a StallAt buffer is parked; the write
-	// resumes when it returns. Nil releases at once.
-	OnPark func(*Park)
 
-	res      *Resource
-	mu       sync.Mutex
-	files    []*File
-	watchdog int // faults the watchdog resolved
+	res   *Resource
+	mu    sync.Mutex
+	files []*File
 }
 
 var _ vfs.FS = (*FS)(nil)
@@ -151,17 +147,4 @@ func (fs *FS) closeAll() error {
 		f.mu.Unlock()
 	}
 	return errors.Join(errs...)
-}
-
-func (fs *FS) noteWatchdog() {
-	fs.mu.Lock()
-	fs.watchdog++
-	fs.mu.Unlock()
-}
-
-// WatchdogFired counts the faults the watchdog had to resolve.
-func (fs *FS) WatchdogFired() int {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	return fs.watchdog
 }

@@ -3,6 +3,8 @@ package kernel
 import (
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -57,79 +59,9 @@ type Evidence struct {
 	Hits  int     `json:"hits"`
 	Rate  float64 `json:"rate"`
 	// Expect is ">= R" for stale scenarios, "0" for controls, "none" for
-	// undirected runs (reported, not judged).
+	// free races and directed scenarios without a stale expectation
+	// (reported, not judged).
 	Expect string `json:"expect"`
-}
-
-func (c *CellReport) fill(results []*runResult, remount []string, haveEvidence bool, cfg Config) {
-	var durs []time.Duration
-	hits := 0
-	for i, r := range results {
-		if r.parked {
-			c.Parked++
-		}
-		if r.hits > 0 {
-			hits++
-		}
-		if r.verified {
-			c.DataVerified++
-		}
-		c.IomapIter += r.iters
-		c.WBInvalid += r.wbInvalid
-		durs = append(durs, r.dur)
-		c.KernelLog = append(c.KernelLog, r.kmsg...)
-		c.Violations = append(c.Violations, r.problems...)
-		if i == 0 {
-			c.ExtentsBefore, c.ExtentsAfter = r.before.String(), r.after.String()
-		}
-	}
-	c.Runs = len(results)
-	c.KernelLogClean = len(c.KernelLog) == 0
-	c.RemountVerified = len(remount) == 0
-	c.Violations = append(c.Violations, remount...)
-	c.MedianMs = float64(median(durs).Microseconds()) / 1000
-	if haveEvidence {
-		e := &Evidence{Event: evInvalid, Hits: hits}
-		if c.Runs > 0 {
-			e.Rate = float64(hits) / float64(c.Runs)
-		}
-		switch {
-		case cfg.Undirected:
-			e.Expect = "none"
-		case c.Stale:
-			e.Expect = fmt.Sprintf(">= %g", cfg.MinRate)
-		default:
-			e.Expect = "0"
-		}
-		c.Evidence = e
-	}
-}
-
-// judge turns expectations into violations and sets OK.
-func (c *CellReport) judge(cfg Config) {
-	var v []string
-	if c.Runs < cfg.Runs {
-		v = append(v, fmt.Sprintf("only %d of %d runs happened", c.Runs, cfg.Runs))
-	}
-	if !cfg.Undirected && c.Parked < c.Runs {
-		v = append(v, fmt.Sprintf("the writer parked in %d of %d runs", c.Parked, c.Runs))
-	}
-	if e := c.Evidence; e != nil && !cfg.Undirected {
-		if c.Stale && e.Rate < cfg.MinRate {
-			v = append(v, fmt.Sprintf("%s fired in %d of %d runs, expected a rate >= %g", e.Event, e.Hits, c.Runs, cfg.MinRate))
-		}
-		if !c.Stale && e.Hits > 0 {
-			v = append(v, fmt.Sprintf("%s fired in %d of %d runs of a control, expected 0", e.Event, e.Hits, c.Runs))
-		}
-	}
-	if c.DataVerified < c.Runs {
-		v = append(v, fmt.Sprintf("data verified in %d of %d runs", c.DataVerified, c.Runs))
-	}
-	for _, l := range c.KernelLog {
-		v = append(v, "kernel log: "+l)
-	}
-	c.Violations = append(append([]string{}, v...), c.Violations...)
-	c.OK = len(c.Violations) == 0
 }
 
 func (r *Report) finish() {
@@ -209,4 +141,16 @@ func okText(ok bool, yes, no string) string {
 		return yes
 	}
 	return no
+}
+
+func kernelRelease() string {
+	b, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	return strings.TrimSpace(string(b))
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return slices.Sorted(slices.Values(ds))[len(ds)/2]
 }

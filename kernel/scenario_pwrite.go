@@ -121,7 +121,6 @@ func (f *scenarioFile) pwriteParked(t *lab.Thread, buf vfs.Buffer, off int64) (i
 		r = <-done
 	}
 	if src.WatchdogFired() {
-		f.fs.noteWatchdog()
 		f.run.mu.Lock()
 		f.run.watchdog++
 		f.run.mu.Unlock()

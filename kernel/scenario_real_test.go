@@ -167,3 +167,32 @@ func TestRealScenarioBlockedWindowIsResolvedByWatchdog(t *testing.T) {
 		t.Errorf("parked %d, verified %d, violations %v", c.Parked, c.DataVerified, c.Violations)
 	}
 }
+
+// Every kernel-only scenario (scenarios/*.scn: the mid and big geometries
+// and the controls) on every filesystem its 'kernel fs' line names, a
+// couple of runs each: every expectation holds (stale evidence on XFS in
+// every run, never for a control; n/a elsewhere), nothing left behind.
+func TestRealKernelScenarios(t *testing.T) {
+	fstypes := []string{"xfs", "ext4", "btrfs"}
+	requireEnv(t, fstypes...)
+	scs, err := KernelScenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, err := PlanScenarios(scs, fstypes, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := runScenarioCells(t, ScenarioConfig{Cells: cells, Runs: scenarioRuns(t, 2), MinRate: 1})
+	if len(rep.Cells) != len(cells) {
+		t.Fatalf("%d cells, want %d", len(rep.Cells), len(cells))
+	}
+	for _, c := range rep.Cells {
+		if !c.OK {
+			t.Errorf("%s on %s: %v", c.Scenario, c.FS, c.Violations)
+		}
+		if (c.FS == "xfs") != (c.Evidence != nil) {
+			t.Errorf("%s on %s: evidence %+v (want it on xfs only)", c.Scenario, c.FS, c.Evidence)
+		}
+	}
+}

@@ -48,11 +48,9 @@ func OpenScenarioEnv(sup *Supervisor, scratchDev string, destroy bool) (*Scenari
 	if env.ws, err = NewWorkspace(sup); err != nil {
 		return nil, err
 	}
-	r := &runner{sup: sup, ws: env.ws, have: map[string]bool{}}
-	if err := r.openTrace(); err != nil {
+	if env.trace, env.have, err = openTrace(sup, env.ws); err != nil {
 		return nil, err
 	}
-	env.trace, env.have = r.trace, r.have
 	return env, nil
 }
 

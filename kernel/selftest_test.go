@@ -2,16 +2,21 @@ package kernel
 
 import (
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
-	"iomaplab/check"
-	"iomaplab/vfs"
+	"golang.org/x/sys/unix"
+
+	"iomaplab/lab"
+	"iomaplab/scenario"
 )
 
 // The data check can fail: a byte changed behind the model's back, through
-// a second descriptor, is reported by the per-run check (page cache, O_DIRECT)
-// and by the check after the mount cycle.
+// a shared mapping of a second descriptor while the writer is parked, is
+// reported by the runner's data oracle before and after its remount, and
+// the O_DIRECT check still agrees with the page cache.
 func TestDataCheckCatchesCorruption(t *testing.T) {
 	requireEnv(t, "xfs")
 	tmp := privateTmp(t)
@@ -20,86 +25,63 @@ func TestDataCheckCatchesCorruption(t *testing.T) {
 		if err := sup.Cleanup(); err != nil {
 			t.Error(err)
 		}
+		for _, l := range leftoversUnder(t, tmp, os.Getpid()) {
+			t.Errorf("left behind: %s", l)
+		}
 	}()
-	ws, err := NewWorkspace(sup)
+	env, err := OpenScenarioEnv(sup, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := ws.NewScratch("xfs")
+	tg, err := env.Target("xfs")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsys := NewFS(sup, s)
-	f, err := fsys.OpenFile("victim")
-	if err != nil {
-		t.Fatal(err)
+	const off = 600000 // outside the write, inside EOF
+	env.OnParked = func() {
+		fd, err := unix.Open(filepath.Join(tg.scratch.Mnt, "f"), unix.O_RDWR, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer unix.Close(fd)
+		m, err := unix.Mmap(fd, 0, int(mib), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		m[off] = 0xee
+		unix.Munmap(m)
 	}
-	ops := []Op{{Kind: OpTruncate, Off: mib}, {Kind: OpPwrite, Off: 0, Len: 64 * kib, Tag: 'W'}}
-	r := &runner{}
-	for _, op := range ops {
-		if err := r.apply(fsys, f, op, 1); err != nil {
-			t.Fatal(err)
+	sc := parseScn(t, "scenario corrupt\nfs xfs\nsetup truncate f 1M\n"+
+		"thread writer: pwrite f 0 64k fill=0x57 stall-at=32k\nthread other: await writer.stalled ; release writer\n"+
+		"expect data ; fsck\nkernel fs xfs\n")
+	v := scenario.Run(sc, tg, lab.Config{})
+	if err := tg.Close(); err != nil {
+		t.Error(err)
+	}
+	var data []string
+	for _, x := range v.Violations {
+		switch x.Oracle {
+		case "data":
+			data = append(data, x.Message)
+		default:
+			t.Errorf("unexpected %s violation: %s", x.Oracle, x.Message)
 		}
 	}
-	ref := rebuild(ops, 1)
-	if res := (&runResult{}); !r.verify(f, ref, nil, 1, res) {
-		t.Fatalf("clean file failed verification: %v", res.problems)
+	msg := strings.Join(data, "\n")
+	if len(data) != 2 || !strings.Contains(msg, strconv.Itoa(off)) || !strings.Contains(msg, "remount") {
+		t.Fatalf("want the byte at %d reported before and after the remount, got %q", off, data)
 	}
-	other, err := os.OpenFile(f.path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const off = 12345
-	if _, err := other.WriteAt([]byte{^ref.Bytes()[off]}, off); err != nil {
-		t.Fatal(err)
-	}
-	other.Close()
-	res := &runResult{}
-	if r.verify(f, ref, nil, 1, res) {
-		t.Fatal("a byte changed behind the model's back went unnoticed")
-	}
-	if msg := strings.Join(res.problems, "\n"); !strings.Contains(msg, "offset 12345") ||
-		!strings.Contains(msg, "page cache") || !strings.Contains(msg, "O_DIRECT") {
-		t.Fatalf("report does not name the byte and both views: %s", msg)
-	}
-	probs := r.verifyAfterRemount(fsys, []*runResult{{file: f, applied: ops}})
-	if len(probs) != 1 || !strings.Contains(probs[0], "after remount") || !strings.Contains(probs[0], "offset 12345") {
-		t.Fatalf("remount check: %v", probs)
-	}
-	// And the vfs surface over real descriptors: MapLoad sees the byte too.
-	p := make([]byte, 1)
-	if err := f.MapLoad(nil, p, off); err != nil || p[0] != ^ref.Bytes()[off] {
-		t.Fatalf("MapLoad = %v, %x", err, p)
-	}
-	if err := f.MapStore(nil, []byte{1}, 2*mib); err == nil {
-		t.Fatal("MapStore past EOF accepted")
-	}
-	var _ vfs.FS = fsys
-	var _ check.RefFile
-	sup.Cleanup()
-	for _, l := range leftoversUnder(t, tmp, os.Getpid()) {
-		t.Errorf("left behind: %s", l)
+	if dataVerified(v) {
+		t.Error("a run with a data violation counted as verified")
 	}
 }
 
 func TestScratchDevRefusals(t *testing.T) {
-	requireEnv(t, "ext4")
+	_, s, _ := scratchFS(t, "ext4")
 	if _, _, err := CheckScratchDev("/dev/null", true); err == nil || !strings.Contains(err.Error(), "not a block device") {
 		t.Fatalf("/dev/null: %v", err)
-	}
-	sup := quietSupervisor(t)
-	defer func() {
-		if err := sup.Cleanup(); err != nil {
-			t.Error(err)
-		}
-	}()
-	ws, err := NewWorkspace(sup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ws.NewScratch("ext4")
-	if err != nil {
-		t.Fatal(err)
 	}
 	if _, _, err := CheckScratchDev(s.Dev, true); err == nil || !strings.Contains(err.Error(), "mounted on") {
 		t.Fatalf("mounted device: %v", err)

@@ -4,55 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"iomaplab/check"
-	"iomaplab/vfs"
 )
-
-func TestPatternNamesWriterRunAndOffset(t *testing.T) {
-	a := pattern('W', 1, 4096, 16)
-	if string(a) == string(pattern('W', 2, 4096, 16)) || string(a) == string(pattern('P', 1, 4096, 16)) {
-		t.Fatal("pattern does not depend on tag and run")
-	}
-	if string(pattern('W', 1, 4104, 8)) != string(a[8:]) {
-		t.Fatal("pattern is not a function of the file offset")
-	}
-}
-
-func TestModelAndRebuild(t *testing.T) {
-	ops := []Op{
-		{Kind: OpTruncate, Off: 64 * kib},
-		{Kind: OpPwrite, Off: 0, Len: 8 * kib, Tag: 'P'},
-		{Kind: OpFallocate, Mode: vfs.FallocPunch, Off: 4 * kib, Len: 4 * kib},
-		{Kind: OpFallocate, Mode: vfs.FallocAllocate, Off: 60 * kib, Len: 8 * kib},
-		{Kind: OpMapStore, Off: 12 * kib, Len: 4, Tag: 'M'},
-		{Kind: OpSyncRangeWait},
-	}
-	ref := rebuild(ops, 3)
-	if ref.Size() != 68*kib {
-		t.Fatalf("size %d", ref.Size())
-	}
-	b := ref.Bytes()
-	if string(b[:4*kib]) != string(pattern('P', 3, 0, 4*kib)) || !allZero(b[4*kib:8*kib]) ||
-		string(b[12*kib:12*kib+4]) != string(pattern('M', 3, 12*kib, 4)) {
-		t.Fatal("model content wrong")
-	}
-}
-
-func TestCompareEither(t *testing.T) {
-	a, b := &check.RefFile{}, &check.RefFile{}
-	a.Write([]byte("aaaa"), 0)
-	b.Write([]byte("abba"), 0)
-	if m := compareEither(a, b, []byte("abaa")); m != nil {
-		t.Fatalf("per-byte either rejected: %v", m)
-	}
-	if m := compareEither(a, b, []byte("acaa")); m == nil || m.Off != 1 {
-		t.Fatalf("mismatch not found: %v", m)
-	}
-	if m := compareEither(a, nil, []byte("abaa")); m == nil {
-		t.Fatal("without an alternative, the single model must hold")
-	}
-}
 
 func TestExtentsStringAndUnbackedData(t *testing.T) {
 	x := Extents{{Off: 0, Len: 64 * 1024, Flags: ExtentDelalloc}, {Off: 1 << 20, Len: 4096, Flags: ExtentLast}}
@@ -91,13 +43,21 @@ func TestSignature(t *testing.T) {
 	}
 }
 
-// The JSON document is a contract (docs/kernel-json.md): check its keys.
+// The JSON document is a contract (docs/kernel-json.md): check its keys,
+// and that a directed cell below the evidence rate fails while a cell
+// without a tracepoint (n/a) does not.
 func TestReportJSONSchema(t *testing.T) {
+	sc := parseScn(t, "scenario s\nfs xfs\nsetup truncate f 1M\n"+
+		"thread writer: pwrite f 0 64k stall-at=32k\nthread syncer: await writer.stalled ; fsync f ; release writer\n"+
+		"expect data ; stale >= 1\n")
+	cfg := ScenarioConfig{Runs: 2, MinRate: 0.99}
+	xfs := &ScenarioTarget{fsType: "xfs", env: &ScenarioEnv{have: map[string]bool{evInvalid: true}}}
+	ext4 := &ScenarioTarget{fsType: "ext4", env: xfs.env}
 	c := CellReport{Scenario: "s", FS: "xfs", Runs: 2, Parked: 2, Stale: true, DataVerified: 2}
 	c.Evidence = &Evidence{Event: evInvalid, Hits: 1, Rate: 0.5, Expect: ">= 0.99"}
-	c.judge(Config{Runs: 2, MinRate: 0.99})
-	rep := Report{Kernel: "6.18", Runs: 2, MinRate: 0.99, Cells: []CellReport{c, {Scenario: "t", FS: "ext4", Runs: 2, Parked: 2, DataVerified: 2}}}
-	rep.Cells[1].judge(Config{Runs: 2, MinRate: 0.99})
+	c.judgeScenario(xfs, sc, cfg, []int{2, 1})
+	rep := Report{Kernel: "6.18", Runs: 2, MinRate: 0.99, Cells: []CellReport{c, {Scenario: "s", FS: "ext4", Runs: 2, Parked: 2, DataVerified: 2}}}
+	rep.Cells[1].judgeScenario(ext4, sc, cfg, []int{2, 0})
 	rep.finish()
 	b, err := json.Marshal(rep)
 	if err != nil {
@@ -121,7 +81,7 @@ func TestReportJSONSchema(t *testing.T) {
 	if doc["ok"] != false || c0["ok"] != false {
 		t.Error("an evidence rate of 0.5 against >= 0.99 must fail")
 	}
-	if v := c0["violations"].([]any); len(v) != 1 || !strings.Contains(v[0].(string), "fired in 1 of 2 runs") {
+	if v := c0["violations"].([]any); len(v) != 1 || !strings.Contains(v[0].(string), "t.scn:6:15: stale >= 1 held in 1 of 2 runs") {
 		t.Errorf("violations %v", v)
 	}
 	c1 := cells[1].(map[string]any)

@@ -1,8 +1,8 @@
 package kernel
 
 import (
+	"bytes"
 	"os"
-	"strings"
 	"testing"
 )
 
@@ -34,26 +34,37 @@ func privateTmp(t *testing.T) string {
 	return dir
 }
 
-func TestRealCatalogue(t *testing.T) {
-	fstypes := []string{"xfs", "ext4", "btrfs"}
-	requireEnv(t, fstypes...)
-	cells, err := Plan(Catalogue, fstypes)
-	if err != nil {
-		t.Fatal(err)
-	}
+const (
+	kib = int64(1) << 10
+	mib = int64(1) << 20
+)
+
+// fill is n bytes of b.
+func fill(b byte, n int64) []byte { return bytes.Repeat([]byte{b}, int(n)) }
+
+// scratchFS makes a scratch filesystem of fstype under a private TMPDIR
+// (returned, for leftoversUnder) and an FS over it; the test's supervisor
+// releases both, and the test checks nothing was left behind.
+func scratchFS(t *testing.T, fstype string) (*Supervisor, *Scratch, *FS) {
+	t.Helper()
+	requireEnv(t, fstype)
 	tmp := privateTmp(t)
 	sup := quietSupervisor(t)
-	rep, err := Run(sup, Config{Cells: cells, Runs: 2})
+	t.Cleanup(func() {
+		if err := sup.Cleanup(); err != nil {
+			t.Error(err)
+		}
+		for _, l := range leftoversUnder(t, tmp, os.Getpid()) {
+			t.Errorf("left behind: %s", l)
+		}
+	})
+	ws, err := NewWorkspace(sup)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sb strings.Builder
-	rep.WriteTable(&sb)
-	t.Log("\n" + sb.String())
-	if !rep.OK {
-		t.Error("expectations violated")
+	s, err := ws.NewScratch(fstype)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, l := range leftoversUnder(t, tmp, os.Getpid()) {
-		t.Errorf("left behind: %s", l)
-	}
+	return sup, s, NewFS(sup, s)
 }

@@ -1,0 +1,49 @@
+package kernel
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"iomaplab/kernel/tracefs"
+)
+
+// Evidence events: enabled when the kernel has them, filtered per run by
+// device and inode.
+const (
+	evInvalid   = "xfs_iomap_invalid"
+	evWBInvalid = "xfs_wb_data_iomap_invalid"
+	evIter      = "iomap_iter"
+)
+
+var traceEvents = []string{"xfs/" + evInvalid, "xfs/" + evWBInvalid, "iomap/" + evIter, "xfs/xfs_map_blocks_alloc"}
+
+// openTrace creates the run's private tracefs instance (mounted under the
+// workspace when tracefs is not mounted already), registered with sup, and
+// enables the evidence events the kernel has.
+func openTrace(sup *Supervisor, ws *Workspace) (*tracefs.Instance, map[string]bool, error) {
+	priv := filepath.Join(ws.Dir, "tracefs")
+	if err := os.Mkdir(priv, 0o700); err != nil {
+		return nil, nil, err
+	}
+	sup.Defer("rmdir "+priv, func() error { return os.Remove(priv) })
+	in, err := tracefs.Create(fmt.Sprintf("iomaplab-%d", os.Getpid()), priv)
+	if err != nil {
+		return nil, nil, &EnvError{fmt.Sprintf("tracefs: %v", err)}
+	}
+	sup.Defer("remove tracefs instance", in.Close)
+	have := map[string]bool{}
+	var on []string
+	for _, e := range traceEvents {
+		if in.Has(e) {
+			on = append(on, e)
+			have[filepath.Base(e)] = true
+		}
+	}
+	if len(on) > 0 {
+		if err := in.Enable(on...); err != nil {
+			return nil, nil, &EnvError{err.Error()}
+		}
+	}
+	return in, have, nil
+}
