@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"iomaplab/scenario"
 )
 
 // FIEMAP ABI (<linux/fiemap.h>).
@@ -65,7 +67,7 @@ func (x Extents) String() string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		fmt.Fprintf(&b, "%s+%s:%s", size(int64(e.Off)), size(int64(e.Len)), e.State())
+		fmt.Fprintf(&b, "%s+%s:%s", scenario.FormatSize(int64(e.Off)), scenario.FormatSize(int64(e.Len)), e.State())
 	}
 	return b.String()
 }
@@ -131,14 +133,4 @@ func unbackedData(x Extents, want []byte, block int64) int64 {
 		}
 	}
 	return -1
-}
-
-func size(n int64) string {
-	switch {
-	case n != 0 && n%(1<<20) == 0:
-		return fmt.Sprintf("%dm", n>>20)
-	case n != 0 && n%(1<<10) == 0:
-		return fmt.Sprintf("%dk", n>>10)
-	}
-	return fmt.Sprint(n)
 }

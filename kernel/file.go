@@ -52,7 +52,7 @@ func (f *File) Pwrite(_ *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	if buf.StallAt == vfs.NoOffset && buf.FaultAt == vfs.NoOffset {
 		f.mu.RLock()
 		defer f.mu.RUnlock()
-		return pwriteAll(f.fd, buf.Data, off)
+		return ioAll(unix.Pwrite, f.fd, buf.Data, off)
 	}
 	src, err := uffd.NewSource(buf.Data, buf.StallAt, buf.FaultAt, f.fs.Watchdog)
 	if err != nil {
@@ -89,40 +89,15 @@ func (f *File) Pwrite(_ *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 func (f *File) pwriteSource(src *uffd.Source, off int64) (int, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return pwriteAll(f.fd, src.Bytes(), off)
+	return ioAll(unix.Pwrite, f.fd, src.Bytes(), off)
 }
 
-func pwriteAll(fd int, p []byte, off int64) (int, error) {
+// ioAll repeats rw (unix.Pread or unix.Pwrite) until p is done, it moves
+// no bytes (EOF), or it fails with anything but EINTR.
+func ioAll(rw func(fd int, p []byte, off int64) (int, error), fd int, p []byte, off int64) (int, error) {
 	done := 0
 	for done < len(p) {
-		n, err := unix.Pwrite(fd, p[done:], off+int64(done))
-		if n > 0 {
-			done += n
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return done, errno(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
-	return done, nil
-}
-
-// Pread is pread(2), repeated until p is full or EOF.
-func (f *File) Pread(_ *lab.Thread, p []byte, off int64) (int, error) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return preadAll(f.fd, p, off)
-}
-
-func preadAll(fd int, p []byte, off int64) (int, error) {
-	done := 0
-	for done < len(p) {
-		n, err := unix.Pread(fd, p[done:], off+int64(done))
+		n, err := rw(fd, p[done:], off+int64(done))
 		if err == unix.EINTR {
 			continue
 		}
@@ -135,6 +110,13 @@ func preadAll(fd int, p []byte, off int64) (int, error) {
 		done += n
 	}
 	return done, nil
+}
+
+// Pread is pread(2), repeated until p is full or EOF.
+func (f *File) Pread(_ *lab.Thread, p []byte, off int64) (int, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return ioAll(unix.Pread, f.fd, p, off)
 }
 
 // withMapping maps [off, off+n) of the file shared and calls fn on it. A
@@ -274,7 +256,7 @@ func (f *File) ReadDirect(n int64) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.Munmap(buf)
-	got, err := preadAll(fd, buf, 0)
+	got, err := ioAll(unix.Pread, fd, buf, 0)
 	if err != nil {
 		return nil, fmt.Errorf("O_DIRECT read: %w", err)
 	}

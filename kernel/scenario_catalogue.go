@@ -3,10 +3,8 @@ package kernel
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"os"
-	"path"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -28,33 +26,17 @@ var extras struct {
 	err  error
 }
 
-// KernelScenarios returns the kernel-only scenarios, sorted by name.
+// KernelScenarios returns the kernel-only scenarios, sorted by name; their
+// files are named kernel/scenarios/NAME.scn.
 func KernelScenarios() ([]*scenario.Scenario, error) {
 	extras.once.Do(func() {
-		ents, err := fs.ReadDir(extrasFS, "scenarios")
-		if err != nil {
-			extras.err = err
-			return
+		extras.list, extras.err = scenario.ParseFS(extrasFS, "scenarios")
+		if extras.err != nil {
+			extras.err = fmt.Errorf("kernel/%w", extras.err)
 		}
-		for _, e := range ents {
-			name := path.Join("scenarios", e.Name())
-			src, err := extrasFS.ReadFile(name)
-			if err != nil {
-				extras.err = err
-				return
-			}
-			sc, err := scenario.Parse("kernel/"+name, src)
-			if err != nil {
-				extras.err = err
-				return
-			}
-			if want := strings.TrimSuffix(e.Name(), ".scn"); sc.Name != want {
-				extras.err = fmt.Errorf("kernel/%s: scenario is named %s, want %s", name, sc.Name, want)
-				return
-			}
-			extras.list = append(extras.list, sc)
+		for _, sc := range extras.list {
+			sc.File = "kernel/" + sc.File
 		}
-		sort.Slice(extras.list, func(i, j int) bool { return extras.list[i].Name < extras.list[j].Name })
 	})
 	return extras.list, extras.err
 }
@@ -73,10 +55,8 @@ func LoadScenario(arg string) (*scenario.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, sc := range list {
-		if sc.Name == arg {
-			return sc, nil
-		}
+	if i := slices.IndexFunc(list, func(sc *scenario.Scenario) bool { return sc.Name == arg }); i >= 0 {
+		return list[i], nil
 	}
 	return nil, fmt.Errorf("no scenario %q in the catalogue or the kernel scenarios (iomaplab kernel --list shows them), and no such .scn file", arg)
 }

@@ -260,7 +260,7 @@ func (c *CellReport) judgeScenario(tg *ScenarioTarget, sc *scenario.Scenario, cf
 }
 
 // positive reports whether only a count above zero meets e (stale >= 1).
-func positive(e scenario.Expectation) bool { return !cmpHolds(0, e.Cmp, e.N) }
+func positive(e scenario.Expectation) bool { return !e.Holds(0) }
 
 // expectsStale: the scenario expects its write's mapping to go stale.
 func expectsStale(sc *scenario.Scenario) bool {
@@ -275,27 +275,9 @@ func expectsStale(sc *scenario.Scenario) bool {
 // expectsNoStale: a control, which says stale must stay 0.
 func expectsNoStale(sc *scenario.Scenario) bool {
 	for _, e := range sc.Expect {
-		if e.Evidence == "stale" && cmpHolds(0, e.Cmp, e.N) && !cmpHolds(1, e.Cmp, e.N) {
+		if e.Evidence == "stale" && e.Holds(0) && !e.Holds(1) {
 			return true
 		}
-	}
-	return false
-}
-
-func cmpHolds(got int64, cmp string, n int64) bool {
-	switch cmp {
-	case ">=":
-		return got >= n
-	case "<=":
-		return got <= n
-	case "==":
-		return got == n
-	case "!=":
-		return got != n
-	case ">":
-		return got > n
-	case "<":
-		return got < n
 	}
 	return false
 }

@@ -8,7 +8,7 @@ import (
 
 func TestExtentsStringAndUnbackedData(t *testing.T) {
 	x := Extents{{Off: 0, Len: 64 * 1024, Flags: ExtentDelalloc}, {Off: 1 << 20, Len: 4096, Flags: ExtentLast}}
-	if s := x.String(); s != "0+64k:delalloc 1m+4k:written" {
+	if s := x.String(); s != "0+64k:delalloc 1M+4k:written" {
 		t.Fatalf("String = %q", s)
 	}
 	want := make([]byte, 2<<20)

@@ -24,33 +24,40 @@ var catalogue struct {
 // parsed once; a bad catalogue file is a build bug and makes List return
 // its error (a test keeps that from shipping).
 func List() ([]*Scenario, error) {
-	catalogue.once.Do(func() {
-		entries, err := fs.ReadDir(catalogueFS, "catalogue")
-		if err != nil {
-			catalogue.err = err
-			return
-		}
-		for _, e := range entries {
-			name := path.Join("catalogue", e.Name())
-			src, err := catalogueFS.ReadFile(name)
-			if err != nil {
-				catalogue.err = err
-				return
-			}
-			sc, err := Parse(name, src)
-			if err != nil {
-				catalogue.err = err
-				return
-			}
-			if want := strings.TrimSuffix(e.Name(), ".scn"); sc.Name != want {
-				catalogue.err = fmt.Errorf("%s: scenario is named %s, want %s", name, sc.Name, want)
-				return
-			}
-			catalogue.list = append(catalogue.list, sc)
-		}
-		sort.Slice(catalogue.list, func(i, j int) bool { return catalogue.list[i].Name < catalogue.list[j].Name })
-	})
+	catalogue.once.Do(func() { catalogue.list, catalogue.err = ParseFS(catalogueFS, "catalogue") })
 	return catalogue.list, catalogue.err
+}
+
+// ParseFS parses every dir/*.scn in fsys (an embedded set of scenario
+// files), sorted by scenario name. Each file's scenario must be named after
+// the file; file names (in errors and Scenario.File) are dir/NAME.scn.
+func ParseFS(fsys fs.FS, dir string) ([]*Scenario, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var list []*Scenario
+	for _, e := range entries {
+		base, ok := strings.CutSuffix(e.Name(), ".scn")
+		if !ok || e.IsDir() {
+			continue
+		}
+		name := path.Join(dir, e.Name())
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		sc, err := Parse(name, src)
+		if err != nil {
+			return nil, err
+		}
+		if sc.Name != base {
+			return nil, fmt.Errorf("%s: scenario is named %s, want %s", name, sc.Name, base)
+		}
+		list = append(list, sc)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return list, nil
 }
 
 // Lookup returns the built-in scenario called name.

@@ -128,6 +128,9 @@ func firstLine(s string) string {
 	return s
 }
 
+// Holds reports whether an evidence count of got meets the expectation.
+func (e Expectation) Holds(got int) bool { return compare(got, e.Cmp, e.N) }
+
 func compare(got int, cmp string, n int64) bool {
 	g := int64(got)
 	switch cmp {
