@@ -34,7 +34,7 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 	fl := flag.NewFlagSet("fsx", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.StringVar(&f.target, "target", "model", "model or kernel")
-	fl.StringVar(&f.fs, "fs", "xfs", "filesystem: xfs (model or kernel); ext4, btrfs, tmpfs (kernel)")
+	fl.StringVar(&f.fs, "fs", "xfs", "filesystem: xfs or ext4 (model or kernel), ext4-iomap (model: ext4's iomap buffered-write path), btrfs or tmpfs (kernel)")
 	fl.StringVar(&f.variant, "variant", "correct", "model mutation (correct, no-validate, ...)")
 	fl.Int64Var(&f.opt.Ops, "ops", 10000, "operations in all (fsx -N)")
 	fl.IntVar(&f.opt.Threads, "threads", 1, "threads sharing the files")
@@ -89,8 +89,10 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 	f.opt.Disabled = set
 	switch f.target {
 	case "model":
-		if f.fs != "xfs" {
-			return nil, fmt.Errorf("--target model has --fs xfs only")
+		switch f.fs {
+		case "xfs", "ext4", "ext4-iomap":
+		default:
+			return nil, fmt.Errorf("--target model takes --fs xfs, ext4 or ext4-iomap (ext4's iomap buffered-write path)")
 		}
 	case "kernel":
 		if f.devMiB != 0 {

@@ -5,26 +5,28 @@ import (
 	"os"
 
 	"iomaplab/blockdev"
+	"iomaplab/fsmodel/ext4"
 	"iomaplab/fsmodel/variant"
 	"iomaplab/fsmodel/xfs"
 	"iomaplab/lab"
 	"iomaplab/vfs"
 )
 
-// openModelTarget mounts a fresh XFS model on a memory block device for
-// each run (inside the run's world), with the --variant's mutations. The
-// device is small unless --dev-mib says otherwise (twice the files' maximum
-// size plus 4 MiB), so freed blocks are soon reused and a stale reference to
-// one shows as bad data. The
-// model's own oracles (fsck, block ownership, reservations) run after every
-// remount and, with nothing left reserved, after the final one.
+// openModelTarget mounts a fresh model (--fs xfs, ext4, or ext4-iomap for
+// ext4's iomap buffered-write path) on a memory block device for each run
+// (inside the run's world), with the --variant's mutations. The device is
+// small unless --dev-mib says otherwise (twice the files' maximum size plus
+// 4 MiB), so freed blocks are soon reused and a stale reference to one shows
+// as bad data. The model's own oracles (fsck, block ownership, reservations)
+// run after every remount and, with nothing left reserved, after the final
+// one.
 func openModelTarget(f *fsxFlags) (*fsxTarget, int) {
 	v, err := variant.Parse(f.variant)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "iomaplab fsx: %v\n", err)
 		return nil, exitUsage
 	}
-	var fs *xfs.FS
+	var check func(t *lab.Thread, final bool) error
 	return &fsxTarget{
 		mount: func(t *lab.Thread) (vfs.FS, error) {
 			files := uint64(f.opt.Files) + 1 // and the probe file
@@ -32,15 +34,30 @@ func openModelTarget(f *fsxFlags) (*fsxTarget, int) {
 			if f.devMiB > 0 {
 				blocks = uint64(f.devMiB) << 20 / blockdev.BlockSize
 			}
-			fs = xfs.Mount(t, blockdev.NewMemory(blocks), xfs.Options{Variant: v})
+			dev := blockdev.NewMemory(blocks)
+			if f.fs == "xfs" {
+				fs := xfs.Mount(t, dev, xfs.Options{Variant: v})
+				check = func(t *lab.Thread, final bool) error {
+					if final {
+						return fs.CheckCleared(t)
+					}
+					return fs.Check(t)
+				}
+				return fs, nil
+			}
+			fs := ext4.New(t, ext4.Options{Dev: dev, Variant: v, IOMAP: f.fs == "ext4-iomap"})
+			check = func(t *lab.Thread, final bool) error {
+				if err := fs.Fsck(t); err != nil {
+					return err
+				}
+				if final {
+					return fs.ReservationsCleared(t)
+				}
+				return fs.CheckReservations(t)
+			}
 			return fs, nil
 		},
-		check: func(t *lab.Thread, final bool) error {
-			if final {
-				return fs.CheckCleared(t)
-			}
-			return fs.Check(t)
-		},
+		check: func(t *lab.Thread, final bool) error { return check(t, final) },
 		close: func() {},
 	}, exitOK
 }

@@ -39,7 +39,7 @@ func TestFsxBadUsage(t *testing.T) {
 		{"--target", "kernel", "--controlled"},
 		{"--target", "kernel", "--variant", "no-validate"},
 		{"--target", "kernel", "--fs", "zfs"},
-		{"--target", "model", "--fs", "ext4"},
+		{"--target", "model", "--fs", "btrfs"},
 		{"--threads", "0"},
 		{"--disable", "scribble"},
 		{"-r", "0"},
