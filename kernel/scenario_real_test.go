@@ -74,6 +74,11 @@ func TestRealScenarioFilesOnXFS(t *testing.T) {
 		t.Fatalf("%d cells, want %d", len(rep.Cells), len(scs))
 	}
 	for _, c := range rep.Cells {
+		// The extents shown are the written file's, before its write and
+		// after the fsync: preallocation converted by the write.
+		if c.Scenario == "write-stale-unwritten" && (c.ExtentsBefore != "0+40k:unwritten" || c.ExtentsAfter != "0+40k:written") {
+			t.Errorf("%s: extents %q before, %q after", c.Scenario, c.ExtentsBefore, c.ExtentsAfter)
+		}
 		if c.Evidence == nil {
 			t.Errorf("%s: no evidence column on xfs (is xfs_iomap_invalid missing?)", c.Scenario)
 			continue
@@ -194,5 +199,22 @@ func TestRealKernelScenarios(t *testing.T) {
 		if (c.FS == "xfs") != (c.Evidence != nil) {
 			t.Errorf("%s on %s: evidence %+v (want it on xfs only)", c.Scenario, c.FS, c.Evidence)
 		}
+	}
+}
+
+// The extents a cell shows are those of the file the first scenario-thread
+// pwrite writes, before and after, even when setup opened another first.
+func TestRealScenarioExtentsFollowTheWrittenFile(t *testing.T) {
+	requireEnv(t, "xfs")
+	sc := parseScn(t, "scenario extents\nfs xfs\nsetup truncate g 4k ; truncate f 1M\n"+
+		"thread writer: pwrite f 0 64k stall-at=32k\nthread other: await writer.stalled ; release writer\n"+
+		"expect data ; fsck\nkernel fs xfs\n")
+	cells, err := PlanScenarios([]*scenario.Scenario{sc}, []string{"xfs"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := runScenarioCells(t, ScenarioConfig{Cells: cells, Runs: 1}).Cells[0]
+	if !c.OK || c.ExtentsBefore != "(no extents)" || c.ExtentsAfter != "0+64k:written" {
+		t.Errorf("extents %q before, %q after; violations %v", c.ExtentsBefore, c.ExtentsAfter, c.Violations)
 	}
 }

@@ -202,8 +202,9 @@ func (tg *ScenarioTarget) Check(_ *lab.Thread, fsys vfs.FS, at scenario.Quiescen
 	}
 	run := sfs.run
 	var out []scenario.Violation
-	for i, f := range run.files {
-		out = append(out, f.check(at, i == 0)...)
+	shown := run.shownFile()
+	for _, f := range run.files {
+		out = append(out, f.check(at, f == shown)...)
 	}
 	if at != scenario.AfterRemount {
 		return out
@@ -228,7 +229,7 @@ func (tg *ScenarioTarget) Check(_ *lab.Thread, fsys vfs.FS, at scenario.Quiescen
 
 // check is the per-file part of Check: O_DIRECT after fsync equals the
 // page cache, and FIEMAP backs every block of data with a written extent.
-func (f *scenarioFile) check(at scenario.Quiescent, first bool) []scenario.Violation {
+func (f *scenarioFile) check(at scenario.Quiescent, shown bool) []scenario.Violation {
 	var out []scenario.Violation
 	bad := func(oracle, format string, args ...any) {
 		out = append(out, scenario.Violation{Oracle: oracle, Message: fmt.Sprintf("%s %s: ", f.name, at) + fmt.Sprintf(format, args...)})
@@ -268,7 +269,7 @@ func (f *scenarioFile) check(at scenario.Quiescent, first bool) []scenario.Viola
 	if off := unbackedData(exts, cached, 4096); off >= 0 {
 		bad("fsck", "FIEMAP after fsync: data at offset %d has no written extent: %v", off, exts)
 	}
-	if first && at == scenario.BeforeRemount {
+	if shown && at == scenario.BeforeRemount {
 		f.run.mu.Lock()
 		f.run.after = exts
 		f.run.mu.Unlock()
@@ -333,8 +334,8 @@ type scenarioRun struct {
 	watchdog int
 	kmsg     []string
 	before   Extents // the first scenario-thread pwrite's file, just before it
-	after    Extents // first file, after fsync at the first check
-	haveBef  bool
+	after    Extents // the same file (shownFile), after fsync at the first check
+	befFile  *scenarioFile
 	st       *runStats
 }
 
@@ -357,14 +358,25 @@ func (r *scenarioRun) addFile(f *scenarioFile) error {
 // parked in it.)
 func (r *scenarioRun) captureBefore(f *scenarioFile) {
 	r.mu.Lock()
-	if r.haveBef {
+	if r.befFile != nil {
 		r.mu.Unlock()
 		return
 	}
-	r.haveBef = true
+	r.befFile = f
 	r.mu.Unlock()
 	exts, _ := f.Extents()
 	r.mu.Lock()
 	r.before = exts
 	r.mu.Unlock()
+}
+
+// shownFile is the file whose extents the report shows: the first
+// scenario-thread pwrite's, or the first file opened if no thread wrote.
+func (r *scenarioRun) shownFile() *scenarioFile {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.befFile == nil && len(r.files) > 0 {
+		return r.files[0]
+	}
+	return r.befFile
 }
