@@ -44,24 +44,10 @@ func (wk *worker) exec(t *lab.Thread, op Op) {
 	case Truncate:
 		err = f.Truncate(t, op.Off)
 		ref.Truncate(op.Off)
-	case Fallocate:
-		mode := vfs.FallocAllocate
-		if op.Keep {
-			mode = vfs.FallocKeepSize
-		} else {
-			ref.Extend(op.End())
-		}
+	case Fallocate, Punch, ZeroRange:
+		mode := op.fallocMode()
 		err = f.Fallocate(t, mode, op.Off, op.Len)
-	case Punch:
-		err = f.Fallocate(t, vfs.FallocPunch, op.Off, op.Len)
-		ref.Zero(op.Off, op.Len, false)
-	case ZeroRange:
-		mode := vfs.FallocZero
-		if op.Keep {
-			mode = vfs.FallocZeroKeepSize
-		}
-		err = f.Fallocate(t, mode, op.Off, op.Len)
-		ref.Zero(op.Off, op.Len, !op.Keep)
+		ref.Fallocate(mode, op.Off, op.Len)
 	case Fsync:
 		err = f.Fsync(t)
 	case SyncRange:
@@ -89,6 +75,21 @@ func (wk *worker) exec(t *lab.Thread, op Op) {
 	if op.Excl {
 		h.checkSize(t, &op, op.File, "size check")
 	}
+}
+
+// fallocMode is the fallocate(2) mode of a Fallocate, Punch or ZeroRange op.
+func (op Op) fallocMode() vfs.FallocMode {
+	switch {
+	case op.Kind == Punch:
+		return vfs.FallocPunch
+	case op.Kind == ZeroRange && op.Keep:
+		return vfs.FallocZeroKeepSize
+	case op.Kind == ZeroRange:
+		return vfs.FallocZero
+	case op.Keep:
+		return vfs.FallocKeepSize
+	}
+	return vfs.FallocAllocate
 }
 
 // pattern returns op's bytes in the worker's scratch buffer.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"syscall"
 
-	"iomaplab/check"
 	"iomaplab/lab"
 	"iomaplab/vfs"
 )
@@ -42,7 +41,7 @@ func (r *run) exec(t *lab.Thread, thread string, op Op) bool {
 			if op.Kind == OpFallocate {
 				w.end = w.off // changes no byte below EOF
 			}
-			r.apply(op.File, w, func() { applyFalloc(r.ref[op.File], op) })
+			r.apply(op.File, w, func() { r.ref[op.File].Fallocate(op.Mode, op.Off, op.Len) })
 		}
 	case OpTruncate:
 		err = f.Truncate(t, op.Len)
@@ -123,17 +122,6 @@ func (r *run) apply(file string, w write, fn func()) {
 	}
 	fn()
 	r.mu.Unlock()
-}
-
-func applyFalloc(ref *check.RefFile, op Op) {
-	switch op.Mode {
-	case vfs.FallocAllocate:
-		ref.Extend(op.Off + op.Len)
-	case vfs.FallocPunch, vfs.FallocZeroKeepSize:
-		ref.Zero(op.Off, op.Len, false)
-	case vfs.FallocZero:
-		ref.Zero(op.Off, op.Len, true)
-	}
 }
 
 // mmap runs a map-store or map-load page by page; a failed page stops it
