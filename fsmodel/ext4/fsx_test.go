@@ -21,7 +21,7 @@ func fsxRun(t *testing.T, opts Options, threads int, ops int64, controlled bool)
 	o.MaxFileSize, o.MaxOpSize = 128<<10, 32<<10
 	o.RemountEvery, o.DropEvery = 150, 80
 	if !opts.IOMAP {
-		// See drawOp: the iomap engine's short copies inside a block are
+		// See propGen: the iomap engine's short copies inside a block are
 		// not this model's to settle.
 		o.ShortEvery = 16
 	}
