@@ -199,6 +199,16 @@ func (s *Space) Verify(t *lab.Thread) error {
 	return errors.Join(errs...)
 }
 
+// VerifyMapped is fsck's space check: Verify, and the used count equals
+// mapped, the blocks the files' extents map.
+func (s *Space) VerifyMapped(t *lab.Thread, mapped uint64) error {
+	err := s.Verify(t)
+	if used := s.Stats(t).Used; used != mapped {
+		err = errors.Join(err, fmt.Errorf("%d blocks used, files map %d", used, mapped))
+	}
+	return err
+}
+
 // String dumps the counters and the free extents.
 func (s *Space) String() string {
 	var b strings.Builder

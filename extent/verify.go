@@ -3,7 +3,6 @@ package extent
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -37,12 +36,9 @@ func (m *Map) Verify() error {
 	if delalloc != m.delalloc {
 		errs = append(errs, fmt.Errorf("delalloc counter %d != %d blocks in delalloc extents", m.delalloc, delalloc))
 	}
-	slices.SortFunc(phys, func(a, b Range) int { return cmpU64(a.Start, b.Start) })
-	for i := 1; i < len(phys); i++ {
-		if phys[i-1].Overlaps(phys[i]) {
-			errs = append(errs, fmt.Errorf("physical blocks %v and %v overlap", phys[i-1], phys[i]))
-		}
-	}
+	physOverlaps(phys, func(r Range) Range { return r }, func(a, b Range) {
+		errs = append(errs, fmt.Errorf("physical blocks %v and %v overlap", a, b))
+	})
 	return errors.Join(errs...)
 }
 
@@ -84,14 +80,4 @@ func (m *Map) String() string {
 		}
 	}
 	return b.String()
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

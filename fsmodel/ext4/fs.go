@@ -1,6 +1,7 @@
 package ext4
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -135,7 +136,7 @@ func (fs *FS) incore(t *lab.Thread) []*inode {
 	for _, in := range fs.icache {
 		out = append(out, in)
 	}
-	slices.SortFunc(out, func(a, b *inode) int { return cmpU64(a.ino, b.ino) })
+	slices.SortFunc(out, func(a, b *inode) int { return cmp.Compare(a.ino, b.ino) })
 	return out
 }
 
@@ -173,14 +174,4 @@ func (fs *FS) Log(t *lab.Thread) []string {
 	fs.logMu.Lock(t)
 	defer fs.logMu.Unlock(t)
 	return slices.Clone(fs.klog)
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -3,9 +3,9 @@ package ext4
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
+	"iomaplab/blockdev"
 	"iomaplab/extent"
 	"iomaplab/lab"
 )
@@ -24,7 +24,8 @@ import (
 //     reserved <= free) and used == the blocks the files map.
 func (fs *FS) Fsck(t *lab.Thread) error {
 	var errs []error
-	var phys []ownedRun
+	var phys []extent.Owned
+	var mapped uint64
 	for _, ino := range fs.diskInodes(t) {
 		in := fs.incoreInode(t, ino)
 		fs.mu.Lock(t)
@@ -38,8 +39,11 @@ func (fs *FS) Fsck(t *lab.Thread) error {
 		}
 		for _, e := range ext.All() {
 			if e.State.Physical() {
-				phys = append(phys, ownedRun{ino: ino, e: e})
-				errs = append(errs, fs.checkOwners(t, ino, e)...)
+				phys = append(phys, extent.Owned{Ino: ino, Extent: e})
+				mapped += e.Len()
+				if err := fs.dev.CheckOwner(t, e.PBlk, e.Len(), blockdev.Owner{Ino: ino, FBlk: e.Start}); err != nil {
+					errs = append(errs, fmt.Errorf("ino %d: %w", ino, err))
+				}
 			}
 		}
 		if in != nil {
@@ -47,49 +51,11 @@ func (fs *FS) Fsck(t *lab.Thread) error {
 			in.iDataSem.RUnlock(t)
 		}
 	}
-	errs = append(errs, checkCrossOwnership(phys)...)
-	if err := fs.space.Verify(t); err != nil {
+	errs = append(errs, extent.CrossLinked(phys)...)
+	if err := fs.space.VerifyMapped(t, mapped); err != nil {
 		errs = append(errs, fmt.Errorf("space: %w", err))
 	}
-	var mapped uint64
-	for _, r := range phys {
-		mapped += r.e.Len()
-	}
-	if used := fs.space.Stats(t).Used; used != mapped {
-		errs = append(errs, fmt.Errorf("space: %d blocks used, files map %d", used, mapped))
-	}
 	return errors.Join(errs...)
-}
-
-type ownedRun struct {
-	ino uint64
-	e   extent.Extent
-}
-
-// checkOwners compares the device's ownership table with extent e of ino.
-func (fs *FS) checkOwners(t *lab.Thread, ino uint64, e extent.Extent) []error {
-	var errs []error
-	for i := range e.Len() {
-		o := fs.dev.OwnerOf(t, e.PBlk+i)
-		if o.Ino != ino || o.FBlk != e.Start+i {
-			errs = append(errs, fmt.Errorf("ino %d: block %d (lblk %d) is owned by %v on the device", ino, e.PBlk+i, e.Start+i, o))
-		}
-	}
-	return errs
-}
-
-// checkCrossOwnership reports physical blocks mapped by two files.
-func checkCrossOwnership(runs []ownedRun) []error {
-	slices.SortFunc(runs, func(a, b ownedRun) int { return cmpU64(a.e.PBlk, b.e.PBlk) })
-	var errs []error
-	for i := 1; i < len(runs); i++ {
-		a, b := runs[i-1], runs[i]
-		if a.ino != b.ino && a.e.PhysRange().Overlaps(b.e.PhysRange()) {
-			errs = append(errs, fmt.Errorf("block(s) %v owned twice: ino %d %v and ino %d %v",
-				a.e.PhysRange().Intersect(b.e.PhysRange()), a.ino, a.e, b.ino, b.e))
-		}
-	}
-	return errs
 }
 
 // checkES checks the extent status tree against the on-disk tree.

@@ -3,7 +3,6 @@ package xfs
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"iomaplab/blockdev"
 	"iomaplab/extent"
@@ -26,12 +25,7 @@ import (
 //     eviction found delalloc left over (reserved_not_cleared).
 func (fs *FS) Check(t *lab.Thread) error {
 	var errs []error
-	type phys struct {
-		r    extent.Range
-		ino  int64
-		fblk uint64
-	}
-	var all []phys
+	var all []extent.Owned
 	var delalloc, used uint64
 	for _, ip := range fs.Inodes(t) {
 		ip.ilock.RLock(t)
@@ -40,7 +34,7 @@ func (fs *FS) Check(t *lab.Thread) error {
 		}
 		for _, e := range ip.df.All() {
 			if e.State.Physical() {
-				all = append(all, phys{e.PhysRange(), ip.ino, e.Start})
+				all = append(all, extent.Owned{Ino: uint64(ip.ino), Extent: e})
 				used += e.Len()
 			}
 		}
@@ -53,20 +47,10 @@ func (fs *FS) Check(t *lab.Thread) error {
 		}
 		ip.ilock.RUnlock(t)
 	}
-	slices.SortFunc(all, func(a, b phys) int { return cmpU64(a.r.Start, b.r.Start) })
-	for i := 1; i < len(all); i++ {
-		if all[i].r.Overlaps(all[i-1].r) {
-			errs = append(errs, fmt.Errorf("fsck: blocks %v of ino %d and %v of ino %d overlap",
-				all[i-1].r, all[i-1].ino, all[i].r, all[i].ino))
-		}
-	}
-	for _, p := range all {
-		for b := p.r.Start; b < p.r.End; b++ {
-			want := blockdev.Owner{Ino: uint64(p.ino), FBlk: p.fblk + (b - p.r.Start)}
-			if got := fs.dev.OwnerOf(t, b); got != want {
-				errs = append(errs, fmt.Errorf("fsck: block %d backs %v but is owned by %v", b, want, got))
-				break
-			}
+	errs = append(errs, extent.CrossLinked(all)...)
+	for _, o := range all {
+		if err := fs.dev.CheckOwner(t, o.PBlk, o.Len(), blockdev.Owner{Ino: o.Ino, FBlk: o.Start}); err != nil {
+			errs = append(errs, fmt.Errorf("fsck: ino %d: %w", o.Ino, err))
 		}
 	}
 	fs.vmu.Lock(t)
@@ -77,14 +61,10 @@ func (fs *FS) Check(t *lab.Thread) error {
 	for _, v := range fs.dev.Violations(t) {
 		errs = append(errs, fmt.Errorf("block ownership: %v", v))
 	}
-	if err := fs.space.Verify(t); err != nil {
+	if err := fs.space.VerifyMapped(t, used); err != nil {
 		errs = append(errs, fmt.Errorf("fsck: space: %w", err))
 	}
-	st := fs.space.Stats(t)
-	if st.Used != used {
-		errs = append(errs, fmt.Errorf("fsck: %d blocks used, %d mapped", st.Used, used))
-	}
-	if st.Reserved != delalloc {
+	if st := fs.space.Stats(t); st.Reserved != delalloc {
 		errs = append(errs, fmt.Errorf("reservations: %d blocks reserved, %d delalloc", st.Reserved, delalloc))
 	}
 	return errors.Join(errs...)
@@ -111,14 +91,4 @@ func (fs *FS) protocolViolation(t *lab.Thread, msg string) {
 	fs.vmu.Lock(t)
 	fs.violations = append(fs.violations, msg)
 	fs.vmu.Unlock(t)
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
