@@ -162,23 +162,7 @@ func (m *Map) All() []Extent {
 
 // overlapping returns the stored extents that share a block with r, unclipped,
 // in order.
-func (m *Map) overlapping(r Range) []Extent {
-	if m.tree == nil || r.Empty() {
-		return nil
-	}
-	var out []Extent
-	m.tree.DescendLessOrEqual(key(r.Start), func(e Extent) bool {
-		if e.End > r.Start {
-			out = append(out, e)
-		}
-		return false
-	})
-	m.tree.AscendRange(key(r.Start+1), key(r.End), func(e Extent) bool {
-		out = append(out, e)
-		return true
-	})
-	return out
-}
+func (m *Map) overlapping(r Range) []Extent { return Overlapping(m.tree, r, key) }
 
 func (m *Map) bump(flags []Flag) {
 	for _, f := range flags {

@@ -83,23 +83,7 @@ func (es esTree) lookup(lblk uint64) (esEntry, bool) {
 }
 
 // overlapping returns the entries sharing a block with r, unclipped, in order.
-func (es esTree) overlapping(r extent.Range) []esEntry {
-	var out []esEntry
-	if r.Empty() {
-		return nil
-	}
-	es.t.DescendLessOrEqual(esKey(r.Start), func(e esEntry) bool {
-		if e.End > r.Start {
-			out = append(out, e)
-		}
-		return false
-	})
-	es.t.AscendRange(esKey(r.Start+1), esKey(r.End), func(e esEntry) bool {
-		out = append(out, e)
-		return true
-	})
-	return out
-}
+func (es esTree) overlapping(r extent.Range) []esEntry { return extent.Overlapping(es.t, r, esKey) }
 
 // remove deletes r from the tree, splitting entries that straddle its ends,
 // and returns the removed pieces clipped to r, in order (__es_remove_extent).
