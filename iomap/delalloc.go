@@ -33,20 +33,10 @@ func DelallocRelease(t *lab.Thread, in *Inode, start, end int64, punch PunchFunc
 	}
 	scanEnd := min(end, in.Size())
 	punchStart := start
-	for pos := start; pos < scanEnd; {
-		// Lock every cached folio, dirty or not: a folio whose dirty flag
-		// writeback has just cleared is locked until its delalloc is
-		// converted, and only then may the range around it be punched.
-		f := in.Cache.Next(t, pos, scanEnd, pagecache.Any)
-		if f == nil {
-			break
-		}
-		pos = f.End()
-		f.Lock.Lock(t)
-		if f.Removed() || !f.Dirty() {
-			f.Unlock(t)
-			continue
-		}
+	// Lock every cached folio, dirty or not: a folio whose dirty flag
+	// writeback has just cleared is locked until its delalloc is converted,
+	// and only then may the range around it be punched.
+	for f := range in.Cache.LockedDirty(t, start, scanEnd, pagecache.Any) {
 		var err error
 		if punchStart < f.Pos {
 			err = punch(t, punchStart, f.Pos-punchStart)

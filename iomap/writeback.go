@@ -37,17 +37,7 @@ type WritebackOps interface {
 func Writepages(t *lab.Thread, in *Inode, wb WritebackOps, start, end int64, syncAll bool) error {
 	w := wbCtx{in: in, ops: wb}
 	var firstErr error
-	for pos := start; pos < end; {
-		f := in.Cache.Next(t, pos, end, pagecache.Dirty)
-		if f == nil {
-			break
-		}
-		pos = f.End()
-		f.Lock.Lock(t)
-		if f.Removed() || !f.Dirty() {
-			f.Unlock(t)
-			continue
-		}
+	for f := range in.Cache.LockedDirty(t, start, end, pagecache.Dirty) {
 		if f.Writeback() {
 			if !syncAll {
 				f.Unlock(t)
