@@ -13,20 +13,28 @@ func run(t *testing.T, fn func(lt *lab.Thread)) {
 	}
 }
 
+// populate fills c with n uptodate page-sized folios from offset 0,
+// calling prep on each (locked) before it is unlocked.
+func populate(lt *lab.Thread, c *Cache, n int64, prep func(i int64, f *Folio)) {
+	for i := range n {
+		f := c.GetLocked(lt, i*PageSize, true)
+		f.SetUptodate(0, PageSize)
+		prep(i, f)
+		f.Unlock(lt)
+	}
+}
+
 func TestReclaimSkipsDirtyAndWriteback(t *testing.T) {
 	run(t, func(lt *lab.Thread) {
 		c := New(PageSize)
-		for i := range int64(3) {
-			f := c.GetLocked(lt, i*PageSize, true)
-			f.SetUptodate(0, PageSize)
+		populate(lt, c, 3, func(i int64, f *Folio) {
 			switch i {
 			case 1:
 				f.MarkDirty(0, 10)
 			case 2:
 				f.StartWriteback()
 			}
-			f.Unlock(lt)
-		}
+		})
 		if n := c.Reclaim(lt, 0, 3*PageSize); n != 1 {
 			t.Errorf("reclaimed %d folios, want 1 (clean, idle)", n)
 		}

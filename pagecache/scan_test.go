@@ -11,14 +11,11 @@ import (
 func TestLockedDirty(t *testing.T) {
 	run(t, func(lt *lab.Thread) {
 		c := New(PageSize)
-		for i := range int64(4) {
-			f := c.GetLocked(lt, i*PageSize, true)
-			f.SetUptodate(0, PageSize)
+		populate(lt, c, 4, func(i int64, f *Folio) {
 			if i != 1 {
 				f.MarkDirty(0, 10)
 			}
-			f.Unlock(lt)
-		}
+		})
 		var got []int64
 		for f := range c.LockedDirty(lt, 0, 4*PageSize, Any) {
 			if !f.Lock.Locked() {
