@@ -109,34 +109,32 @@ var storeData = bytes.Repeat([]byte{0x5a}, 64)
 // into a hole (page_mkwrite -> ext4_da_map_blocks), B fallocates the same
 // block (KEEP_SIZE, under i_rwsem only).
 func mkwriteVsFallocate(v variant.Variant) func(o *raceOutcome) func(th *lab.Thread) {
-	want := append(bytes.Clone(storeData), make([]byte, 4096-len(storeData))...)
-	return func(o *raceOutcome) func(th *lab.Thread) {
-		return raceBody(Options{Variant: v}, o,
-			func(th *lab.Thread, f vfs.File) { f.Truncate(th, 4096) },
-			func(th *lab.Thread, f vfs.File) {
-				if err := f.MapStore(th, storeData, 0); err != nil {
-					th.Fail("map store: " + err.Error())
-				}
-			},
-			func(th *lab.Thread, f vfs.File) {
-				if err := f.Fallocate(th, vfs.FallocKeepSize, 0, 4096); err != nil {
-					th.Fail("fallocate: " + err.Error())
-				}
-			}, want)
-	}
+	return raceFallocate(v, "map store", func(th *lab.Thread, f vfs.File) error {
+		return f.MapStore(th, storeData, 0)
+	})
 }
 
 // pwriteVsFallocate is the negative control: the buffered write holds
 // i_rwsem, as fallocate does, so they cannot interleave inside
 // ext4_da_map_blocks.
 func pwriteVsFallocate(v variant.Variant) func(o *raceOutcome) func(th *lab.Thread) {
+	return raceFallocate(v, "pwrite", func(th *lab.Thread, f vfs.File) error {
+		_, err := f.Pwrite(th, vfs.Plain(storeData), 0)
+		return err
+	})
+}
+
+// raceFallocate races A, which stores storeData at offset 0 of a 4 KiB
+// hole with store (named what in a failure), against B's KEEP_SIZE
+// fallocate of the same block.
+func raceFallocate(v variant.Variant, what string, store func(th *lab.Thread, f vfs.File) error) func(o *raceOutcome) func(th *lab.Thread) {
 	want := append(bytes.Clone(storeData), make([]byte, 4096-len(storeData))...)
 	return func(o *raceOutcome) func(th *lab.Thread) {
 		return raceBody(Options{Variant: v}, o,
 			func(th *lab.Thread, f vfs.File) { f.Truncate(th, 4096) },
 			func(th *lab.Thread, f vfs.File) {
-				if _, err := f.Pwrite(th, vfs.Plain(storeData), 0); err != nil {
-					th.Fail("pwrite: " + err.Error())
+				if err := store(th, f); err != nil {
+					th.Fail(what + ": " + err.Error())
 				}
 			},
 			func(th *lab.Thread, f vfs.File) {
