@@ -18,12 +18,21 @@ func Budget(def int) (n int, set bool) {
 	return def, s != ""
 }
 
+// Coverage is a property test's coverage hook: the run callback records
+// what each sequence exercised; Missing names what no sequence did.
+type Coverage interface {
+	Missing() []string
+}
+
 // Property checks rapid sequences drawn by g, sized so that the run totals
 // about total ops (rapid runs 100 sequences by default, -rapid.checks).
-// run applies one sequence to a fresh target and returns its first
-// failure; Property returns the number of ops drawn.
-func Property(t *testing.T, g Gen, total int, run func(ops []Op) error) (ran int) {
+// run applies one sequence to a fresh target, recording into cov, and
+// returns its first failure. If every sequence passed, Property fails t
+// when cov is missing anything, and logs the op count and cov.
+func Property(t *testing.T, g Gen, total int, cov Coverage, run func(ops []Op) error) {
+	t.Helper()
 	perSeq := max(2, total/100)
+	ran := 0
 	rapid.Check(t, func(rt *rapid.T) {
 		ops := rapid.SliceOfN(rapid.Custom(g.Draw), perSeq, perSeq*3/2).Draw(rt, "ops")
 		ran += len(ops)
@@ -31,5 +40,11 @@ func Property(t *testing.T, g Gen, total int, run func(ops []Op) error) (ran int
 			rt.Fatal(err)
 		}
 	})
-	return ran
+	if t.Failed() {
+		return
+	}
+	if m := cov.Missing(); len(m) > 0 {
+		t.Errorf("transitions never exercised: %v", m)
+	}
+	t.Logf("%d ops; coverage: %+v", ran, cov)
 }
