@@ -34,6 +34,11 @@ func Run(sc *Scenario, target Target, cfg lab.Config) *Verdict {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	v.OpErrors = r.opErrs
+	if u, ok := target.(Unmounter); ok && r.fsys != nil && v.Result.Outcome != lab.WatchdogFired {
+		if err := u.Unmount(r.fsys); err != nil {
+			v.OpErrors = append(v.OpErrors, OpError{Thread: "main", Op: Op{Kind: OpRemount, Pos: sc.FS.Pos}, Err: fmt.Errorf("unmount: %w", err)})
+		}
+	}
 	v.Violations = append(resultViolation(target, v.Result), r.violations...)
 	for _, name := range sc.Files() {
 		if r.uncertain[name] {

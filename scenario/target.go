@@ -49,6 +49,14 @@ type Supporter interface {
 	Supports(spec FSSpec) error
 }
 
+// Unmounter is an optional Target capability: Unmount releases what Mount
+// made for a run (the model's file-backed block device), once the run's
+// world has finished and no thread can touch it. It is not called when the
+// lab's watchdog abandoned the run's threads.
+type Unmounter interface {
+	Unmount(fsys vfs.FS) error
+}
+
 // Violation is one safety oracle that fired.
 type Violation struct {
 	// Oracle is one of Oracles, or ClassDeadlock, ClassPanic,

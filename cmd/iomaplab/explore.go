@@ -10,7 +10,6 @@ import (
 	"iomaplab/explore"
 	"iomaplab/fsmodel/variant"
 	"iomaplab/scenario"
-	"iomaplab/scenario/model"
 )
 
 func init() {
@@ -32,6 +31,7 @@ func runExplore(args []string) int {
 	seed := fs.Uint64("seed", d.Seed, "strategy seed")
 	matrix := fs.Bool("matrix", false, "run the mutation matrix: every scenario with correct and each variant it names")
 	asJSON := fs.Bool("json", false, "print one JSON document (schema: docs/explore-json.md)")
+	device := deviceFlag(fs)
 	positional, err := parseArgs(fs, args)
 	if err != nil {
 		return exitUsage
@@ -70,6 +70,11 @@ func runExplore(args []string) int {
 		}
 		variants = variant.Names()
 	}
+	mk, err := modelTargets(*device)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "iomaplab explore:", err)
+		return exitUsage
+	}
 	bar := newProgress(os.Stderr)
 	onCell := func(c *explore.Cell) {
 		bar.clear()
@@ -88,7 +93,7 @@ func runExplore(args []string) int {
 			o := opt
 			label := sc.Name + " [" + vn + "]"
 			o.Progress = func(done int) { bar.show(label, done, opt.Budget) }
-			c := explore.Explore(sc, vn, model.ForVariant, o)
+			c := explore.Explore(sc, vn, mk, o)
 			cells = append(cells, c)
 			onCell(c)
 		}

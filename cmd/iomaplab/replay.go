@@ -7,7 +7,6 @@ import (
 
 	"iomaplab/explore"
 	"iomaplab/lab"
-	"iomaplab/scenario/model"
 )
 
 func init() { register("replay", "re-run the schedule a replay token names and draw it", runReplay) }
@@ -15,6 +14,7 @@ func init() { register("replay", "re-run the schedule a replay token names and d
 func runReplay(args []string) int {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one JSON document")
+	device := deviceFlag(fs)
 	positional, err := parseArgs(fs, args)
 	if err != nil || len(positional) != 1 {
 		fmt.Fprintln(os.Stderr, "usage: iomaplab replay TOKEN [--json]")
@@ -28,7 +28,12 @@ func runReplay(args []string) int {
 	if tk.Build != lab.BuildHash() {
 		fmt.Fprintf(os.Stderr, "iomaplab replay: the token was made by build %s, this is build %s: the schedule may not replay exactly\n", tk.Build, lab.BuildHash())
 	}
-	r, err := explore.Replay(tk, model.ForVariant)
+	mk, err := modelTargets(*device)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "iomaplab replay:", err)
+		return exitUsage
+	}
+	r, err := explore.Replay(tk, mk)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "iomaplab replay:", err)
 		return exitUsage

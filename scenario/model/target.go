@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"iomaplab/blockdev"
@@ -14,14 +15,20 @@ import (
 	"iomaplab/vfs"
 )
 
-// DefaultDevSize is the memory device's size when the fs line has no dev=.
+// DefaultDevSize is the block device's size when the fs line has no dev=.
 const DefaultDevSize = 2 << 20
 
 // Target runs scenarios on the engine. It keeps no state between runs, so
 // one Target serves any number of runs, one after another or at once.
 type Target struct {
 	Variant variant.Variant
+	// DevDir, if set, backs each run's block device with a sparse file made
+	// in that directory (unlinked at once, so nothing is left behind, and
+	// closed at Unmount); "" backs it with memory.
+	DevDir string
 }
+
+var _ scenario.Unmounter = (*Target)(nil)
 
 // New returns the model target for variant v.
 func New(v variant.Variant) *Target { return &Target{Variant: v} }
@@ -45,17 +52,44 @@ func (m *Target) Supports(spec scenario.FSSpec) error {
 	return fmt.Errorf("no %s model", spec.Type)
 }
 
-// Mount implements scenario.Target: a fresh memory device and filesystem.
+// Mount implements scenario.Target: a fresh block device and filesystem.
 func (m *Target) Mount(t *lab.Thread, spec scenario.FSSpec) (vfs.FS, error) {
 	size := spec.DevSize
 	if size == 0 {
 		size = DefaultDevSize
 	}
-	dev := blockdev.NewMemory(uint64(size / blockdev.BlockSize))
+	dev, err := m.newDevice(uint64(size / blockdev.BlockSize))
+	if err != nil {
+		return nil, err
+	}
 	if spec.Type == "ext4" {
 		return ext4.New(t, ext4.Options{Dev: dev, Variant: m.Variant, IOMAP: spec.Iomap}), nil
 	}
 	return xfs.Mount(t, dev, xfs.Options{FolioSize: spec.FolioSize, Variant: m.Variant, Flusher: spec.Flusher, Reclaimer: spec.Kswapd}), nil
+}
+
+// newDevice makes a run's block device: a sparse file in DevDir, or memory.
+func (m *Target) newDevice(blocks uint64) (blockdev.Dev, error) {
+	if m.DevDir == "" {
+		return blockdev.NewMemory(blocks), nil
+	}
+	f, err := os.CreateTemp(m.DevDir, "iomaplab-dev-*.img")
+	if err != nil {
+		return nil, err
+	}
+	path := f.Name()
+	f.Close()
+	dev, err := blockdev.NewFile(path, blocks)
+	os.Remove(path) // the open device keeps its data until Unmount closes it
+	return dev, err
+}
+
+// Unmount implements scenario.Unmounter: it closes the run's block device.
+func (m *Target) Unmount(fsys vfs.FS) error {
+	if d, ok := fsys.(interface{ Dev() blockdev.Dev }); ok {
+		return d.Dev().Close()
+	}
+	return nil
 }
 
 // Check implements scenario.Target: the model's fsck, reservation and
@@ -169,12 +203,19 @@ func (m *Target) Evidence(w *lab.World, name string) (int, bool) {
 	return n, true
 }
 
-// ForVariant builds the model target for a variant name ("correct",
-// "no-validate", ...): the target factory explore and replay take.
-func ForVariant(name string) (scenario.Target, error) {
-	v, err := variant.Parse(name)
-	if err != nil {
-		return nil, err
+// ForVariant builds the memory-backed model target for a variant name
+// ("correct", "no-validate", ...): the target factory explore and replay
+// take.
+func ForVariant(name string) (scenario.Target, error) { return FileBacked("")(name) }
+
+// FileBacked returns a target factory whose targets back each run's block
+// device with a sparse file in dir (memory if dir is "").
+func FileBacked(dir string) func(variant string) (scenario.Target, error) {
+	return func(name string) (scenario.Target, error) {
+		v, err := variant.Parse(name)
+		if err != nil {
+			return nil, err
+		}
+		return &Target{Variant: v, DevDir: dir}, nil
 	}
-	return New(v), nil
 }
