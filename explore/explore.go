@@ -204,8 +204,8 @@ func (c *Cell) matches(exp scenario.Cell) bool {
 	if c.Verdict == "skipped" {
 		return true // the target cannot run it; the table says why
 	}
-	switch exp.String() {
-	case "catch":
+	switch exp {
+	case scenario.MustCatch:
 		if c.Verdict != "violation" {
 			return false
 		}
@@ -215,7 +215,7 @@ func (c *Cell) matches(exp scenario.Cell) bool {
 			}
 		}
 		return len(c.ExpectedOracles) == 0
-	case "clean":
+	case scenario.MustBeClean:
 		return c.Verdict == "clean"
 	}
 	return c.Verdict != "error"

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -193,7 +194,7 @@ func printCellTable(cells []*explore.Cell, matrix bool) {
 		for k, n := range c.Evidence {
 			ev = append(ev, fmt.Sprintf("%s=%d", k, n))
 		}
-		sortStrings(ev)
+		sort.Strings(ev)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", c.Scenario, c.Variant, verdict, exp, sched, first, c.Reachable, strings.Join(ev, " "))
 	}
 	tw.Flush()

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"sort"
 	"time"
 )
 
@@ -46,5 +45,3 @@ func (p *progress) clear() {
 		p.shown = false
 	}
 }
-
-func sortStrings(s []string) { sort.Strings(s) }
