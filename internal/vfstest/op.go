@@ -46,13 +46,23 @@ type Gen struct {
 	BlockFaults bool
 }
 
+// hotBlocks is the size, in blocks, of the region Draw favours.
+const hotBlocks = 4
+
 // Draw draws one op; offsets cluster on block boundaries with some
 // unaligned ones.
 func (g Gen) Draw(rt *rapid.T) Op {
 	bs := g.BlockSize
 	o := Op{Kind: rapid.SampledFrom(g.Kinds).Draw(rt, "kind"), Fault: vfs.NoOffset}
 	off := func(label string) int64 {
-		b := rapid.Int64Range(0, g.MaxFile/bs-1).Draw(rt, label)
+		// A quarter of offsets fall in the first hotBlocks blocks, so
+		// that sequences revisit folios: a store after writeback
+		// write-protected the same folio needs two ops to meet.
+		last := g.MaxFile/bs - 1
+		if rapid.IntRange(0, 3).Draw(rt, label+"-hot") == 0 {
+			last = min(last, hotBlocks-1)
+		}
+		b := rapid.Int64Range(0, last).Draw(rt, label)
 		if rapid.IntRange(0, 3).Draw(rt, label+"-unaligned") == 0 {
 			return b*bs + rapid.Int64Range(1, bs-1).Draw(rt, label+"-byte")
 		}
