@@ -2,6 +2,7 @@ package blockdev
 
 import (
 	"fmt"
+	"os"
 	"sync/atomic"
 
 	"github.com/google/btree"
@@ -92,6 +93,21 @@ func NewFile(path string, blocks uint64) (*Device, error) {
 		return nil, err
 	}
 	return newDevice(f, blocks), nil
+}
+
+// NewTempFile returns a device backed by a new sparse file in dir, unlinked
+// at once: the open device keeps its data until Close, and nothing is left
+// behind however the process ends.
+func NewTempFile(dir string, blocks uint64) (*Device, error) {
+	f, err := os.CreateTemp(dir, "iomaplab-dev-*.img")
+	if err != nil {
+		return nil, err
+	}
+	path := f.Name()
+	f.Close()
+	dev, err := NewFile(path, blocks)
+	os.Remove(path)
+	return dev, err
 }
 
 func newDevice(store backing, blocks uint64) *Device {

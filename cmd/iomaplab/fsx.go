@@ -21,6 +21,7 @@ func init() {
 // fsxFlags are the parsed command line of `iomaplab fsx`.
 type fsxFlags struct {
 	target, fs, variant, replay, logPath, disable    string
+	device                                           string
 	controlled, json, shrink                         bool
 	shrinkRuns                                       int
 	devMiB                                           int64
@@ -45,6 +46,7 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 	fl.BoolVar(&f.json, "json", false, "print one JSON summary on stdout")
 	fl.BoolVar(&f.shrink, "shrink", false, "with --replay of a failing log (several threads: with --controlled): find a shorter log that fails alike (written to LOG.min)")
 	fl.IntVar(&f.shrinkRuns, "shrink-runs", 1000, "most replays --shrink may run")
+	fl.StringVar(&f.device, "device", "file", "model block device: file (a sparse file in $TMPDIR, unlinked at once) or memory")
 	fl.Int64Var(&f.devMiB, "dev-mib", 0, "model block device size in MiB (0: twice the files' maximum size plus 4 MiB, so freed blocks are soon reused)")
 	fl.StringVar(&f.logPath, "log", "", "write the operation log here (default on failure: iomaplab-fsx-SEED.log)")
 	fl.Int64Var(&f.opt.MaxFileSize, "l", f.opt.MaxFileSize, "max file size (fsx -l)")

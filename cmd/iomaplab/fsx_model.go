@@ -13,8 +13,11 @@ import (
 )
 
 // openModelTarget mounts a fresh model (--fs xfs, ext4, or ext4-iomap for
-// ext4's iomap buffered-write path) on a memory block device for each run
-// (inside the run's world), with the --variant's mutations. The device is
+// ext4's iomap buffered-write path) on a block device of its own for each
+// run (inside the run's world), with the --variant's mutations. --device
+// file (the default) backs it with a sparse file in $TMPDIR, unlinked at
+// once and closed when the next run mounts or the target closes; --device
+// memory with memory. The device is
 // small unless --dev-mib says otherwise (twice the files' maximum size plus
 // 4 MiB), so freed blocks are soon reused and a stale reference to one shows
 // as bad data. The model's own oracles (fsck, block ownership, reservations)
@@ -26,7 +29,18 @@ func openModelTarget(f *fsxFlags) (*fsxTarget, int) {
 		fmt.Fprintf(os.Stderr, "iomaplab fsx: %v\n", err)
 		return nil, exitUsage
 	}
+	if f.device != "file" && f.device != "memory" {
+		fmt.Fprintf(os.Stderr, "iomaplab fsx: unknown --device %q (file, memory)\n", f.device)
+		return nil, exitUsage
+	}
 	var check func(t *lab.Thread, final bool) error
+	var dev blockdev.Dev // the last run's device
+	closeDev := func() {
+		if dev != nil {
+			dev.Close()
+			dev = nil
+		}
+	}
 	return &fsxTarget{
 		mount: func(t *lab.Thread) (vfs.FS, error) {
 			files := uint64(f.opt.Files) + 1 // and the probe file
@@ -34,7 +48,16 @@ func openModelTarget(f *fsxFlags) (*fsxTarget, int) {
 			if f.devMiB > 0 {
 				blocks = uint64(f.devMiB) << 20 / blockdev.BlockSize
 			}
-			dev := blockdev.NewMemory(blocks)
+			closeDev()
+			if f.device == "memory" {
+				dev = blockdev.NewMemory(blocks)
+			} else {
+				file, err := blockdev.NewTempFile(os.TempDir(), blocks)
+				if err != nil {
+					return nil, fmt.Errorf("model device: %v", err)
+				}
+				dev = file
+			}
 			if f.fs == "xfs" {
 				fs := xfs.Mount(t, dev, xfs.Options{Variant: v})
 				check = func(t *lab.Thread, final bool) error {
@@ -58,6 +81,6 @@ func openModelTarget(f *fsxFlags) (*fsxTarget, int) {
 			return fs, nil
 		},
 		check: func(t *lab.Thread, final bool) error { return check(t, final) },
-		close: func() {},
+		close: closeDev,
 	}, exitOK
 }

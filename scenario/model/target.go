@@ -3,7 +3,6 @@ package model
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"iomaplab/blockdev"
@@ -73,15 +72,7 @@ func (m *Target) newDevice(blocks uint64) (blockdev.Dev, error) {
 	if m.DevDir == "" {
 		return blockdev.NewMemory(blocks), nil
 	}
-	f, err := os.CreateTemp(m.DevDir, "iomaplab-dev-*.img")
-	if err != nil {
-		return nil, err
-	}
-	path := f.Name()
-	f.Close()
-	dev, err := blockdev.NewFile(path, blocks)
-	os.Remove(path) // the open device keeps its data until Unmount closes it
-	return dev, err
+	return blockdev.NewTempFile(m.DevDir, blocks)
 }
 
 // Unmount implements scenario.Unmounter: it closes the run's block device.
