@@ -75,6 +75,9 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 	if fl.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fl.Arg(0))
 	}
+	if f.device != "file" && f.device != "memory" {
+		return nil, fmt.Errorf("unknown --device %q (file, memory)", f.device)
+	}
 	if f.shrink && f.replay == "" {
 		return nil, fmt.Errorf("--shrink needs --replay LOG")
 	}

@@ -29,10 +29,6 @@ func openModelTarget(f *fsxFlags) (*fsxTarget, int) {
 		fmt.Fprintf(os.Stderr, "iomaplab fsx: %v\n", err)
 		return nil, exitUsage
 	}
-	if f.device != "file" && f.device != "memory" {
-		fmt.Fprintf(os.Stderr, "iomaplab fsx: unknown --device %q (file, memory)\n", f.device)
-		return nil, exitUsage
-	}
 	var check func(t *lab.Thread, final bool) error
 	var dev blockdev.Dev // the last run's device
 	closeDev := func() {

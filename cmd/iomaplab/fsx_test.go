@@ -42,6 +42,7 @@ func TestFsxBadUsage(t *testing.T) {
 		{"--target", "model", "--fs", "btrfs"},
 		{"--threads", "0"},
 		{"--disable", "scribble"},
+		{"--device", "floppy"},
 		{"-r", "0"},
 		{"extra"},
 	} {
@@ -55,15 +56,15 @@ func TestFsxBadUsage(t *testing.T) {
 }
 
 // The model target end to end, controlled so each run is one fixed
-// schedule: correct is clean; zero-skips-dirty-unwritten (zero range leaves
+// schedule: correct is clean on either device; zero-skips-dirty-unwritten (zero range leaves
 // dirty page cache over unwritten extents) is caught, with the model's
 // oracles run after remounts.
 func TestFsxModelTarget(t *testing.T) {
 	for _, tc := range []struct {
-		variant string
-		clean   bool
-	}{{"correct", true}, {"zero-skips-dirty-unwritten", false}} {
-		f, err := parseFsxFlags([]string{"--target", "model", "--variant", tc.variant, "--ops", "2000", "--seed", "1", "--remount-every", "100"}, io.Discard)
+		variant, device string
+		clean           bool
+	}{{"correct", "file", true}, {"correct", "memory", true}, {"zero-skips-dirty-unwritten", "file", false}} {
+		f, err := parseFsxFlags([]string{"--target", "model", "--variant", tc.variant, "--device", tc.device, "--ops", "2000", "--seed", "1", "--remount-every", "100"}, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,6 +72,7 @@ func TestFsxModelTarget(t *testing.T) {
 		if tgt == nil {
 			t.Fatalf("open model target: exit %d", code)
 		}
+		defer tgt.close()
 		res, err := fsx.Run(fsx.Config{Options: f.opt, Controlled: true, Mount: tgt.mount, Check: tgt.check})
 		if err != nil {
 			t.Fatal(err)
