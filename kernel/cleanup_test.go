@@ -49,77 +49,101 @@ func cleanupChild(mode string) int {
 	return 0
 }
 
-func runCleanupChild(t *testing.T, mode string, wantCode int) {
+// parkedChild is a cleanup-test child whose writer is parked in its window.
+type parkedChild struct {
+	cmd   *exec.Cmd
+	tmp   string // the child's TMPDIR
+	lines chan string
+	out   []string
+}
+
+// startParkedChild starts the child in mode with a private TMPDIR and
+// returns once it reports its writer parked.
+func startParkedChild(t *testing.T, mode string) *parkedChild {
 	requireEnv(t, "xfs")
-	tmp := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "IOMAPLAB_KERNEL_CHILD="+mode, "TMPDIR="+tmp)
-	stderr, err := cmd.StderrPipe()
+	c := &parkedChild{tmp: t.TempDir(), lines: make(chan string, 100)}
+	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	c.cmd.Env = append(os.Environ(), "IOMAPLAB_KERNEL_CHILD="+mode, "TMPDIR="+c.tmp)
+	stderr, err := c.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	pid := cmd.Process.Pid
-	lines := make(chan string, 100)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			lines <- sc.Text()
+			c.lines <- sc.Text()
 		}
-		close(lines)
+		close(c.lines)
 	}()
-	var out []string
-	parked := false
 	deadline := time.After(60 * time.Second)
-	for !parked {
+	for {
 		select {
-		case l, ok := <-lines:
+		case l, ok := <-c.lines:
 			if !ok {
-				t.Fatalf("child ended before parking:\n%s", strings.Join(out, "\n"))
+				t.Fatalf("child ended before parking:\n%s", strings.Join(c.out, "\n"))
 			}
-			out = append(out, l)
-			parked = l == "CHILD PARKED"
+			c.out = append(c.out, l)
+			if l == "CHILD PARKED" {
+				return c
+			}
 		case <-deadline:
-			cmd.Process.Kill()
-			t.Fatalf("child never parked:\n%s", strings.Join(out, "\n"))
+			c.cmd.Process.Kill()
+			t.Fatalf("child never parked:\n%s", strings.Join(c.out, "\n"))
 		}
 	}
-	if strings.HasSuffix(mode, "block") {
-		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-			t.Fatal(err)
-		}
-	}
+}
+
+// wait collects the child's output until it exits and returns it.
+func (c *parkedChild) wait(t *testing.T) string {
 	done := make(chan error, 1)
 	go func() {
-		for l := range lines {
-			out = append(out, l)
+		for l := range c.lines {
+			c.out = append(c.out, l)
 		}
-		done <- cmd.Wait()
+		done <- c.cmd.Wait()
 	}()
 	select {
 	case <-done:
 	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("child did not exit after cleanup: %s", strings.Join(out, "\n"))
+		c.cmd.Process.Kill()
+		t.Fatalf("child did not exit: %s", strings.Join(c.out, "\n"))
 	}
-	if code := cmd.ProcessState.ExitCode(); code != wantCode {
-		t.Errorf("child exit code %d, want %d", code, wantCode)
-	}
-	log := strings.Join(out, "\n")
-	if strings.Contains(log, "cleanup ") {
-		t.Errorf("cleanup reported errors:\n%s", log)
-	}
+	return strings.Join(c.out, "\n")
+}
+
+// checkNothingLeft fails t for any loop device, mount, tracefs instance,
+// task or file of the child's that remains.
+func (c *parkedChild) checkNothingLeft(t *testing.T) {
+	pid := c.cmd.Process.Pid
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
 		t.Errorf("child task %d still exists (blocked?)", pid)
 	}
-	for _, l := range leftoversUnder(t, tmp, pid) {
+	for _, l := range leftoversUnder(t, c.tmp, pid) {
 		t.Errorf("left behind: %s", l)
 	}
-	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+	if ents, _ := os.ReadDir(c.tmp); len(ents) != 0 {
 		t.Errorf("private temp dir not emptied: %v", ents)
 	}
+}
+
+func runCleanupChild(t *testing.T, mode string, wantCode int) {
+	c := startParkedChild(t, mode)
+	if strings.HasSuffix(mode, "block") {
+		if err := c.cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := c.wait(t)
+	if code := c.cmd.ProcessState.ExitCode(); code != wantCode {
+		t.Errorf("child exit code %d, want %d", code, wantCode)
+	}
+	if strings.Contains(log, "cleanup ") {
+		t.Errorf("cleanup reported errors:\n%s", log)
+	}
+	c.checkNothingLeft(t)
 	t.Logf("child output:\n%s", log)
 }
 

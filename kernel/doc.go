@@ -9,7 +9,9 @@
 // Nouns:
 //   - Supervisor: owns every resource and releases it, newest first, on
 //     success, error, SIGINT/SIGTERM and a panic in any goroutine it started.
-//   - Workspace: a private temp dir; Scratch: a sparse image bound to a loop
+//   - Workspace: a private temp dir naming its owner; a new one first
+//     reclaims the workspaces of owners that died unclean (SIGKILL):
+//     ReclaimAbandoned. Scratch: a sparse image bound to a loop
 //     device (LO_FLAGS_AUTOCLEAR), mkfs'ed and mounted under the workspace,
 //     or a user device named with --scratch-dev (refused when mounted, held
 //     or, without --destroy, holding data).

@@ -22,16 +22,31 @@ type Workspace struct {
 	Dir string
 }
 
-// NewWorkspace creates the private directory and registers its removal.
-// Removal uses rmdir and unlink of the entries this package made, never a
-// recursive delete: if something is still mounted, nothing under it is lost.
+// NewWorkspace creates the private directory, records this process as its
+// owner and registers its removal. Removal uses rmdir and unlink of the
+// entries this package made, never a recursive delete: if something is
+// still mounted, nothing under it is lost. First it reclaims the
+// workspaces of runs that died without cleaning up (ReclaimAbandoned),
+// saying so through sup.Log.
 func NewWorkspace(sup *Supervisor) (*Workspace, error) {
-	dir, err := os.MkdirTemp("", "iomaplab-kernel-")
+	lines, err := ReclaimAbandoned(os.TempDir())
+	for _, l := range lines {
+		sup.Log("iomaplab kernel: %s", l)
+	}
+	if err != nil {
+		sup.Log("iomaplab kernel: %v", err)
+	}
+	dir, err := os.MkdirTemp("", workspacePrefix)
 	if err != nil {
 		return nil, &EnvError{fmt.Sprintf("create private temp dir: %v", err)}
 	}
 	w := &Workspace{sup: sup, Dir: dir}
 	sup.Defer("remove "+dir, func() error { return os.Remove(dir) })
+	if err := writeOwner(dir); err != nil {
+		return nil, err
+	}
+	owner := filepath.Join(dir, ownerFile)
+	sup.Defer("remove "+owner, func() error { return os.Remove(owner) })
 	return w, nil
 }
 
