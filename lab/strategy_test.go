@@ -129,3 +129,172 @@ func FuzzDecodeToken(f *testing.F) {
 		}
 	})
 }
+
+// twoThreads is a toy whose schedules can be counted: main spawns b, then
+// main and b each pass m points. After the spawn decision each thread runs
+// m+1 segments (to each point, then to its exit), so a schedule is an
+// interleaving of two sequences of m+1 segments.
+func twoThreads(m int) func(t *Thread) {
+	return func(t *Thread) {
+		t.Go("b", func(t *Thread) {
+			for range m {
+				t.Point("p")
+			}
+		})
+		for range m {
+			t.Point("p")
+		}
+	}
+}
+
+// twoThreadSchedules is how many schedules of twoThreads(m) have at most k
+// preemptions. An interleaving of two sequences of n segments in c blocks
+// switches threads c-1 times; the switch after the first thread to finish
+// exits is free, and starting with b (away from main, which could go on at
+// its spawn) is one more preemption. With main's blocks ceil(c/2) and b's
+// floor(c/2) when main starts, there are C(n-1, blocks-1) ways to cut each.
+func twoThreadSchedules(m, k int) int {
+	n := m + 1
+	total := 0
+	for c := 2; c <= 2*n; c++ {
+		for _, bFirst := range []bool{false, true} {
+			p := c - 2
+			if bFirst {
+				p++
+			}
+			if p > k {
+				continue
+			}
+			first, second := (c+1)/2, c/2
+			total += binomial(n-1, first-1) * binomial(n-1, second-1)
+		}
+	}
+	return total
+}
+
+func binomial(n, r int) int {
+	if r < 0 || r > n {
+		return 0
+	}
+	v := 1
+	for i := range r {
+		v = v * (n - i) / (i + 1)
+	}
+	return v
+}
+
+// explored runs s to exhaustion (at most limit schedules) on main and
+// returns every schedule's decisions with its preemptions.
+func explored(t *testing.T, s Strategy, main func(*Thread), limit int) (map[string]int, int) {
+	t.Helper()
+	seen := map[string]int{}
+	n := 0
+	for s.NewSchedule() {
+		if n++; n > limit {
+			t.Fatalf("more than %d schedules", limit)
+		}
+		r := NewWorld(Config{Controlled: true, Strategy: s}).Run(main)
+		if !r.OK() {
+			t.Fatal(r)
+		}
+		key := fmt.Sprint(r.Decisions)
+		if _, dup := seen[key]; dup {
+			t.Fatalf("schedule %d repeats %s", n, key)
+		}
+		seen[key] = r.Preemptions
+	}
+	return seen, n
+}
+
+func TestTwoThreadScheduleCount(t *testing.T) {
+	// All interleavings of 4 and 4 segments: C(8,4).
+	if got := twoThreadSchedules(3, 100); got != 70 {
+		t.Fatalf("formula gives %d interleavings, want 70", got)
+	}
+}
+
+func TestDelaySearchRunsEveryScheduleWithinTheBoundOnce(t *testing.T) {
+	for _, k := range []int{0, 1, 2, 3, 100} {
+		d := NewDelaySearch(k)
+		got, n := explored(t, d, twoThreads(3), 1000)
+		if want := twoThreadSchedules(3, k); n != want || !d.Exhausted() || d.Schedules() != n {
+			t.Fatalf("bound %d: %d schedules (Schedules %d), exhausted %v; want %d", k, n, d.Schedules(), d.Exhausted(), want)
+		}
+		for key, p := range got {
+			if p > k {
+				t.Fatalf("bound %d: schedule %s has %d preemptions", k, key, p)
+			}
+		}
+		// The same space as depth-first search, in another order.
+		dfs, _ := explored(t, NewDFS(k), twoThreads(3), 1000)
+		if fmt.Sprint(dfs) != fmt.Sprint(got) {
+			t.Fatalf("bound %d: delay and dfs explored different schedules:\n%v\n%v", k, got, dfs)
+		}
+		if d.NewSchedule() {
+			t.Fatalf("bound %d: NewSchedule after exhaustion", k)
+		}
+	}
+}
+
+func TestDelaySearchWithBlockingThreads(t *testing.T) {
+	// Threads that block (the racy counter's mutex, main's wait) make free
+	// choices; the space must still match depth-first search's.
+	for _, k := range []int{0, 1, 2} {
+		d := NewDelaySearch(k)
+		got, _ := explored(t, d, func(t *Thread) { checkCounterOK(t, 3) }, 100000)
+		dfs, _ := explored(t, NewDFS(k), func(t *Thread) { checkCounterOK(t, 3) }, 100000)
+		t.Logf("bound %d: %d schedules", k, len(got))
+		if !d.Exhausted() || len(got) == 0 || fmt.Sprint(dfs) != fmt.Sprint(got) {
+			t.Fatalf("bound %d: exhausted %v, %d schedules, dfs %d, or different sets", k, d.Exhausted(), len(got), len(dfs))
+		}
+	}
+}
+
+// checkCounterOK runs n threads incrementing a locked counter.
+func checkCounterOK(t *Thread, n int) {
+	c := &counter{}
+	var ev Event
+	done := 0
+	for i := range n {
+		t.Go(fmt.Sprint("inc", i), func(t *Thread) {
+			c.inc(t)
+			done++
+			ev.Wake(t)
+		})
+	}
+	ev.Wait(t, func() bool { return done == n })
+}
+
+func TestDelaySearchTriesFewerDelaysFirst(t *testing.T) {
+	d := NewDelaySearch(100)
+	last := 0
+	for d.NewSchedule() {
+		r := NewWorld(Config{Controlled: true, Strategy: d}).Run(twoThreads(3))
+		if d.Delays() < last {
+			t.Fatalf("schedule %d has %d delays after one with %d", d.Schedules(), d.Delays(), last)
+		}
+		if d.Schedules() == 1 && r.Preemptions != 0 {
+			t.Fatalf("the default schedule preempts %d times", r.Preemptions)
+		}
+		last = d.Delays()
+	}
+}
+
+func TestDelaySearchFindsLostUpdateAndReplays(t *testing.T) {
+	d := NewDelaySearch(2)
+	for d.NewSchedule() {
+		r := NewWorld(Config{Controlled: true, Strategy: d}).Run(checkCounter(&counter{racy: true}))
+		if r.Outcome != Failed {
+			continue
+		}
+		t.Logf("lost update in schedule %d (%d delays, %d preemptions)", d.Schedules(), d.Delays(), r.Preemptions)
+		again := NewReplay(r.Decisions)
+		again.NewSchedule()
+		rr := NewWorld(Config{Controlled: true, Strategy: again}).Run(checkCounter(&counter{racy: true}))
+		if rr.Outcome != Failed || rr.Trace.Hash() != r.Trace.Hash() || again.Remaining() != 0 {
+			t.Fatalf("replay: %v, hash %x vs %x, %d decisions left", rr, rr.Trace.Hash(), r.Trace.Hash(), again.Remaining())
+		}
+		return
+	}
+	t.Fatalf("lost update not found; exhausted after %d schedules", d.Schedules())
+}
