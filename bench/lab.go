@@ -123,10 +123,10 @@ func (b *bench) schedulesPerSecond(all []*scenario.Scenario) error {
 	return nil
 }
 
-// strategySeeds is the seeds a strategy is run with: DFS is systematic and
-// ignores its seed, so it runs once.
+// strategySeeds is the seeds a strategy is run with: dfs and delay are
+// systematic and ignore their seed, so they run once.
 func (b *bench) strategySeeds(strategy string) int {
-	if strategy == "dfs" {
+	if explore.Systematic(strategy) {
 		return 1
 	}
 	return b.cfg.Seeds

@@ -25,10 +25,10 @@ func runExplore(args []string) int {
 		fs.PrintDefaults()
 	}
 	v := fs.String("variant", "correct", "engine variant: "+strings.Join(variant.Names(), ", "))
-	strategy := fs.String("strategy", d.Strategy, "scheduling strategy: pct, random or dfs")
+	strategy := fs.String("strategy", d.Strategy, "scheduling strategy: pct, random, dfs (depth first) or delay (fewest delays first; systematic, finds what dfs misses)")
 	budget := fs.Int("budget", d.Budget, "schedules per scenario (and per matrix cell)")
 	depth := fs.Int("depth", d.Depth, "PCT depth d (d-1 priority change points)")
-	preemptions := fs.Int("preemptions", d.Preemptions, "DFS preemption bound")
+	preemptions := fs.Int("preemptions", d.Preemptions, "preemption bound of dfs and delay (the space they exhaust)")
 	seed := fs.Uint64("seed", d.Seed, "strategy seed")
 	matrix := fs.Bool("matrix", false, "run the mutation matrix: every scenario with correct and each variant it names")
 	asJSON := fs.Bool("json", false, "print one JSON document (schema: docs/explore-json.md)")
