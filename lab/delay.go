@@ -2,50 +2,50 @@ package lab
 
 import "fmt"
 
-// DelaySearch is a systematic search that tries schedules in order of how far they
-// stray from a default schedule: iterative delay bounding (Emmi, Qadeer and
-// Rakamarić, "Delay-bounded scheduling", POPL 2011) inside a preemption bound.
+// DelaySearch is a systematic search that runs the schedules closest to a
+// deterministic default schedule first: delay bounding (Emmi, Qadeer and
+// Rakamarić, "Delay-bounded scheduling", POPL 2011) inside CHESS's
+// preemption bound. A delay is a decision that differs from the default
+// schedule's, wherever it happens: a preemption, or another pick when the
+// running thread blocked or exited.
 //
-// The default schedule: the running thread continues while it can (no
-// preemption); when it blocks or exits, the thread most recently given the
-// CPU by a delay runs if it can, else the next runnable thread in round-robin
-// order after the last one picked. A delay is a decision that differs from
-// the default; picking the k-th thread after the default in round-robin
-// order costs k delays. DelaySearch runs every schedule with 0 delays (one), then
-// every schedule with 1, then 2, ..., skipping schedules with more than bound
-// preemptions, so its space is exactly DFS's: each schedule with at most bound
-// preemptions runs once, and NewSchedule reports false when all have run.
+// The default schedule is PCT's (Burckhardt et al., ASPLOS 2010) without the
+// dice: the running thread continues while it can; when it blocks or exits,
+// the runnable thread of highest priority runs. Threads start in priority
+// order of their IDs; each delay is a priority change: the thread it picks
+// goes to the top, the thread the default would have run goes to the bottom.
+// So one delay expresses "preempt the writer here and let the others run
+// before it comes back", which a fixed round-robin default needs several
+// delays for.
 //
-// Why not depth first: a scenario's daemons make many free choices (who runs
-// when a thread blocks), and depth-first backtracking spends any budget
-// varying the tail of one schedule. Here a schedule's cost is the number of
-// its deviations, wherever they are, and within one level the positions of
-// the new delay are taken in bit-reversed order (the middle of the schedule,
-// then the quarters, then the eighths, ...) while the schedules of the level
-// below take turns, so a short budget samples the whole run.
+// The space is exactly DFS's: every schedule with at most bound preemptions,
+// each run once (a schedule is identified by its delays; its parent is the
+// schedule without the last one), and NewSchedule reports false when all
+// have run. The order differs: see delayTree.
 //
 // Memory: each schedule keeps the decisions after its last delay, 4 bytes
-// each (interned runnable sets); the decisions before it are its parent's.
+// each (interned shapes); the decisions before it are its parent's.
 type DelaySearch struct {
 	bound int
 	tree  delayTree
 
 	// The schedule being run.
-	node     *delayNode
-	prefix   []int        // decisions to follow: the parent's up to the delay, then the delay
-	delayAt  map[int]bool // decision indices of the node's delays
-	k        int          // decisions taken so far
-	last     int          // the last thread picked
-	favoured []int        // threads picked by delays, most recent last
+	node    *delayNode
+	prefix  []int        // decisions to follow: the parent's up to the delay, then the delay
+	delayAt map[int]bool // decision indices of the node's delays
+	k       int          // decisions taken so far
+	top     []int        // threads promoted by delays, most recent last
+	bottom  []int        // threads demoted by delays, most recent last
 
 	schedules int
 	started   bool
 	exhausted bool
 }
 
-// NewDelaySearch returns a delay-ordered search allowing at most bound preemptions.
+// NewDelaySearch returns a delay-ordered search allowing at most bound
+// preemptions.
 func NewDelaySearch(bound int) *DelaySearch {
-	return &DelaySearch{bound: bound, tree: delayTree{bound: bound, maxCost: 1, shapeIDs: map[string]uint32{}}}
+	return &DelaySearch{bound: bound, tree: delayTree{bound: bound, shapeIDs: map[string]uint32{}}}
 }
 
 // NewSchedule implements Strategy: it starts the next unexplored schedule.
@@ -64,8 +64,8 @@ func (d *DelaySearch) NewSchedule() bool {
 			return false
 		}
 	}
-	d.node, d.k, d.last = n, 0, 0
-	d.favoured = d.favoured[:0]
+	d.node, d.k = n, 0
+	d.top, d.bottom = d.top[:0], d.bottom[:0]
 	d.prefix = d.prefix[:0]
 	d.delayAt = map[int]bool{}
 	if n.parent != nil {
@@ -91,37 +91,55 @@ func (d *DelaySearch) Delays() int { return d.node.delays }
 func (d *DelaySearch) Pick(runnable []int, current int) int {
 	k := d.k
 	d.k++
-	if k < len(d.prefix) {
-		c := d.prefix[k]
-		if !contains(runnable, c) {
-			panic(divergence(fmt.Sprintf("delay: decision %d picks thread %d, runnable are %v", k, c, runnable)))
-		}
-		if d.delayAt[k] {
-			d.favoured = append(d.favoured, c)
-		}
-		d.last = c
-		return c
+	order := d.preference(runnable, current)
+	if k >= len(d.prefix) {
+		d.node.steps = append(d.node.steps, d.tree.shape(order, current))
+		return order[0]
 	}
-	c := d.defaultPick(runnable, current)
-	d.node.steps = append(d.node.steps, d.tree.shape(runnable, current, c))
-	d.last = c
+	c := d.prefix[k]
+	if !contains(runnable, c) {
+		panic(divergence(fmt.Sprintf("delay: decision %d picks thread %d, runnable are %v", k, c, runnable)))
+	}
+	if d.delayAt[k] {
+		// The priority change: c to the top, the default's pick to the bottom.
+		d.top = append(without(d.top, c, order[0]), c)
+		d.bottom = append(without(d.bottom, c, order[0]), order[0])
+	}
 	return c
 }
 
-// defaultPick is the default schedule's decision.
-func (d *DelaySearch) defaultPick(runnable []int, current int) int {
+// preference orders runnable: the default schedule's pick first (current if
+// it can go on), then the others from highest priority to lowest.
+func (d *DelaySearch) preference(runnable []int, current int) []int {
+	order := make([]int, 0, len(runnable))
 	if current >= 0 {
-		return current
+		order = append(order, current)
 	}
-	for i := len(d.favoured) - 1; i >= 0; i-- {
-		if contains(runnable, d.favoured[i]) {
-			return d.favoured[i]
+	for i := len(d.top) - 1; i >= 0; i-- {
+		if id := d.top[i]; id != current && contains(runnable, id) {
+			order = append(order, id)
 		}
 	}
 	for _, id := range runnable {
-		if id > d.last {
-			return id
+		if id != current && !contains(d.top, id) && !contains(d.bottom, id) {
+			order = append(order, id)
 		}
 	}
-	return runnable[0]
+	for _, id := range d.bottom {
+		if id != current && contains(runnable, id) {
+			order = append(order, id)
+		}
+	}
+	return order
+}
+
+// without returns s without a and b, reusing its storage.
+func without(s []int, a, b int) []int {
+	out := s[:0]
+	for _, x := range s {
+		if x != a && x != b {
+			out = append(out, x)
+		}
+	}
+	return out
 }

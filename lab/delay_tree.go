@@ -6,21 +6,45 @@ import (
 	"strings"
 )
 
-// delayTree holds DelaySearch's explored schedules. A schedule is its list of
-// delays (decision index, thread); its parent has the same delays but the
-// last, so every schedule has one parent and the tree holds each schedule
-// once. A schedule's children put one more delay after its last one, at a
-// decision of its own run.
+// delayTree holds DelaySearch's schedules and decides which runs next.
+//
+// A schedule is its list of delays (decision index, thread picked); its
+// parent has the same delays but the last, so the schedules form a tree and
+// each is run once. When a schedule has run, its children become
+// candidates: one more delay at any decision of its run after its last delay
+// (preemptive ones only while it is under the preemption bound), picking the
+// thread of the k-th highest priority there ("rank k").
+//
+// Order. Candidates are grouped by level, their number of delays. Most
+// schedules come from the lowest level that has candidates, and the next
+// levels get a geometrically shrinking share (the ruler sequence: of every 2^j
+// schedules, one is taken j levels up), so a bug that needs two delays does
+// not wait until every one-delay schedule has run. Within a level, the ranks
+// take turns (a pick of the second-highest priority is rarer and is not
+// drowned by the many rank-1 picks), then the parents take turns, and each
+// parent offers its children in bit-reversed order of position: the first
+// decision after its delay, the middle of the rest, the quarters, the
+// eighths, ... so a short budget samples the whole run rather than its tail,
+// which is where depth-first search spends it.
 type delayTree struct {
-	bound    int
-	maxCost  int            // the largest delay cost seen (runnable threads - 1)
-	byDelays [][]*delayNode // run schedules by their number of delays
-	level    int            // the delay count being enumerated
-	cursors  []*delayCursor // the level's sources, taking turns
-	turn     int
+	bound  int
+	levels []delayLevel // by number of delays: children not yet run
+	taken  int          // schedules handed out, for the ruler sequence
 
 	shapes   []delayShape
 	shapeIDs map[string]uint32
+}
+
+// delayLevel holds the candidates with one number of delays, by rank.
+type delayLevel struct {
+	ranks []delayTurns // index rank-1
+	turn  int
+}
+
+// delayTurns is a list of cursors that take turns.
+type delayTurns struct {
+	cursors []*delayCursor
+	turn    int
 }
 
 // delayNode is one schedule.
@@ -33,49 +57,62 @@ type delayNode struct {
 	steps       []uint32 // the run's decisions after index, as shape IDs
 }
 
-// delayShape is one decision of a run: who could run, who yielded (or -1),
-// and whom the default schedule picked.
+// delayShape is one decision of a run: the runnable threads in order of
+// preference (the default's pick first, then rank 1, 2, ...) and who
+// yielded (or -1).
 type delayShape struct {
-	runnable []int
-	current  int
-	pick     int
+	order   []int
+	current int
 }
 
-// delayCursor enumerates the children of one schedule that cost exactly
-// cost more delays, in bit-reversed order of their positions.
+// delayCursor offers the children of one schedule at one rank, in
+// bit-reversed order of position.
 type delayCursor struct {
 	node *delayNode
-	cost int
+	rank int
 	n    int // how many such children
 	r    int // next bit-reversed counter value
 }
 
-func (t *delayTree) shape(runnable []int, current, pick int) uint32 {
+func (t *delayTree) shape(order []int, current int) uint32 {
 	var b strings.Builder
-	for _, id := range runnable {
+	for _, id := range order {
 		b.WriteString(strconv.Itoa(id))
 		b.WriteByte(',')
 	}
 	b.WriteString(strconv.Itoa(current))
-	b.WriteByte('/')
-	b.WriteString(strconv.Itoa(pick))
 	key := b.String()
 	if id, ok := t.shapeIDs[key]; ok {
 		return id
 	}
 	id := uint32(len(t.shapes))
-	t.shapes = append(t.shapes, delayShape{runnable: append([]int(nil), runnable...), current: current, pick: pick})
+	t.shapes = append(t.shapes, delayShape{order: order, current: current})
 	t.shapeIDs[key] = id
-	t.maxCost = max(t.maxCost, len(runnable)-1)
 	return id
 }
 
-// add records a schedule that has run.
+// add records a schedule that has run: its children become candidates.
 func (t *delayTree) add(n *delayNode) {
-	for len(t.byDelays) <= n.delays {
-		t.byDelays = append(t.byDelays, nil)
+	ranks := 0
+	for _, id := range n.steps {
+		ranks = max(ranks, len(t.shapes[id].order)-1)
 	}
-	t.byDelays[n.delays] = append(t.byDelays[n.delays], n)
+	if ranks == 0 {
+		return
+	}
+	for len(t.levels) <= n.delays+1 {
+		t.levels = append(t.levels, delayLevel{})
+	}
+	l := &t.levels[n.delays+1]
+	for len(l.ranks) < ranks {
+		l.ranks = append(l.ranks, delayTurns{})
+	}
+	for rank := 1; rank <= ranks; rank++ {
+		if m := t.children(n, rank, -1, nil); m > 0 {
+			turns := &l.ranks[rank-1]
+			turns.cursors = append(turns.cursors, &delayCursor{node: n, rank: rank, n: m})
+		}
+	}
 }
 
 // decisions appends n's whole decision list to buf.
@@ -84,60 +121,92 @@ func (t *delayTree) decisions(n *delayNode, buf []int) []int {
 		buf = append(t.decisions(n.parent, buf)[:n.index], n.choice)
 	}
 	for _, id := range n.steps {
-		buf = append(buf, t.shapes[id].pick)
+		buf = append(buf, t.shapes[id].order[0])
 	}
 	return buf
 }
 
 // next returns the next schedule to run, or nil when the bounded space is
-// exhausted. Levels run in order; within a level, the cursors take turns.
+// exhausted.
 func (t *delayTree) next() *delayNode {
 	for {
-		for len(t.cursors) > 0 {
-			if t.turn >= len(t.cursors) {
-				t.turn = 0
-			}
-			if n := t.take(t.cursors[t.turn]); n != nil {
-				t.turn++
-				return n
-			}
-			t.cursors = append(t.cursors[:t.turn], t.cursors[t.turn+1:]...)
-		}
-		t.level++
-		// A child costs at most maxCost more than its parent.
-		if t.level >= len(t.byDelays)+t.maxCost {
+		lv := t.pickLevel()
+		if lv < 0 {
 			return nil
 		}
-		t.turn = 0
-		for cost := 1; cost <= t.maxCost && cost <= t.level; cost++ {
-			if t.level-cost >= len(t.byDelays) {
-				continue
-			}
-			for _, p := range t.byDelays[t.level-cost] {
-				if n := t.children(p, cost, -1, nil); n > 0 {
-					t.cursors = append(t.cursors, &delayCursor{node: p, cost: cost, n: n})
-				}
-			}
+		if n := t.levels[lv].take(t); n != nil {
+			t.taken++
+			return n
 		}
 	}
 }
 
-// children walks p's children that cost cost more delays, in decision order.
-// It stops at the want-th (0-based) and returns it; with want < 0 it counts
-// them and returns the count.
-func (t *delayTree) children(p *delayNode, cost, want int, out **delayNode) int {
+// pickLevel returns the level the next schedule comes from, or -1 if no
+// level has candidates: the lowest one, except that every 2^j-th schedule
+// comes from j levels higher (or the highest non-empty level below that).
+func (t *delayTree) pickLevel() int {
+	low := -1
+	for i := range t.levels {
+		if !t.levels[i].empty() {
+			low = i
+			break
+		}
+	}
+	if low < 0 {
+		return -1
+	}
+	up := bits.TrailingZeros(uint(t.taken + 1))
+	for lv := min(low+up, len(t.levels)-1); lv > low; lv-- {
+		if !t.levels[lv].empty() {
+			return lv
+		}
+	}
+	return low
+}
+
+func (l *delayLevel) empty() bool {
+	for i := range l.ranks {
+		if len(l.ranks[i].cursors) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// take returns the level's next candidate, ranks and then parents taking
+// turns; nil if it has none left.
+func (l *delayLevel) take(t *delayTree) *delayNode {
+	for !l.empty() {
+		l.turn %= len(l.ranks)
+		turns := &l.ranks[l.turn]
+		l.turn++
+		for len(turns.cursors) > 0 {
+			turns.turn %= len(turns.cursors)
+			if n := t.take(turns.cursors[turns.turn]); n != nil {
+				turns.turn++
+				return n
+			}
+			turns.cursors = append(turns.cursors[:turns.turn], turns.cursors[turns.turn+1:]...)
+		}
+	}
+	return nil
+}
+
+// children walks p's children at rank, in decision order. It stops at the
+// want-th (0-based) and stores it in out; with want < 0 it counts them.
+func (t *delayTree) children(p *delayNode, rank, want int, out **delayNode) int {
 	i := 0
 	for s, id := range p.steps {
 		sh := &t.shapes[id]
-		if len(sh.runnable) <= cost || (sh.current >= 0 && p.preemptions >= t.bound) {
+		if len(sh.order) <= rank || (sh.current >= 0 && p.preemptions >= t.bound) {
 			continue
 		}
 		if i == want {
-			*out = &delayNode{parent: p, index: p.index + 1 + s, choice: roundRobinAfter(sh.runnable, sh.pick, cost),
-				delays: p.delays + cost, preemptions: p.preemptions}
+			c := &delayNode{parent: p, index: p.index + 1 + s, choice: sh.order[rank], delays: p.delays + 1, preemptions: p.preemptions}
 			if sh.current >= 0 {
-				(*out).preemptions++
+				c.preemptions++
 			}
+			*out = c
 			return i
 		}
 		i++
@@ -149,27 +218,16 @@ func (t *delayTree) children(p *delayNode, cost, want int, out **delayNode) int 
 func (t *delayTree) take(c *delayCursor) *delayNode {
 	width := bits.Len(uint(c.n - 1))
 	for c.r < 1<<width {
-		idx := int(bits.Reverse(uint(c.r)) >> (bits.UintSize - width))
-		if width == 0 {
-			idx = 0
+		idx := 0
+		if width > 0 {
+			idx = int(bits.Reverse(uint(c.r)) >> (bits.UintSize - width))
 		}
 		c.r++
 		if idx < c.n {
 			var n *delayNode
-			t.children(c.node, c.cost, idx, &n)
+			t.children(c.node, c.rank, idx, &n)
 			return n
 		}
 	}
 	return nil
-}
-
-// roundRobinAfter returns the thread k places after from in runnable,
-// cyclically (runnable is ascending and contains from).
-func roundRobinAfter(runnable []int, from, k int) int {
-	for i, id := range runnable {
-		if id == from {
-			return runnable[(i+k)%len(runnable)]
-		}
-	}
-	panic("lab: roundRobinAfter: thread not runnable")
 }

@@ -265,18 +265,72 @@ func checkCounterOK(t *Thread, n int) {
 	ev.Wait(t, func() bool { return done == n })
 }
 
-func TestDelaySearchTriesFewerDelaysFirst(t *testing.T) {
-	d := NewDelaySearch(100)
-	last := 0
-	for d.NewSchedule() {
-		r := NewWorld(Config{Controlled: true, Strategy: d}).Run(twoThreads(3))
-		if d.Delays() < last {
-			t.Fatalf("schedule %d has %d delays after one with %d", d.Schedules(), d.Delays(), last)
+func TestDelaySearchStartsWithTheDefaultSchedule(t *testing.T) {
+	d := NewDelaySearch(2)
+	d.NewSchedule()
+	r := NewWorld(Config{Controlled: true, Strategy: d}).Run(twoThreads(3))
+	if d.Delays() != 0 || r.Preemptions != 0 {
+		t.Fatalf("first schedule: %d delays, %d preemptions", d.Delays(), r.Preemptions)
+	}
+	d.NewSchedule()
+	NewWorld(Config{Controlled: true, Strategy: d}).Run(twoThreads(3))
+	if d.Delays() != 1 {
+		t.Fatalf("second schedule: %d delays, want 1", d.Delays())
+	}
+}
+
+// longWindow is a lost update whose window sits in the middle of a long
+// run: a passes 60 points, reads the counter, passes 40 points, writes it
+// back, and passes 60 more; b increments it once. Only a preemption of a
+// inside its 40-point window loses b's update.
+func longWindow(t *Thread) {
+	n := 0
+	var ev Event
+	done := 0
+	t.Go("a", func(t *Thread) {
+		for range 60 {
+			t.Point("before")
 		}
-		if d.Schedules() == 1 && r.Preemptions != 0 {
-			t.Fatalf("the default schedule preempts %d times", r.Preemptions)
+		v := n
+		for range 40 {
+			t.Point("window")
 		}
-		last = d.Delays()
+		n = v + 1
+		for range 60 {
+			t.Point("after")
+		}
+		done++
+		ev.Wake(t)
+	})
+	t.Go("b", func(t *Thread) {
+		n++
+		done++
+		ev.Wake(t)
+	})
+	ev.Wait(t, func() bool { return done == 2 })
+	if n != 2 {
+		t.Fail(fmt.Sprintf("lost update: %d", n))
+	}
+}
+
+func firstFailure(s Strategy, main func(*Thread), budget int) int {
+	for i := 1; i <= budget && s.NewSchedule(); i++ {
+		if NewWorld(Config{Controlled: true, Strategy: s}).Run(main).Outcome == Failed {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestDelaySearchReachesTheMiddleOfALongRun(t *testing.T) {
+	// The positions of a delay are tried in bit-reversed order, so a window
+	// covering a quarter of the run is hit within a few schedules; depth
+	// first search tries the tail first.
+	got := firstFailure(NewDelaySearch(2), longWindow, 300)
+	dfs := firstFailure(NewDFS(2), longWindow, 300)
+	t.Logf("lost update found at schedule %d (dfs: %d)", got, dfs)
+	if got < 0 || got > 10 {
+		t.Fatalf("delay search found the lost update at schedule %d, want <= 10", got)
 	}
 }
 
