@@ -139,7 +139,8 @@ func barPlot(c Chart) (*plot.Plot, error) {
 // strategyColors are the lab chart's series colours.
 var strategyColors = []color.Color{
 	color.RGBA{R: 200, G: 60, B: 50, A: 255}, color.RGBA{R: 60, G: 130, B: 60, A: 255},
-	color.RGBA{R: 60, G: 90, B: 200, A: 255}, color.RGBA{R: 120, G: 120, B: 120, A: 255},
+	color.RGBA{R: 60, G: 90, B: 200, A: 255}, color.RGBA{R: 200, G: 140, B: 20, A: 255},
+	color.RGBA{R: 120, G: 120, B: 120, A: 255},
 }
 
 // findPlot draws time to find per mutant (x) and strategy (series), the
