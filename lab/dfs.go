@@ -8,6 +8,9 @@ import "fmt"
 // thread blocked or exited is free. With bound P it explores each distinct
 // schedule with at most P preemptions exactly once, non-preemptive choices
 // first, and NewSchedule reports false when that space is exhausted.
+// Backtracking deepest decision first, a budget smaller than the space goes
+// to the tail of one schedule; DelaySearch runs the same space in an order
+// that spreads it over the whole run.
 type DFS struct {
 	bound       int
 	stack       []dfsFrame
