@@ -148,6 +148,10 @@ func (d *Device) transfer(t *lab.Thread, b *Bio, checked bool) {
 		}
 		if write && checked {
 			claim := Owner{b.Owner.Ino, b.Owner.FBlk + i}
+			if rest := d.extra[pblk]; len(rest) > 0 {
+				d.violate(t, Violation{Kind: WriteShared, PBlk: pblk, Claim: claim, Actual: d.ownerLocked(pblk)})
+				continue
+			}
 			if cur := d.ownerLocked(pblk); cur != claim {
 				kind := WriteForeign
 				if cur.Ino == 0 {

@@ -34,10 +34,12 @@ type Dev interface {
 	// callback); Write carries the writer's ownership claim for its first block.
 	Read(t *lab.Thread, pblk uint64, p []byte) error
 	Write(t *lab.Thread, pblk uint64, p []byte, claim Owner) error
-	// Own, Disown, OwnerOf, CheckOwner, OwnedBlocks and Violations are the
-	// block-ownership oracle.
+	// Own, Disown, Share, Unshare, OwnerOf, CheckOwner, OwnedBlocks and
+	// Violations are the block-ownership oracle.
 	Own(t *lab.Thread, pblk, n, ino, fblk uint64)
 	Disown(t *lab.Thread, pblk, n uint64)
+	Share(t *lab.Thread, pblk, n, ino, fblk uint64)
+	Unshare(t *lab.Thread, pblk, n uint64, o Owner)
 	OwnerOf(t *lab.Thread, pblk uint64) Owner
 	CheckOwner(t *lab.Thread, pblk, n uint64, o Owner) error
 	OwnedBlocks(t *lab.Thread) uint64
@@ -60,6 +62,7 @@ type Device struct {
 	// Lock order: ownMu -> vMu; qMu and fMu are leaves.
 	ownMu      lab.RWMutex         // owners: exclusive for Own/Disown, shared for writes
 	owners     map[uint64]*ownPage // by pblk/512; looked up, never iterated
+	extra      map[uint64][]Owner  // owners of shared blocks after the first; looked up, never iterated
 	nOwned     uint64              // blocks with an owner
 	vMu        lab.Mutex           // violations
 	violations []Violation
@@ -115,6 +118,7 @@ func newDevice(store backing, blocks uint64) *Device {
 		store:    store,
 		blocks:   blocks,
 		owners:   map[uint64]*ownPage{},
+		extra:    map[uint64][]Owner{},
 		faults:   map[faultKey]*fault{},
 		inflight: btree.NewG(16, func(a, b *Bio) bool { return a.seq < b.seq }),
 	}

@@ -28,7 +28,11 @@
 //     WriteForeign) is not written; it is recorded as a Violation, emits
 //     tracepoint block_ownership_violation (fields kind, pblk, ino, fblk,
 //     owner_ino, owner_fblk) and is listed by Violations. Owning a block that
-//     another file block owns is a DoubleOwn violation. SetFailOnViolation
+//     another file block owns is a DoubleOwn violation. Shared blocks
+//     (reflink): Share adds further owners to an owned block and Unshare
+//     removes one (the last one leaves the block unowned); any data write
+//     in place to a block with several owners is a WriteShared violation,
+//     whoever claims it, since shared data must be copied on write. SetFailOnViolation
 //     makes each violation also stop the run (t.Fail). A rejected write is
 //     not an I/O error: the fs model must behave as the kernel would.
 //     CheckOwner and OwnedBlocks let an fsck cross-check the forks' physical

@@ -29,6 +29,9 @@ const (
 	WriteForeign
 	// DoubleOwn: Own of a block that another file block already owns.
 	DoubleOwn
+	// WriteShared: a data write in place to a block several file blocks
+	// own (reflinked data must be copied on write).
+	WriteShared
 )
 
 func (k ViolationKind) String() string {
@@ -39,6 +42,8 @@ func (k ViolationKind) String() string {
 		return "write-foreign"
 	case DoubleOwn:
 		return "double-own"
+	case WriteShared:
+		return "write-shared"
 	}
 	return fmt.Sprintf("violation(%d)", uint8(k))
 }
@@ -112,7 +117,8 @@ func (d *Device) Own(t *lab.Thread, pblk, n, ino, fblk uint64) {
 }
 
 // Disown records that physical blocks [pblk, pblk+n) no longer belong to any
-// file; the fs model calls it when it frees them (punch, truncate, COW).
+// file (not even sharing owners); the fs model calls it when it frees them
+// (punch, truncate, COW).
 //
 // Preconditions: every block is owned (disowning a free block panics: the
 // fs model's own bookkeeping is broken).
@@ -127,6 +133,7 @@ func (d *Device) Disown(t *lab.Thread, pblk, n uint64) {
 	}
 	for i := range n {
 		d.setOwnerLocked(pblk+i, Owner{})
+		d.setExtra(pblk+i, nil)
 	}
 }
 
@@ -138,8 +145,8 @@ func (d *Device) OwnerOf(t *lab.Thread, pblk uint64) Owner {
 	return d.ownerLocked(pblk)
 }
 
-// CheckOwner returns nil if block pblk+i is owned by (o.Ino, o.FBlk+i) for
-// every i < n, else an error naming the first block that is not: the fsck
+// CheckOwner returns nil if block pblk+i is owned by (o.Ino, o.FBlk+i),
+// alone or among the owners of a shared block, for every i < n, else an error naming the first block that is not: the fsck
 // cross-check of a fork's physical extents against the ownership table.
 func (d *Device) CheckOwner(t *lab.Thread, pblk, n uint64, o Owner) error {
 	d.mustRange("CheckOwner", pblk, n)
@@ -147,7 +154,11 @@ func (d *Device) CheckOwner(t *lab.Thread, pblk, n uint64, o Owner) error {
 	defer d.ownMu.RUnlock(t)
 	for i := range n {
 		want := Owner{o.Ino, o.FBlk + i}
-		if cur := d.ownerLocked(pblk + i); cur != want {
+		if !d.ownedByLocked(pblk+i, want) {
+			var cur any = d.ownerLocked(pblk + i)
+			if rest := d.extra[pblk+i]; len(rest) > 0 {
+				cur = append([]Owner{d.ownerLocked(pblk + i)}, rest...)
+			}
 			return fmt.Errorf("blockdev: pblk %d owned by %v, not %v", pblk+i, cur, want)
 		}
 	}

@@ -26,6 +26,13 @@
 //     range is in use (fsck). Here free counts reserved blocks
 //     too (reserved <= free); DESIGN.md's fsck identity "free + used +
 //     reserved == device size" is Stats.Available() + Used + Reserved == Total.
+//   - Refcounts (inside Space): XFS's refcount btree for reflinked blocks,
+//     with records only for blocks mapped more than once. Space.Share adds a
+//     reference, Space.Release drops one and frees the blocks whose last
+//     reference it was, FindShared finds the first shared run
+//     (xfs_reflink_find_shared); Free refuses shared blocks. CheckShared is
+//     fsck's cross-file check when blocks may be shared: each physical block
+//     is mapped exactly as often as its refcount says (1 without a record).
 //
 // Example (example_test.go) shows the delalloc life cycle an fs model runs:
 // Reserve + Set(Delalloc) under the fork lock at write time, AllocReserved +

@@ -31,6 +31,7 @@ type Space struct {
 	free     uint64
 	used     uint64
 	reserved uint64
+	refs     Refcounts // shared blocks (reflink)
 }
 
 // Stats is a snapshot of a Space's counters.
@@ -126,8 +127,8 @@ func (s *Space) AllocReserved(t *lab.Thread, want, hint uint64) []Range {
 
 // Free returns the n physical blocks at pblk to the free space.
 //
-// Preconditions: n > 0; the blocks lie below total and are all allocated.
-// Freeing a free block (a double free) or a block beyond the device panics
+// Preconditions: n > 0; the blocks lie below total, are all allocated and
+// none is shared (shared blocks go through Release). Freeing a free block (a double free) or a block beyond the device panics
 // with the offending values: it is a caller bug.
 func (s *Space) Free(t *lab.Thread, pblk, n uint64) {
 	r := Range{pblk, pblk + n}
@@ -139,6 +140,16 @@ func (s *Space) Free(t *lab.Thread, pblk, n uint64) {
 	if f, ok := s.freeOverlapping(r); ok {
 		panic(fmt.Sprintf("extent: Free(%d, %d): double free, %v already free", pblk, n, f.Intersect(r)))
 	}
+	if shared := s.refs.Get(r); len(shared) > 0 {
+		panic(fmt.Sprintf("extent: Free(%d, %d): %v is shared (use Release)", pblk, n, shared[0]))
+	}
+	s.freeLocked(r)
+}
+
+// freeLocked returns the allocated, unshared blocks r to the free space.
+// The caller holds mu and has checked r.
+func (s *Space) freeLocked(r Range) {
+	n := r.Len()
 	var l Range
 	if s.freeBefore(r.Start, &l) && l.End == r.Start {
 		s.freeExts.Delete(l)
@@ -166,8 +177,9 @@ func (s *Space) Allocated(t *lab.Thread, r Range) bool {
 	return !free
 }
 
-// Verify checks the accounting invariants and the free-extent tree (sorted,
-// merged, within the space, summing to free).
+// Verify checks the accounting invariants, the free-extent tree (sorted,
+// merged, within the space, summing to free) and that every refcount record
+// counts at least 2 references to allocated blocks.
 func (s *Space) Verify(t *lab.Thread) error {
 	s.mu.Lock(t)
 	defer s.mu.Unlock(t)
@@ -195,6 +207,11 @@ func (s *Space) Verify(t *lab.Thread) error {
 	}
 	if s.reserved > s.free {
 		errs = append(errs, fmt.Errorf("reserved %d > free %d", s.reserved, s.free))
+	}
+	for _, x := range s.refs.All() {
+		if f, free := s.freeOverlapping(x.Range); x.Count < 2 || free || x.End > s.total {
+			errs = append(errs, fmt.Errorf("refcount record %v: count below 2, outside the space or over free %v", x, f))
+		}
 	}
 	return errors.Join(errs...)
 }
