@@ -21,11 +21,11 @@ import (
 // schedules, one is taken j levels up), so a bug that needs two delays does
 // not wait until every one-delay schedule has run. Within a level, the ranks
 // take turns (a pick of the second-highest priority is rarer and is not
-// drowned by the many rank-1 picks), then the parents take turns, and each
-// parent offers its children in bit-reversed order of position: the first
-// decision after its delay, the middle of the rest, the quarters, the
-// eighths, ... so a short budget samples the whole run rather than its tail,
-// which is where depth-first search spends it.
+// drowned by the many rank-1 picks), then the parents take turns diagonally
+// (see delayTurns), and each parent offers its children in bit-reversed
+// order of position: the first decision after its delay, the middle of the
+// rest, the quarters, the eighths, ... so a short budget samples the whole
+// run rather than its tail, which is where depth-first search spends it.
 type delayTree struct {
 	bound  int
 	levels []delayLevel // by number of delays: children not yet run
@@ -41,10 +41,31 @@ type delayLevel struct {
 	turn  int
 }
 
-// delayTurns is a list of cursors that take turns.
+// delayTurns is a list of cursors, in the order their schedules ran, that
+// take turns diagonally: pass p visits cursors 0..p, so after p passes the
+// i-th cursor has offered p-i children. Early parents (the first positions
+// and ranks of the level below) get deep quickly; every parent gets its turn.
 type delayTurns struct {
 	cursors []*delayCursor
-	turn    int
+	pass    int
+	turn    int // next cursor of this pass
+}
+
+// take returns the next child from the cursors' turns, or nil when they
+// have none left.
+func (d *delayTurns) take(t *delayTree) *delayNode {
+	for len(d.cursors) > 0 {
+		if d.turn > d.pass || d.turn >= len(d.cursors) {
+			d.pass++
+			d.turn = 0
+		}
+		if n := t.take(d.cursors[d.turn]); n != nil {
+			d.turn++
+			return n
+		}
+		d.cursors = append(d.cursors[:d.turn], d.cursors[d.turn+1:]...)
+	}
+	return nil
 }
 
 // delayNode is one schedule.
@@ -173,20 +194,15 @@ func (l *delayLevel) empty() bool {
 	return true
 }
 
-// take returns the level's next candidate, ranks and then parents taking
-// turns; nil if it has none left.
+// take returns the level's next candidate, the ranks taking turns and,
+// within a rank, the parents; nil if it has none left.
 func (l *delayLevel) take(t *delayTree) *delayNode {
 	for !l.empty() {
 		l.turn %= len(l.ranks)
 		turns := &l.ranks[l.turn]
 		l.turn++
-		for len(turns.cursors) > 0 {
-			turns.turn %= len(turns.cursors)
-			if n := t.take(turns.cursors[turns.turn]); n != nil {
-				turns.turn++
-				return n
-			}
-			turns.cursors = append(turns.cursors[:turns.turn], turns.cursors[turns.turn+1:]...)
+		if n := turns.take(t); n != nil {
+			return n
 		}
 	}
 	return nil
