@@ -25,6 +25,21 @@ type WritebackOps interface {
 	Discard(t *lab.Thread, f *pagecache.Folio, pos int64)
 }
 
+// ContextOps is implemented by WritebackOps that keep state per writeback
+// context (XFS's struct xfs_writepage_ctx with its data_seq and cow_seq):
+// Writepages calls NewContext once and uses what it returns for that pass.
+type ContextOps interface {
+	NewContext() WritebackOps
+}
+
+// NamedValidator is implemented by WritebackOps whose revalidation checks
+// more than one sequence (XFS: the data fork's and the COW fork's): it is
+// ValidWB that also names the tracepoint a failed check emits
+// (wb_iomap_invalid, wb_cow_iomap_invalid).
+type NamedValidator interface {
+	ValidWBNamed(t *lab.Thread, m *Mapping) (ok bool, seq uint64, tracepoint string)
+}
+
 // Writepages writes back the dirty folios overlapping [start, end)
 // (iomap_writepages over writeback_iter). WB_SYNC_NONE (syncAll false) skips
 // folios already under writeback; WB_SYNC_ALL waits for them. It does not
@@ -35,6 +50,9 @@ type WritebackOps interface {
 // a punch can free the blocks it names and a page fault can re-dirty the
 // range over new delalloc (writeback-stale-punch).
 func Writepages(t *lab.Thread, in *Inode, wb WritebackOps, start, end int64, syncAll bool) error {
+	if c, ok := wb.(ContextOps); ok {
+		wb = c.NewContext()
+	}
 	w := wbCtx{in: in, ops: wb}
 	var firstErr error
 	for f := range in.Cache.LockedDirty(t, start, end, pagecache.Dirty) {
@@ -142,7 +160,7 @@ func (w *wbCtx) mapBlocks(t *lab.Thread, pos, length int64) (Mapping, error) {
 		return Mapping{}, err
 	}
 	if w.valid && w.m.Contains(pos) {
-		ok, seq := w.ops.ValidWB(t, &w.m)
+		ok, seq, tracepoint := w.validWB(t)
 		if ok {
 			return w.m, nil
 		}
@@ -152,7 +170,7 @@ func (w *wbCtx) mapBlocks(t *lab.Thread, pos, length int64) (Mapping, error) {
 			return w.m, nil
 		}
 		w.in.Stats.WBInvalid.Add(1)
-		t.Tracepoint("wb_iomap_invalid", lab.F("ino", w.in.Ino), lab.F("off", w.m.Offset),
+		t.Tracepoint(tracepoint, lab.F("ino", w.in.Ino), lab.F("off", w.m.Offset),
 			lab.F("len", w.m.Length), lab.F("cookie", int64(w.m.Cookie)), lab.F("seq", int64(seq)))
 	}
 	m, err := w.ops.MapBlocks(t, pos, length)
@@ -164,17 +182,29 @@ func (w *wbCtx) mapBlocks(t *lab.Thread, pos, length int64) (Mapping, error) {
 	return m, nil
 }
 
+// validWB revalidates the cached mapping and names the tracepoint of a
+// failed check.
+func (w *wbCtx) validWB(t *lab.Thread) (bool, uint64, string) {
+	if v, ok := w.ops.(NamedValidator); ok {
+		return v.ValidWBNamed(t, &w.m)
+	}
+	ok, seq := w.ops.ValidWB(t, &w.m)
+	return ok, seq, "wb_iomap_invalid"
+}
+
 // maxIoend bounds an ioend's size (the kernel's bio chain batching).
 const maxIoend = 4 << 20
 
 // add appends [pos, pos+n) of the locked folio f to the ioend being built,
-// starting a new one when it cannot merge (iomap_add_to_ioend).
+// starting a new one when it cannot merge (iomap_add_to_ioend; a shared
+// and an unshared mapping never merge, as iomap_can_add_to_ioend checks).
 func (w *wbCtx) add(t *lab.Thread, f *pagecache.Folio, pos, n int64, m *Mapping) {
 	addr := m.AddrAt(pos)
-	if io := w.io; io == nil || io.Type != m.Type || pos != io.Offset+io.Length ||
+	shared := m.Flags & FlagShared
+	if io := w.io; io == nil || io.Type != m.Type || io.Flags != shared || pos != io.Offset+io.Length ||
 		addr != io.Addr+io.Length || io.Length+n > maxIoend {
 		w.submit(t)
-		w.io = &Ioend{Ino: w.in.Ino, Type: m.Type, Offset: pos, Addr: addr}
+		w.io = &Ioend{Ino: w.in.Ino, Type: m.Type, Flags: shared, Offset: pos, Addr: addr}
 	}
 	io := w.io
 	off := pos - f.Pos
@@ -195,8 +225,11 @@ func (w *wbCtx) submit(t *lab.Thread) {
 // Ioend is a contiguous run of written-back file data headed for one
 // device range (struct iomap_ioend).
 type Ioend struct {
-	Ino    int64
-	Type   Type  // Mapped or Unwritten: Unwritten needs conversion at completion
+	Ino  int64
+	Type Type // Mapped or Unwritten: Unwritten needs conversion at completion
+	// Flags holds FlagShared when the ioend writes COW staging blocks
+	// (IOMAP_IOEND_SHARED): its completion remaps them into the file.
+	Flags  Flags
 	Offset int64 // file offset
 	Length int64
 	Addr   int64  // device byte address of Offset

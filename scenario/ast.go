@@ -46,6 +46,10 @@ type FSSpec struct {
 	Iomap bool
 	// DevSize is the block device's size (dev=SIZE); 0 is the target's default.
 	DevSize int64
+	// CowExtSize is the COW extent size hint (cowextsize=SIZE, xfs only:
+	// xfs_io cowextsize on the mount's root, as xfs/558 sets it); 0 is the
+	// target's default.
+	CowExtSize int64
 	// Flusher and Kswapd start the model's background daemons: writeback of
 	// every file after data is dirtied ("flusher"), and eviction of clean
 	// idle folios after writeback completes ("kswapd").
@@ -66,6 +70,8 @@ type Op struct {
 	Kind OpKind
 	Pos  Pos
 	File string
+	// Src is reflink's source file (File is its destination).
+	Src string
 	// Off and Len are the byte range; for truncate Len is the new size.
 	Off, Len int64
 	// Fill is the byte pwrite and map-store write (fill=B); the default is
@@ -130,9 +136,11 @@ func (sc *Scenario) Files() []string {
 	seen := map[string]bool{}
 	add := func(ops []Op) {
 		for _, op := range ops {
-			if op.File != "" && !seen[op.File] {
-				seen[op.File] = true
-				names = append(names, op.File)
+			for _, name := range []string{op.Src, op.File} {
+				if name != "" && !seen[name] {
+					seen[name] = true
+					names = append(names, name)
+				}
 			}
 		}
 	}

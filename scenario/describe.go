@@ -20,6 +20,8 @@ func (op Op) Describe() string {
 		parts = append(parts, op.File, FormatSize(op.Len))
 	case argsRange:
 		parts = append(parts, op.File, FormatSize(op.Off), FormatSize(op.Len))
+	case argsTwoFiles:
+		parts = append(parts, op.Src, op.File)
 	case argsThread:
 		if op.Kind == OpAwait && op.Done {
 			parts = append(parts, op.Thread+".done")

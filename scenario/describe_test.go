@@ -24,12 +24,18 @@ func TestDescribeRoundTrip(t *testing.T) {
 			if op.StallAt >= 0 {
 				src += "thread y: release x\n"
 			}
+			if op.Kind == OpReflink {
+				src = "scenario t\nfs xfs\nsetup " + line + "\nthread x: fsync f\n" // a setup-only op
+			}
 			back, err := Parse("rt.scn", []byte(src))
 			if err != nil {
 				t.Errorf("%s: %q: %v", sc.Name, line, err)
 				continue
 			}
 			got := back.Threads[0].Ops[0]
+			if op.Kind == OpReflink {
+				got = back.Setup[0]
+			}
 			got.Pos, op.Pos = Pos{}, Pos{}
 			if got != op {
 				t.Errorf("%s: %q parses to %+v, want %+v", sc.Name, line, got, op)

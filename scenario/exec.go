@@ -61,6 +61,8 @@ func (r *run) exec(t *lab.Thread, thread string, op Op) bool {
 		err = r.fsys.DropCaches(t)
 	case OpRemount:
 		err = r.fsys.Remount(t)
+	case OpReflink:
+		err = r.reflink(t, op, start)
 	case OpAwait:
 		if op.Done {
 			d := r.done[op.Thread]
@@ -144,5 +146,40 @@ func (r *run) mmap(t *lab.Thread, f vfs.File, op Op) error {
 		}
 		off = end
 	}
+	return nil
+}
+
+// Cloner is what a target's files implement to run reflink: FICLONERANGE
+// with the receiver as the destination (length 0: to src's EOF). A target
+// whose files do not is asked nothing: the op fails with EOPNOTSUPP and the
+// scenario is skipped on it.
+type Cloner interface {
+	CloneRange(t *lab.Thread, src vfs.File, srcOff, dstOff, length int64) error
+}
+
+// reflink clones op.Src onto op.File (FICLONE). The destination's reference
+// becomes the source's known contents over [0, source size), recorded in
+// its history run by run of equal bytes.
+func (r *run) reflink(t *lab.Thread, op Op, start int64) error {
+	c, ok := r.files[op.File].(Cloner)
+	if !ok {
+		return syscall.EOPNOTSUPP
+	}
+	if err := c.CloneRange(t, r.files[op.Src], 0, 0, 0); err != nil {
+		return err
+	}
+	finish := r.clock.Add(1)
+	r.mu.Lock()
+	data := bytes.Clone(r.ref[op.Src].Bytes())
+	r.mu.Unlock()
+	for i := 0; i < len(data); {
+		j := i
+		for j < len(data) && data[j] == data[i] {
+			j++
+		}
+		r.apply(op.File, write{start, finish, int64(i), int64(j), data[i]}, func() {})
+		i = j
+	}
+	r.apply(op.File, write{}, func() { r.ref[op.File].Write(data, 0) })
 	return nil
 }

@@ -271,3 +271,18 @@ func (f *fakeFile) Size(t *lab.Thread) (int64, error) {
 	defer f.mu.Unlock(t)
 	return int64(len(f.data)), nil
 }
+
+// CloneRange is reflink on the fake (whole files only): both files are
+// flushed, as FICLONE does, and the destination gets a copy of the source.
+func (f *fakeFile) CloneRange(t *lab.Thread, src vfs.File, srcOff, dstOff, length int64) error {
+	s := src.(*fakeFile)
+	s.Fsync(t)
+	s.mu.Lock(t)
+	data := append([]byte(nil), s.data...)
+	s.mu.Unlock(t)
+	f.mu.Lock(t)
+	f.grow(int64(len(data)))
+	copy(f.data, data)
+	f.mu.Unlock(t)
+	return f.Fsync(t)
+}

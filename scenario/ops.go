@@ -22,6 +22,7 @@ const (
 	OpRemount
 	OpAwait
 	OpRelease
+	OpReflink
 )
 
 // args is the positional shape of an op.
@@ -33,6 +34,7 @@ const (
 	argsFileSize             // truncate FILE SIZE
 	argsRange                // pwrite FILE OFF LEN
 	argsThread               // await T.stalled, release T
+	argsTwoFiles             // reflink SRC DST
 )
 
 // opInfo describes one op for the parser, the checks and the docs.
@@ -68,6 +70,7 @@ var opTable = []opInfo{
 	OpRemount:         {"remount", argsNone, nil, true, "", false, "sync everything, drop the page cache and all in-core extent state, reload from the device"},
 	OpAwait:           {"await", argsThread, nil, false, "", false, "await T.stalled: block until thread T is parked; await T.done: until T has returned"},
 	OpRelease:         {"release", argsThread, nil, false, "", false, "release T: let thread T leave its park"},
+	OpReflink:         {"reflink", argsTwoFiles, nil, true, "", true, "ioctl(FICLONE): DST comes to share all of SRC's blocks (DST's old contents in that range go, its size grows to SRC's); xfs only, in setup and after lines"},
 }
 
 func (k OpKind) String() string {
@@ -99,7 +102,7 @@ func (op *Op) takesRwsem(fs string) bool {
 // it is not part of the footprint.
 func (op *Op) footprint() (start, end int64, ok bool) {
 	switch {
-	case op.Kind == OpTruncate:
+	case op.Kind == OpTruncate, op.Kind == OpReflink:
 		return 0, maxOffset, true
 	case op.Kind == OpPwrite && op.FaultAt >= 0:
 		return op.Off, op.Off + op.FaultAt, true // a short write stops at the fault

@@ -184,6 +184,17 @@ func (p *parser) fsLine(l *line) {
 				p.errorf(tok.pos, "dev=%s: the device is at least 1M, in whole 4k blocks", val)
 			}
 			fs.DevSize = n
+		case key == "cowextsize" && hasVal:
+			n, err := ParseSize(val)
+			if err != nil {
+				p.errorf(tok.pos, "cowextsize: %v", err)
+			} else if n < 4096 || n%4096 != 0 {
+				p.errorf(tok.pos, "cowextsize=%s: the COW extent size hint is whole 4k blocks", val)
+			}
+			if typ.text != "xfs" {
+				p.errorf(tok.pos, "fs option cowextsize is for xfs")
+			}
+			fs.CowExtSize = n
 		case (key == "flusher" || key == "kswapd") && !hasVal:
 			if key == "flusher" {
 				fs.Flusher = true
@@ -199,7 +210,7 @@ func (p *parser) fsLine(l *line) {
 			}
 			fs.Iomap = key == "iomap"
 		default:
-			p.errorf(tok.pos, "unknown fs option %q (want folio=SIZE, dev=SIZE, flusher, kswapd, and for ext4 iomap or legacy)", tok.text)
+			p.errorf(tok.pos, "unknown fs option %q (want folio=SIZE, dev=SIZE, flusher, kswapd, for xfs cowextsize=SIZE, for ext4 iomap or legacy)", tok.text)
 		}
 	}
 }
@@ -318,11 +329,12 @@ func isOption(s string, info opInfo) bool {
 
 var argNames = map[args]string{
 	argsNone: "", argsFile: "FILE", argsFileSize: "FILE SIZE", argsRange: "FILE OFF LEN", argsThread: "THREAD",
+	argsTwoFiles: "SRC DST",
 }
 
 func (p *parser) positional(op *Op, name token, pos []token) bool {
 	shape := opTable[op.Kind].args
-	want := map[args]int{argsNone: 0, argsFile: 1, argsFileSize: 2, argsRange: 3, argsThread: 1}[shape]
+	want := map[args]int{argsNone: 0, argsFile: 1, argsFileSize: 2, argsRange: 3, argsThread: 1, argsTwoFiles: 2}[shape]
 	if len(pos) < want {
 		at := after(name)
 		if len(pos) > 0 {
@@ -345,6 +357,18 @@ func (p *parser) positional(op *Op, name token, pos []token) bool {
 			ok = false
 		}
 		op.File = pos[0].text
+	case argsTwoFiles:
+		for _, f := range pos {
+			if !fileRE.MatchString(f.text) {
+				p.errorf(f.pos, "bad file name %q", f.text)
+				ok = false
+			}
+		}
+		op.Src, op.File = pos[0].text, pos[1].text
+		if ok && op.Src == op.File {
+			p.errorf(pos[1].pos, "%s of %s onto itself", name.text, op.File)
+			ok = false
+		}
 	}
 	size := func(t token, dst *int64) {
 		n, err := ParseSize(t.text)

@@ -180,6 +180,12 @@ func TestParseErrors(t *testing.T) {
 		{head + "thread a: fsync f\nkernel skip\n", "e.scn:4:12: kernel skip needs text"},
 		{head + "thread a: fsync f\nsource\n", "e.scn:4:7: source needs text"},
 		{"scenario t\nscenario u\n", "e.scn:2:1: second scenario line"},
+		{"scenario t\nfs ext4 cowextsize=1m\nthread a: fsync f\n", "e.scn:2:9: fs option cowextsize is for xfs"},
+		{"scenario t\nfs xfs cowextsize=6000\nthread a: fsync f\n", "e.scn:2:8: cowextsize=6000: the COW extent size hint is whole 4k blocks"},
+		{head + "thread a: reflink f g\n", "e.scn:3:11: reflink belongs in a setup or after line"},
+		{head + "setup reflink f\nthread a: fsync f\n", "e.scn:3:16: reflink needs SRC DST"},
+		{head + "setup reflink f f\nthread a: fsync f\n", "e.scn:3:17: reflink of f onto itself"},
+		{"scenario t\nfs ext4\nsetup reflink f g\nthread a: fsync f\n", "e.scn:3:7: reflink needs fs xfs"},
 	} {
 		_, err := Parse("e.scn", []byte(c.src))
 		var list ErrorList
@@ -202,6 +208,7 @@ func TestParseAccepts(t *testing.T) {
 		head + "thread a: pwrite f 0 64k stall-at=32k\nthread b: await a.stalled ; map-store f 40k 4k ; release a\n", // after the stall
 		head + "thread a: pwrite f 0 8k\nthread b: map-store g 0 8k\nthread c: fallocate f 0 1M\n",                   // other file; no footprint
 		head + "thread a: pwrite f 0 8k ; \n",                                                                        // trailing ';'
+		"scenario t\nfs xfs cowextsize=1m\nsetup pwrite f 0 8k ; reflink f g\nthread a: pwrite g 0 4k\nafter reflink g h\n",
 		"scenario t\nfs ext4 iomap\nthread a: pread f 0 1\nthread w: pwrite f 0 1 stall-at=0 fill='x'\nthread b: await w.stalled ; pread f 0 1 ; release w\n",
 	} {
 		if _, err := Parse("ok.scn", []byte(src)); err != nil {

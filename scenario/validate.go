@@ -37,6 +37,18 @@ func (p *parser) finish() {
 			p.errorf(op.Pos, "%s belongs in a thread line (setup and after run alone)", op.Kind)
 		}
 	}
+	for _, th := range sc.Threads {
+		for _, op := range th.Ops {
+			if op.Kind == OpReflink {
+				p.errorf(op.Pos, "reflink belongs in a setup or after line (the data oracle copies SRC's known contents)")
+			}
+		}
+	}
+	for _, op := range append(append([]Op(nil), sc.Setup...), sc.After...) {
+		if op.Kind == OpReflink && sc.FS.Type != "xfs" {
+			p.errorf(op.Pos, "reflink needs fs xfs (the %s model has no shared blocks)", sc.FS.Type)
+		}
+	}
 	for _, c := range sc.Catches {
 		if strings.HasPrefix(c.Variant, "ext4-") && sc.FS.Type != "ext4" {
 			p.errorf(c.Pos, "%s is an ext4 variant; this scenario runs on %s", c.Variant, sc.FS.Type)

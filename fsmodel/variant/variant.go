@@ -35,6 +35,12 @@ const (
 	// Ext4NoRecheck: ext4_da_map_blocks inserts delalloc without repeating the
 	// extent-status lookup under i_data_sem (the seed's pre-fix code).
 	Ext4NoRecheck
+	// WBNoCowValidate: XFS writeback revalidates a cached data-fork mapping
+	// against the data fork's sequence only, not the COW fork's
+	// (xfs_imap_valid without its cow_seq check): a COW reservation made
+	// after the mapping was cached does not redirect writeback, which
+	// writes shared blocks in place (fstests xfs/558).
+	WBNoCowValidate
 )
 
 var names = []struct {
@@ -48,6 +54,7 @@ var names = []struct {
 	{PunchIgnoresDirty, "punch-ignores-dirty"},
 	{ZeroSkipsDirtyUnwritten, "zero-skips-dirty-unwritten"},
 	{Ext4NoRecheck, "ext4-no-recheck"},
+	{WBNoCowValidate, "wb-no-cow-validate"},
 }
 
 // Has reports whether v includes mutation m.

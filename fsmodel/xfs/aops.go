@@ -9,7 +9,8 @@ import (
 	"iomaplab/pagecache"
 )
 
-// wbOps are xfs_writeback_ops.
+// wbOps are xfs_writeback_ops. iomap.Writepages runs each pass in a
+// context of its own (NewContext, wbctx.go), which maps and revalidates.
 type wbOps struct{ ip *Inode }
 
 // convertFlags are the extent flags of a conversion: the
@@ -19,35 +20,6 @@ func (ip *Inode) convertFlags() []extent.Flag {
 		return []extent.Flag{extent.NoSeqBump}
 	}
 	return nil
-}
-
-// MapBlocks is xfs_map_blocks' slow path: look the offset up under ILOCK
-// shared and, over delalloc, allocate unwritten blocks for the whole
-// delalloc extent (xfs_bmapi_convert_delalloc) and map the result; the
-// ioend's completion converts what it wrote to written (endIO).
-func (o wbOps) MapBlocks(t *lab.Thread, pos, length int64) (iomap.Mapping, error) {
-	ip := o.ip
-	fblk := blockOf(pos)
-	for {
-		ip.ilock.RLock(t)
-		e := ip.df.Lookup(fblk)
-		seq := ip.df.Seq()
-		ip.ilock.RUnlock(t)
-		if e.State != extent.Delalloc {
-			if e.State == extent.Hole {
-				e = e.Clip(extent.Range{Start: fblk, End: e.End})
-			}
-			return mapping(e, seq), nil
-		}
-		if err := t.Point("xfs.alloc.convert"); err != nil {
-			return iomap.Mapping{}, err
-		}
-		m, ok := ip.convertDelalloc(t, fblk)
-		if ok {
-			return m, nil
-		}
-		// The delalloc went away between the locks: look again.
-	}
 }
 
 // convertDelalloc allocates the delalloc extent holding fblk as unwritten
@@ -77,16 +49,15 @@ func (ip *Inode) convertDelalloc(t *lab.Thread, fblk uint64) (iomap.Mapping, boo
 	return mapping(ip.df.Lookup(fblk), ip.df.Seq()), true
 }
 
-// ValidWB is xfs_imap_valid's sequence check.
-func (o wbOps) ValidWB(t *lab.Thread, m *iomap.Mapping) (bool, uint64) {
-	seq := o.ip.df.Seq()
-	return m.Cookie == seq, seq
-}
-
 // Submit writes an ioend's data (iomap_submit_ioend); its completion runs on
 // the device's completion daemon (xfs_end_bio / xfs_end_ioend).
+// A shared ioend's staging blocks become real in the COW fork first
+// (xfs_submit_ioend's xfs_reflink_convert_cow).
 func (o wbOps) Submit(t *lab.Thread, io *iomap.Ioend) {
 	ip := o.ip
+	if io.Flags&iomap.FlagShared != 0 {
+		ip.convertCowWritten(t, extent.BlockRange(io.Offset, io.Length))
+	}
 	b := &blockdev.Bio{
 		Op:    blockdev.OpWrite,
 		PBlk:  uint64(io.Addr) / bs,
@@ -97,17 +68,27 @@ func (o wbOps) Submit(t *lab.Thread, io *iomap.Ioend) {
 	ip.fs.dev.Submit(t, b)
 }
 
-// endIO completes an ioend (xfs_end_ioend): convert unwritten extents to
-// written, then end the folios' writeback.
+// endIO completes an ioend (xfs_end_ioend): remap a shared ioend's COW
+// staging blocks into the data fork (xfs_reflink_end_cow), or convert
+// unwritten extents to written, then end the folios' writeback. A failed
+// shared ioend cancels its COW blocks (xfs_reflink_cancel_cow_range).
 func (ip *Inode) endIO(t *lab.Thread, io *iomap.Ioend, b *blockdev.Bio) {
+	r := extent.BlockRange(io.Offset, io.Length)
 	if b.Err != nil {
 		err := b.Err
 		ip.wbErr.Store(&err)
+		if io.Flags&iomap.FlagShared != 0 {
+			ip.ilock.Lock(t)
+			ip.cancelCow(t, r)
+			ip.ilock.Unlock(t)
+		}
+	} else if io.Flags&iomap.FlagShared != 0 {
+		ip.endCow(t, r)
 	} else if io.Type == iomap.Unwritten {
 		if err := t.Point("xfs.ioend.convert"); err != nil {
 			ip.wbErr.Store(&err)
 		} else {
-			ip.convertUnwritten(t, extent.BlockRange(io.Offset, io.Length))
+			ip.convertUnwritten(t, r)
 		}
 	}
 	io.Finish(t)

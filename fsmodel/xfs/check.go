@@ -13,32 +13,37 @@ import (
 // Check runs the model's fsck and reservation oracles; call it at a
 // quiescent point (no operation in flight). It returns every violation
 // found, joined, or nil:
-//   - fsck: each data fork is canonical with no overlapping extents (so no
-//     delalloc over an allocated block); no physical block backs two file
-//     blocks across all files; the device's ownership table names exactly
-//     the file block each mapped block backs; the ownership oracle recorded
-//     no violation; free + used == device size, used == mapped blocks.
+//   - fsck: each data and COW fork is canonical with no overlapping extents
+//     (so no delalloc over an allocated block); each physical block backs
+//     exactly as many file blocks (data and COW forks of all files) as its
+//     refcount says, 1 unless a reflink shared it; the device's ownership
+//     table names each file block a mapped block backs; the ownership
+//     oracle recorded no violation (a write in place to a shared block is
+//     one); free + used == device size, used == distinct mapped blocks.
 //   - livelock: no operation of a free run exceeded iomap.MaxStaleRemaps.
 //   - protocol: no spurious stale verdict was recorded (free runs; a
 //     controlled run fails at the verdict).
-//   - reservations: reserved == the sum of delalloc lengths, and no
+//   - reservations: reserved == the sum of delalloc lengths in both
+//     forks, and no
 //     eviction found delalloc left over (reserved_not_cleared).
 func (fs *FS) Check(t *lab.Thread) error {
 	var errs []error
 	var all []extent.Owned
-	var delalloc, used uint64
+	var delalloc uint64
 	for _, ip := range fs.Inodes(t) {
 		ip.ilock.RLock(t)
 		if err := ip.df.Verify(); err != nil {
 			errs = append(errs, fmt.Errorf("fsck: ino %d: %w", ip.ino, err))
 		}
-		for _, e := range ip.df.All() {
+		if err := ip.cf.Verify(); err != nil {
+			errs = append(errs, fmt.Errorf("fsck: ino %d: COW fork: %w", ip.ino, err))
+		}
+		for _, e := range append(ip.df.All(), ip.cf.All()...) {
 			if e.State.Physical() {
 				all = append(all, extent.Owned{Ino: uint64(ip.ino), Extent: e})
-				used += e.Len()
 			}
 		}
-		delalloc += ip.df.DelallocBlocks()
+		delalloc += ip.df.DelallocBlocks() + ip.cf.DelallocBlocks()
 		if n := ip.io.Stats.Livelocks.Load(); n > 0 {
 			errs = append(errs, fmt.Errorf("livelock: ino %d: %d operations exceeded %d stale remaps without progress", ip.ino, n, iomap.MaxStaleRemaps))
 		}
@@ -47,7 +52,10 @@ func (fs *FS) Check(t *lab.Thread) error {
 		}
 		ip.ilock.RUnlock(t)
 	}
-	errs = append(errs, extent.CrossLinked(all)...)
+	used, shared := extent.CheckShared(all, fs.space.Refs(t))
+	for _, err := range shared {
+		errs = append(errs, fmt.Errorf("fsck: %w", err))
+	}
 	for _, o := range all {
 		if err := fs.dev.CheckOwner(t, o.PBlk, o.Len(), blockdev.Owner{Ino: o.Ino, FBlk: o.Start}); err != nil {
 			errs = append(errs, fmt.Errorf("fsck: ino %d: %w", o.Ino, err))

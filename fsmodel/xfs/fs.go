@@ -31,6 +31,10 @@ type Options struct {
 	// NoProtocolOracle turns off the protocol oracle (spurious stale
 	// verdicts fail the run by default).
 	NoProtocolOracle bool
+	// CowExtSize is the COW extent size hint in bytes (xfs_io cowextsize,
+	// inherited from the directory as xfs/558 sets it): COW reservations
+	// are rounded out to it. 0 means XFS's default of 32 blocks.
+	CowExtSize int64
 }
 
 // FS is a mounted XFS model.
@@ -67,6 +71,9 @@ type Stats struct {
 	Reclaimed           atomic.Int64 // folios evicted by reclaim/fadvise/drop caches
 	DelallocPunched     atomic.Int64 // delalloc blocks punched by delalloc release/discard
 	Remounts            atomic.Int64
+	Reflinks            atomic.Int64 // clone-range calls that shared blocks
+	CowReserved         atomic.Int64 // COW fork delalloc reservations
+	CowRemapped         atomic.Int64 // COW staging extents remapped into the data fork
 }
 
 // Mount mounts a fresh filesystem on dev and starts the device's

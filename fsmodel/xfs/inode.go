@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"iomaplab/blockdev"
 	"iomaplab/extent"
 	"iomaplab/iomap"
 	"iomaplab/lab"
@@ -28,6 +29,15 @@ type Inode struct {
 
 	df        extent.Map // the data fork (i_df); df.Seq() is if_seq
 	lastAlloc uint64     // allocation hint: the block after the last allocation
+
+	// The COW fork (i_cowfp, cow.go) and the reflink flag
+	// (XFS_DIFLAG2_REFLINK), both under ILOCK. cowData mirrors "the COW
+	// fork has extents" for lockless readers (xfs_inode_has_cow_data).
+	cf         extent.Map
+	reflink    bool
+	cowData    atomic.Bool
+	cowChanges atomic.Pointer[changeLog] // as changes, for the COW fork
+	cowNoted   uint64
 
 	// changes records who made the data fork's most recent changes, for
 	// the protocol oracle. Written under ILOCK exclusive, read locklessly.
@@ -55,6 +65,7 @@ func newInode(fs *FS, ino int64, name string) *Inode {
 		ip.write = noValidOps{readWriteOps{ip}}
 	}
 	ip.changes.Store(&changeLog{})
+	ip.cowChanges.Store(&changeLog{})
 	return ip
 }
 
@@ -79,31 +90,43 @@ type changeLog struct {
 // noteChange records that t changed the data fork if its seq moved.
 // Preconditions: ILOCK held exclusively.
 func (ip *Inode) noteChange(t *lab.Thread) {
-	seq := ip.df.Seq()
-	if seq == ip.noted {
+	recordChange(t, &ip.changes, &ip.noted, ip.df.Seq())
+}
+
+// recordChange logs in log that t moved a fork's seq to seq, unless noted
+// already holds it.
+func recordChange(t *lab.Thread, log *atomic.Pointer[changeLog], noted *uint64, seq uint64) {
+	if seq == *noted {
 		return
 	}
-	ip.noted = seq
-	old := ip.changes.Load()
+	*noted = seq
+	old := log.Load()
 	c := &changeLog{lastSeq: seq, lastThread: t.ID(), otherSeq: old.otherSeq}
 	if old.lastThread != t.ID() {
 		c.otherSeq = old.lastSeq
 	}
-	ip.changes.Store(c)
+	log.Store(c)
 }
 
 // changedByOthersSince reports whether a thread other than t changed the
-// data fork after seq.
-func (ip *Inode) changedByOthersSince(t *lab.Thread, seq uint64) bool {
-	c := ip.changes.Load()
+// fork(s) m's cookie samples after m was made.
+func (ip *Inode) changedByOthersSince(t *lab.Thread, m *iomap.Mapping) bool {
+	if m.Flags&iomap.FlagShared != 0 {
+		return ip.changedBySharedOthers(t, m.Cookie)
+	}
+	return changedByOthers(t, &ip.changes, m.Cookie)
+}
+
+func changedByOthers(t *lab.Thread, log *atomic.Pointer[changeLog], seq uint64) bool {
+	c := log.Load()
 	if c.lastThread != t.ID() {
 		return c.lastSeq > seq
 	}
 	return c.otherSeq > seq
 }
 
-// persist writes the data fork's real extents and the size to the
-// persisted metadata (a transaction commit). Preconditions: ILOCK held.
+// persist writes the data fork's real extents, the size and the reflink
+// flag to the persisted metadata (a transaction commit). Preconditions: ILOCK held.
 func (ip *Inode) persist(t *lab.Thread) {
 	var exts []extent.Extent
 	for _, e := range ip.df.All() {
@@ -111,7 +134,7 @@ func (ip *Inode) persist(t *lab.Thread) {
 			exts = append(exts, e)
 		}
 	}
-	ip.fs.disk.store(t, ip.ino, ip.io.Size(), exts)
+	ip.fs.disk.store(t, ip.ino, diskInode{size: ip.io.Size(), extents: exts, reflink: ip.reflink})
 }
 
 // mapping converts an extent to an iomap mapping with cookie seq
@@ -144,14 +167,17 @@ func roundDown(n int64) int64 { return n &^ (bs - 1) }
 
 func (ip *Inode) String() string { return fmt.Sprintf("xfs inode %d (%s)", ip.ino, ip.name) }
 
-// freeExtents releases what removed extents held: physical blocks go back to
-// free space and lose their owner, delalloc gives back its reservation.
+// freeExtents releases what removed extents held: physical blocks lose
+// this file's reference (xfs_refcount_decrease_extent: a block goes back to
+// free space with its last reference, and a shared one stays with the
+// other files) and this file's ownership; delalloc gives back its
+// reservation.
 func (ip *Inode) freeExtents(t *lab.Thread, removed []extent.Extent) {
 	for _, e := range removed {
 		switch {
 		case e.State.Physical():
-			ip.fs.dev.Disown(t, e.PBlk, e.Len())
-			ip.fs.space.Free(t, e.PBlk, e.Len())
+			ip.fs.space.Release(t, e.PBlk, e.Len())
+			ip.fs.dev.Unshare(t, e.PBlk, e.Len(), blockdev.Owner{Ino: uint64(ip.ino), FBlk: e.Start})
 		case e.State == extent.Delalloc:
 			ip.fs.space.Unreserve(t, e.Len())
 			off, n := e.Range.Bytes()

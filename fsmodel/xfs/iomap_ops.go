@@ -24,6 +24,11 @@ func (o readWriteOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (ioma
 	ip.ilock.Lock(t)
 	defer ip.ilock.Unlock(t)
 	e := ip.df.Lookup(r.Start)
+	if ip.reflink {
+		if m, done, err := ip.beginCow(t, r, e, op); done {
+			return m, err
+		}
+	}
 	if e.State != extent.Hole || op&iomap.OpZero != 0 {
 		if e.State == extent.Hole {
 			e = e.Clip(extent.Range{Start: r.Start, End: e.End})
@@ -72,17 +77,19 @@ func (o readWriteOps) End(t *lab.Thread, pos, length, written int64, op iomap.Op
 	return iomap.DelallocRelease(t, &ip.io, start, end, ip.punchDelalloc)
 }
 
-// Valid is xfs_iomap_valid: the cookie must equal the fork's if_seq, read
-// locklessly (the caller holds the folio lock). The protocol oracle runs on
+// Valid is xfs_iomap_valid: the cookie must equal
+// xfs_iomap_inode_sequence for the mapping's flags (the data fork's if_seq,
+// and for a shared mapping the COW fork's too), read locklessly (the caller
+// holds the folio lock). The protocol oracle runs on
 // every stale verdict: some other thread must have changed the fork since
 // the mapping was made, or the verdict is spurious.
 func (o readWriteOps) Valid(t *lab.Thread, m *iomap.Mapping) (bool, uint64) {
 	ip := o.ip
-	seq := ip.df.Seq()
+	seq := ip.sequence(m.Flags)
 	if m.Cookie == seq {
 		return true, seq
 	}
-	if !ip.fs.opts.NoProtocolOracle && !ip.changedByOthersSince(t, m.Cookie) && !ip.changedByOthersLocked(t, m.Cookie) {
+	if !ip.fs.opts.NoProtocolOracle && !ip.changedByOthersSince(t, m) && !ip.changedByOthersLocked(t, m) {
 		t.Tracepoint("protocol_violation", lab.F("ino", ip.ino), lab.F("off", m.Offset),
 			lab.F("cookie", int64(m.Cookie)), lab.F("seq", int64(seq)))
 		ip.fs.protocolViolation(t, fmt.Sprintf("protocol: ino %d: mapping %v is stale (seq %d) but no other thread changed the data fork since it was made",
@@ -94,10 +101,10 @@ func (o readWriteOps) Valid(t *lab.Thread, m *iomap.Mapping) (bool, uint64) {
 // changedByOthersLocked confirms a suspected spurious verdict under ILOCK:
 // a change bumps the seq before it is logged, both inside one exclusive
 // ILOCK hold, so only with ILOCK held is the log known to cover the seq.
-func (ip *Inode) changedByOthersLocked(t *lab.Thread, seq uint64) bool {
+func (ip *Inode) changedByOthersLocked(t *lab.Thread, m *iomap.Mapping) bool {
 	ip.ilock.RLock(t)
 	defer ip.ilock.RUnlock(t)
-	return ip.changedByOthersSince(t, seq)
+	return ip.changedByOthersSince(t, m)
 }
 
 // punchDelalloc removes the delalloc extents in [off, off+n) and returns

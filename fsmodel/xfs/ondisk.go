@@ -5,8 +5,8 @@ import (
 	"iomaplab/lab"
 )
 
-// ondisk is the persisted metadata: each inode's on-disk size and its
-// written and unwritten extents (the bmbt). The model writes it whenever a
+// ondisk is the persisted metadata: each inode's on-disk size, reflink flag
+// and its written and unwritten extents (the bmbt). The model writes it whenever a
 // transaction would commit (allocation, conversion, punch, truncate) and
 // reads it only at remount.
 type ondisk struct {
@@ -17,15 +17,16 @@ type ondisk struct {
 type diskInode struct {
 	size    int64
 	extents []extent.Extent
+	reflink bool // XFS_DIFLAG2_REFLINK
 }
 
-func (d *ondisk) store(t *lab.Thread, ino int64, size int64, exts []extent.Extent) {
+func (d *ondisk) store(t *lab.Thread, ino int64, di diskInode) {
 	d.mu.Lock(t)
 	defer d.mu.Unlock(t)
 	for int64(len(d.inodes)) < ino {
 		d.inodes = append(d.inodes, diskInode{})
 	}
-	d.inodes[ino-1] = diskInode{size: size, extents: exts}
+	d.inodes[ino-1] = di
 }
 
 func (d *ondisk) load(t *lab.Thread, ino int64) diskInode {

@@ -6,9 +6,9 @@ import (
 	"iomaplab/lab"
 )
 
-// remount syncs the inode, evicts it (page cache and in-core data fork) and
-// reads it back from the persisted metadata. The fork's seq keeps counting
-// across the reload so that no old cookie can match the new fork.
+// remount syncs the inode, evicts it (page cache, in-core data fork, COW
+// fork) and reads it back from the persisted metadata. The forks' seqs keep
+// counting across the reload so that no old cookie can match the new fork.
 func (ip *Inode) remount(t *lab.Thread) error {
 	ip.iolock.Lock(t)
 	defer ip.iolock.Unlock(t)
@@ -28,6 +28,11 @@ func (ip *Inode) remount(t *lab.Thread) error {
 		t.Tracepoint("reserved_not_cleared", lab.F("ino", ip.ino), lab.F("blocks", int64(d)))
 		ip.leaked += d
 	}
+	// Eviction cancels the COW fork (xfs_inactive's
+	// xfs_reflink_cancel_cow_range; xfs_reflink_recover_cow frees at mount
+	// what a crash leaves): its delalloc is speculative, and its staging
+	// blocks hold nothing the data fork maps.
+	ip.cancelCow(t, extent.Range{Start: 0, End: extent.MaxBlock})
 	removed := ip.df.Remove(extent.Range{Start: 0, End: extent.MaxBlock})
 	for _, e := range removed {
 		if e.State == extent.Delalloc {
@@ -40,5 +45,6 @@ func (ip *Inode) remount(t *lab.Thread) error {
 	}
 	ip.noteChange(t)
 	ip.io.SetSize(disk.size)
+	ip.reflink = disk.reflink
 	return err
 }

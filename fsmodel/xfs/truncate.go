@@ -42,9 +42,11 @@ func (ip *Inode) setSize(t *lab.Thread, size int64) error {
 		ip.io.SetSize(size)
 		ip.io.Cache.TruncateRange(t, size, maxFileSize)
 		ip.ilock.Lock(t)
-		removed := ip.df.Remove(extent.Range{Start: uint64(roundUp(size) / bs), End: extent.MaxBlock})
+		past := extent.Range{Start: uint64(roundUp(size) / bs), End: extent.MaxBlock}
+		removed := ip.df.Remove(past)
 		ip.noteChange(t)
 		ip.freeExtents(t, removed)
+		ip.cancelCow(t, past) // xfs_itruncate_extents_flags' xfs_reflink_cancel_cow_blocks
 		ip.persist(t)
 		ip.ilock.Unlock(t)
 		return nil
