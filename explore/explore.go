@@ -17,10 +17,10 @@ type TargetFactory func(variant string) (scenario.Target, error)
 
 // Options control one exploration.
 type Options struct {
-	Strategy    string // pct, random or dfs
+	Strategy    string // explore.Strategies: pct, random, dfs or delay
 	Budget      int    // schedules per cell
 	Depth       int    // PCT's d
-	Preemptions int    // DFS's bound
+	Preemptions int    // the systematic strategies' preemption bound (dfs, delay)
 	Seed        uint64
 	// ShrinkBudget bounds the runs spent shrinking a failing schedule.
 	ShrinkBudget int
