@@ -19,6 +19,25 @@
 //   - I/O completion (xfs_end_ioend): unwritten -> written conversion on the
 //     device's completion daemon (Point xfs.ioend.convert), then the folios'
 //     writeback ends.
+//   - Reflink and the COW fork (reflink.go, cow.go, wbctx.go):
+//     CloneRange is FICLONERANGE (xfs_reflink_remap_blocks: written source
+//     extents gain a reference in extent.Space's refcounts and an owner on
+//     the device). On a reflink inode, iomap_begin's COW branch
+//     (xfs_buffered_write_iomap_begin: found_cow, xfs_bmap_trim_cow) sends
+//     writes to shared blocks, or to blocks the COW fork already covers,
+//     to the COW fork, reserving delalloc there rounded out to the
+//     cowextsize hint (xfs_bmapi_reserve_delalloc with XFS_COW_FORK,
+//     xfs_bmap_extsize_align); a shared mapping's cookie is
+//     cow_seq<<32 | data_seq (xfs_iomap_inode_sequence). Writeback runs a
+//     context per pass (struct xfs_writepage_ctx): xfs_map_blocks writes
+//     through the COW fork where it covers the offset (allocating unwritten
+//     staging blocks), xfs_imap_valid checks data_seq and, while the COW
+//     fork has extents, cow_seq (tracepoint wb_cow_iomap_invalid).
+//     Submission makes the written staging blocks real
+//     (xfs_reflink_convert_cow) and I/O completion remaps them into the
+//     data fork, dropping the old blocks' references (xfs_reflink_end_cow).
+//     Truncate and eviction cancel COW extents
+//     (xfs_reflink_cancel_cow_blocks); they are never persisted.
 //   - fallocate: allocate (unwritten), keep-size, punch (xfs_free_file_space),
 //     zero (punch then allocate unwritten); truncate (xfs_setattr_size);
 //     fsync (WB_SYNC_ALL); sync-range (WB_SYNC_NONE, then wait, as xfs_io
@@ -37,8 +56,11 @@
 // truncate take i_rwsem and invalidate_lock exclusively; writeback takes
 // folio locks and ILOCK only inside map_blocks; reclaim only try-locks.
 //
-// Block ownership: blocks are Own()ed when allocated and Disown()ed when
-// freed; every data write claims (ino, file block).
+// Block ownership: blocks are Own()ed when allocated (data and COW fork
+// alike: a staging block belongs to the file block it will replace), gain
+// owners when shared by a clone (Share) and lose this file's ownership when
+// it unmaps them (Unshare); every data write claims (ino, file block), and
+// a write in place to a shared block is a violation.
 //
 // Oracles: Check (fsck and reservation accounting) at quiescent points,
 // CheckCleared after sync+evict, and the protocol oracle inside
@@ -52,10 +74,11 @@
 // oracles and diagrams; FS.Stats counts transitions for coverage.
 //
 // Mutations come from Options.Variant (package variant); the model honours
-// NoSeqBumpOnConvert and CookieBeforeInsert, and iomap the others.
+// NoSeqBumpOnConvert, CookieBeforeInsert and WBNoCowValidate, and iomap the
+// others.
 //
-// Limitations: one data fork (no COW fork, reflink or xfs/558's cowextsize);
-// no speculative EOF preallocation; no collapse/insert range; the persisted
+// Limitations: no FALLOC_FL_UNSHARE_RANGE, dedupe or always_cow mode; the
+// reflink flag is never cleared; no speculative EOF preallocation; no collapse/insert range; the persisted
 // metadata is a copy kept beside the device, not a journal on it, and no
 // crash is modelled; SyncRange waits for the range's writeback after
 // starting it.

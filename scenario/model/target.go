@@ -177,7 +177,7 @@ func (m *Target) Classify(msg string) string {
 
 // Reachability tracepoints: a folio was locked while the cached mapping's
 // cookie no longer matched, whether or not the variant noticed.
-var reachable = []string{"iomap_invalid", "iomap_stale_reached", "wb_iomap_invalid", "wb_stale_reached"}
+var reachable = []string{"iomap_invalid", "iomap_stale_reached", "wb_iomap_invalid", "wb_stale_reached", "wb_cow_iomap_invalid", "wb_cow_stale_reached"}
 
 // Evidence implements scenario.Target: "reachable" sums the reachability
 // tracepoints and ext4_da_map_blocks windows that another thread's
