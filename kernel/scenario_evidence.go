@@ -28,6 +28,7 @@ type runStats struct {
 	stale   int // xfs_iomap_invalid in the counted writers' threads
 	iters   int // iomap_iter in the counted writers' threads
 	wbStale int // xfs_wb_data_iomap_invalid for the files, any thread
+	wbCow   int // xfs_wb_cow_iomap_invalid for the files, any thread
 	err     error
 }
 
@@ -81,6 +82,8 @@ func countEvidence(evs []tracefs.Event) runStats {
 			}
 		case evWBInvalid:
 			st.wbStale++
+		case evWBCow:
+			st.wbCow++
 		}
 	}
 	return st

@@ -133,11 +133,12 @@ func (tg *ScenarioTarget) removeFiles() error {
 }
 
 // Mount implements scenario.Target: the scratch filesystem with the
-// previous run's files removed and the trace buffer emptied. The fs line's
-// model options (folio=, dev=, iomap) have no kernel meaning: the kernel
-// picks its folio sizes, the image is ImageSize, ext4 takes the path the
-// running kernel has.
-func (tg *ScenarioTarget) Mount(_ *lab.Thread, _ scenario.FSSpec) (vfs.FS, error) {
+// previous run's files removed and the trace buffer emptied. On XFS the
+// mount's root directory gets the fs line's cowextsize hint (none when the
+// line has none), which the run's files inherit. The other model options
+// (folio=, dev=, iomap) have no kernel meaning: the kernel picks its folio
+// sizes, the image is ImageSize, ext4 takes the path the running kernel has.
+func (tg *ScenarioTarget) Mount(_ *lab.Thread, spec scenario.FSSpec) (vfs.FS, error) {
 	if err := tg.removeFiles(); err != nil {
 		return nil, err
 	}
@@ -146,6 +147,11 @@ func (tg *ScenarioTarget) Mount(_ *lab.Thread, _ scenario.FSSpec) (vfs.FS, error
 			if e.Name() != "lost+found" {
 				return nil, fmt.Errorf("scratch filesystem not clean: %s left in %s", e.Name(), tg.scratch.Mnt)
 			}
+		}
+	}
+	if tg.fsType == "xfs" {
+		if err := setCowExtSize(tg.scratch.Mnt, spec.CowExtSize); err != nil {
+			return nil, err
 		}
 	}
 	tg.run = &scenarioRun{tg: tg, start: time.Now()}
@@ -176,6 +182,8 @@ func (tg *ScenarioTarget) Evidence(_ *lab.World, name string) (int, bool) {
 		return st.stale, true
 	case "wb_stale":
 		return st.wbStale, true
+	case "wb_cow_iomap_invalid":
+		return st.wbCow, true
 	}
 	return 0, false
 }
@@ -190,6 +198,8 @@ func (tg *ScenarioTarget) EvidenceKnown(name string) bool {
 		return tg.env.have[evInvalid]
 	case "wb_stale":
 		return tg.env.have[evWBInvalid]
+	case "wb_cow_iomap_invalid":
+		return tg.env.have[evWBCow]
 	}
 	return false
 }

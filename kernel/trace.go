@@ -13,10 +13,11 @@ import (
 const (
 	evInvalid   = "xfs_iomap_invalid"
 	evWBInvalid = "xfs_wb_data_iomap_invalid"
+	evWBCow     = "xfs_wb_cow_iomap_invalid"
 	evIter      = "iomap_iter"
 )
 
-var traceEvents = []string{"xfs/" + evInvalid, "xfs/" + evWBInvalid, "iomap/" + evIter, "xfs/xfs_map_blocks_alloc"}
+var traceEvents = []string{"xfs/" + evInvalid, "xfs/" + evWBInvalid, "xfs/" + evWBCow, "iomap/" + evIter, "xfs/xfs_map_blocks_alloc"}
 
 // openTrace creates the run's private tracefs instance (mounted under the
 // workspace when tracefs is not mounted already), registered with sup, and
