@@ -32,10 +32,10 @@ func (fs *FS) Check(t *lab.Thread) error {
 	var delalloc uint64
 	for _, ip := range fs.Inodes(t) {
 		ip.ilock.RLock(t)
-		if err := ip.df.Verify(); err != nil {
+		if err := ip.df.VerifyShared(); err != nil {
 			errs = append(errs, fmt.Errorf("fsck: ino %d: %w", ip.ino, err))
 		}
-		if err := ip.cf.Verify(); err != nil {
+		if err := ip.cf.VerifyShared(); err != nil {
 			errs = append(errs, fmt.Errorf("fsck: ino %d: COW fork: %w", ip.ino, err))
 		}
 		for _, e := range append(ip.df.All(), ip.cf.All()...) {

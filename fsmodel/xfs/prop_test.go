@@ -12,7 +12,7 @@ import (
 // propGen draws the property test's operations.
 var propGen = vfstest.Gen{
 	Kinds: []string{"pwrite", "pwrite", "pwrite", "pread", "map-store", "map-store", "map-load",
-		"fallocate", "fallocate", "truncate", "fsync", "sync-range", "fadvise", "reclaim", "drop-caches", "remount"},
+		"fallocate", "fallocate", "truncate", "fsync", "sync-range", "fadvise", "reclaim", "drop-caches", "remount", "clone"},
 	BlockSize: bs,
 	MaxFile:   192 << 10,
 	MaxLen:    12 * bs,
@@ -23,6 +23,7 @@ type coverage struct {
 	holeToDelalloc, delallocToUnwritten, unwrittenToWritten int64
 	punch, zero, truncDown, truncUp, reclaim, wrprotMkwrite int64
 	stale, remounts                                         int64
+	reflinks, cowReserved, cowRemapped                      int64
 }
 
 func (c *coverage) add(fs *FS, t *lab.Thread) {
@@ -36,6 +37,9 @@ func (c *coverage) add(fs *FS, t *lab.Thread) {
 	c.truncUp += s.TruncUp.Load()
 	c.reclaim += s.Reclaimed.Load()
 	c.remounts += s.Remounts.Load()
+	c.reflinks += s.Reflinks.Load()
+	c.cowReserved += s.CowReserved.Load()
+	c.cowRemapped += s.CowRemapped.Load()
 	for _, ip := range fs.Inodes(t) {
 		c.wrprotMkwrite += ip.io.Stats.MkwriteAfterWB.Load()
 	}
@@ -51,6 +55,7 @@ func (c *coverage) Missing() []string {
 		{"unwritten->written", c.unwrittenToWritten}, {"punch", c.punch}, {"zero", c.zero},
 		{"truncate down", c.truncDown}, {"truncate up", c.truncUp}, {"reclaim", c.reclaim},
 		{"write-protect -> page_mkwrite", c.wrprotMkwrite}, {"remount", c.remounts},
+		{"reflink", c.reflinks}, {"COW reservation", c.cowReserved}, {"COW remap", c.cowRemapped},
 	} {
 		if x.n == 0 {
 			out = append(out, x.name)

@@ -17,7 +17,8 @@ import (
 // (generic_remap_checks). ip's size grows to dstOff+length if smaller.
 //
 // Locks: both files' i_rwsem then both invalidate_locks, exclusive, in
-// inode number order (xfs_ilock2_io_mmap). Both ranges are written back
+// inode number order (xfs_ilock2_io_mmap). A destination past EOF first
+// zeroes the gap (xfs_reflink_zero_posteof); both ranges are written back
 // and waited for and the destination's page cache is dropped
 // (xfs_reflink_remap_prep); then each source extent is remapped
 // (xfs_reflink_remap_blocks / xfs_reflink_remap_extent): the destination's
@@ -47,6 +48,12 @@ func (ip *Inode) CloneRange(t *lab.Thread, src vfs.File, srcOff, dstOff, length 
 	blen := roundUp(length)
 	if s == ip && srcOff < dstOff+blen && dstOff < srcOff+blen {
 		return syscall.EINVAL
+	}
+	if dstOff > dstSize {
+		// xfs_reflink_zero_posteof: the gap up to the clone reads as zeroes.
+		if err := iomap.ZeroRange(t, &ip.io, ip.write, ip.wb, dstSize, dstOff-dstSize); err != nil {
+			return err
+		}
 	}
 	if err := iomap.WriteAndWait(t, &s.io, s.wb, srcOff, srcOff+blen); err != nil {
 		return err

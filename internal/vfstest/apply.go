@@ -113,8 +113,36 @@ func (r *Runner) Apply(t *lab.Thread, o Op) error {
 		return r.FS.DropCaches(t)
 	case "remount":
 		return r.FS.Remount(t)
+	case "clone":
+		return r.clone(t, o)
 	default:
 		panic(o.Kind)
 	}
+	return nil
+}
+
+// cloner is a file that can share another file's blocks (FICLONERANGE).
+type cloner interface {
+	CloneRange(t *lab.Thread, src vfs.File, srcOff, dstOff, length int64) error
+}
+
+// clone clones [o.Src, o.Src+o.N) of the file onto o.Off of itself: the
+// source is cut at EOF (and its length must then end there), the ranges
+// must not overlap; a clone that cannot be legal is skipped.
+func (r *Runner) clone(t *lab.Thread, o Op) error {
+	c, ok := r.File.(cloner)
+	if !ok {
+		panic("vfstest: clone drawn for a file without CloneRange")
+	}
+	size := r.Ref.Size()
+	n := min(o.N, size-o.Src)
+	if n <= 0 || (o.Src < o.Off+n && o.Off < o.Src+n) || (o.Src+n == size && size%4096 != 0 && o.Off+n < size) {
+		return nil
+	}
+	if err := c.CloneRange(t, r.File, o.Src, o.Off, n); err != nil {
+		return fmt.Errorf("clone: %w", err)
+	}
+	data := bytes.Clone(r.Ref.Bytes()[o.Src : o.Src+n])
+	r.Ref.Write(data, o.Off)
 	return nil
 }

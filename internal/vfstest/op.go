@@ -16,6 +16,7 @@ type Op struct {
 	Fill  byte
 	Mode  vfs.FallocMode
 	Fault int64 // pwrite: FaultAt, or NoOffset
+	Src   int64 // clone: the source offset (Off is the destination)
 }
 
 func (o Op) String() string {
@@ -26,6 +27,8 @@ func (o Op) String() string {
 		return fmt.Sprintf("fallocate %v %d %d", o.Mode, o.Off, o.N)
 	case "map-store":
 		return fmt.Sprintf("map-store %d %d fill=%#x", o.Off, o.N, o.Fill)
+	case "clone":
+		return fmt.Sprintf("clone %d to %d, %d bytes", o.Src, o.Off, o.N)
 	}
 	return fmt.Sprintf("%s %d %d", o.Kind, o.Off, o.N)
 }
@@ -35,7 +38,8 @@ type Gen struct {
 	// Kinds is sampled uniformly (repeat a kind to weight it): pwrite,
 	// pread, map-store, map-load, fallocate, zero-range (a fallocate in
 	// one of the two zero modes), truncate, fsync, sync-range, fadvise,
-	// reclaim, drop-caches, remount.
+	// reclaim, drop-caches, remount, and clone (FICLONERANGE within the
+	// file, block aligned; only for files that implement CloneRange).
 	Kinds     []string
 	BlockSize int64
 	MaxFile   int64
@@ -91,6 +95,11 @@ func (g Gen) Draw(rt *rapid.T) Op {
 		o.Kind, o.Mode = "fallocate", vfs.FallocMode(rapid.IntRange(int(vfs.FallocZero), int(vfs.FallocZeroKeepSize)).Draw(rt, "mode"))
 	case "truncate":
 		o.Off = rapid.Int64Range(0, g.MaxFile).Draw(rt, "size")
+	case "clone":
+		o.Off &^= bs - 1
+		o.Src = off("src") &^ (bs - 1)
+		o.N = (o.N + bs - 1) &^ (bs - 1)
+		o.N = min(o.N, g.MaxFile-o.Off)
 	}
 	return o
 }
