@@ -19,7 +19,8 @@ import (
 //     refcount says, 1 unless a reflink shared it; the device's ownership
 //     table names each file block a mapped block backs; the ownership
 //     oracle recorded no violation (a write in place to a shared block is
-//     one); free + used == device size, used == distinct mapped blocks.
+//     one); free + used == device size, used == distinct mapped blocks ==
+//     the blocks the ownership table names.
 //   - livelock: no operation of a free run exceeded iomap.MaxStaleRemaps.
 //   - protocol: no spurious stale verdict was recorded (free runs; a
 //     controlled run fails at the verdict).
@@ -68,6 +69,9 @@ func (fs *FS) Check(t *lab.Thread) error {
 	fs.vmu.Unlock(t)
 	for _, v := range fs.dev.Violations(t) {
 		errs = append(errs, fmt.Errorf("block ownership: %v", v))
+	}
+	if owned := fs.dev.OwnedBlocks(t); owned != used {
+		errs = append(errs, fmt.Errorf("fsck: the device's ownership table names %d blocks, files map %d", owned, used))
 	}
 	if err := fs.space.VerifyMapped(t, used); err != nil {
 		errs = append(errs, fmt.Errorf("fsck: space: %w", err))
