@@ -34,14 +34,7 @@ func TestMutantCaughtShrunkAndReplayed(t *testing.T) {
 		if !strings.Contains(c.Diagram, "writer") || !strings.Contains(c.Diagram, "=> data:") {
 			t.Fatalf("drawing lacks the writer column or the oracle footer:\n%s", c.Diagram)
 		}
-		tk, err := lab.DecodeToken(c.Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := Replay(tk, model.ForVariant)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := replayToken(t, c.Token)
 		if !r.Verdict.Violated() || r.Verdict.Fired()[0] != c.Oracles[0] || !r.Deterministic {
 			t.Fatalf("replay: violated %v oracles %v deterministic %v", r.Verdict.Violated(), r.Verdict.Fired(), r.Deterministic)
 		}
@@ -151,14 +144,7 @@ func TestEveryCatchReplaysFromItsToken(t *testing.T) {
 				t.Errorf("%s [%s]: %s %v, expected catch by %v: %s", sc.Name, c.Variant, cell.Verdict, cell.Oracles, c.Oracles, cell.Message)
 				continue
 			}
-			tk, err := lab.DecodeToken(cell.Token)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := Replay(tk, model.ForVariant)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := replayToken(t, cell.Token)
 			got := fmt.Sprintf("%016x", r.Verdict.Result.Trace.Hash())
 			if !r.Deterministic || got != cell.TraceHash || strings.Join(r.Verdict.Fired(), ",") != strings.Join(cell.Oracles, ",") {
 				t.Errorf("%s [%s]: replay gave %v hash %s, explore %v hash %s", sc.Name, c.Variant, r.Verdict.Fired(), got, cell.Oracles, cell.TraceHash)
@@ -167,4 +153,18 @@ func TestEveryCatchReplaysFromItsToken(t *testing.T) {
 		}
 	}
 	t.Logf("%d catch cells replayed from their tokens", n)
+}
+
+// replayToken decodes a catch's token and replays it on the memory model.
+func replayToken(t *testing.T, token string) *Replayed {
+	t.Helper()
+	tk, err := lab.DecodeToken(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Replay(tk, model.ForVariant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

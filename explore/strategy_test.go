@@ -3,7 +3,6 @@ package explore
 import (
 	"testing"
 
-	"iomaplab/lab"
 	"iomaplab/scenario"
 	"iomaplab/scenario/model"
 )
@@ -33,14 +32,7 @@ func TestDelayFindsWhatDFSMissed(t *testing.T) {
 		if c.Verdict != "violation" || !c.Match || !c.Deterministic {
 			t.Fatalf("%s [%s]: %s %v (expected %v) after %d schedules, deterministic %v", cell[0], cell[1], c.Verdict, c.Oracles, c.ExpectedOracles, c.Schedules, c.Deterministic)
 		}
-		tk, err := lab.DecodeToken(c.Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := Replay(tk, model.ForVariant)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := replayToken(t, c.Token)
 		if !r.Deterministic || !r.Verdict.Violated() || r.Verdict.Fired()[0] != c.Oracles[0] {
 			t.Fatalf("%s [%s]: token replays as %v, deterministic %v", cell[0], cell[1], r.Verdict.Fired(), r.Deterministic)
 		}
