@@ -149,13 +149,10 @@ func (r *run) mmap(t *lab.Thread, f vfs.File, op Op) error {
 	return nil
 }
 
-// Cloner is what a target's files implement to run reflink: FICLONERANGE
-// with the receiver as the destination (length 0: to src's EOF). A target
-// whose files do not is asked nothing: the op fails with EOPNOTSUPP and the
-// scenario is skipped on it.
-type Cloner interface {
-	CloneRange(t *lab.Thread, src vfs.File, srcOff, dstOff, length int64) error
-}
+// Cloner is what a target's files implement to run reflink (vfs.Cloner).
+// A target whose files do not is asked nothing: the op fails with
+// EOPNOTSUPP and the scenario is skipped on it.
+type Cloner = vfs.Cloner
 
 // reflink clones op.Src onto op.File (FICLONE). The destination's reference
 // becomes the source's known contents over [0, source size), recorded in
