@@ -58,6 +58,12 @@ func (wk *worker) exec(t *lab.Thread, op Op) {
 		err = f.Reclaim(t, op.Off, op.Len)
 	case DropCaches:
 		err = h.fs.DropCaches(t)
+	case Clone:
+		err = wk.clone(t, op)
+	case Dedupe:
+		err = wk.dedupe(t, op)
+	case Copy:
+		err = wk.copyRange(t, op)
 	case Remount:
 		if err = h.fs.Remount(t); err == nil {
 			if h.verifyAll(t, &op, "check after remount") && h.cfg.Check != nil {

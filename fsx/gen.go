@@ -9,6 +9,10 @@ type gen struct {
 	opt    *Options
 	rng    *rand.Rand
 	weight int
+	// last is this thread's last clone or copy that ran; a dedupe draws
+	// its ranges half the time, so dedupes of equal bytes happen (fsx.c
+	// draws dedupes at random and nearly always gets "differs").
+	last *Op
 }
 
 func newGen(opt *Options, thread int) *gen {
@@ -25,12 +29,18 @@ type draw struct {
 	file   int
 	r1, r2 uint64
 	keep   bool
-	short  bool // a write faults in its source buffer at byte r1>>32 mod Len
+	// clone, dedupe, copy: the source file and the destination offset's
+	// random number; again: a dedupe reuses the last clone or copy's ranges
+	src   int
+	r3    uint64
+	again bool
+	short bool // a write faults in its source buffer at byte r1>>32 mod Len
 }
 
 func (g *gen) draw() draw {
 	d := draw{file: g.rng.IntN(g.opt.Files), r1: g.rng.Uint64(), r2: g.rng.Uint64(), keep: g.rng.IntN(2) == 0}
 	d.short = g.opt.ShortEvery > 0 && g.rng.Int64N(g.opt.ShortEvery) == 0
+	d.src, d.r3, d.again = g.rng.IntN(g.opt.Files), g.rng.Uint64(), g.rng.IntN(2) == 0
 	switch {
 	case g.opt.RemountEvery > 0 && g.rng.Int64N(g.opt.RemountEvery) == 0:
 		d.kind = Remount
@@ -52,12 +62,14 @@ func (g *gen) draw() draw {
 	return d
 }
 
-// shape gives d its range for a file of size size, as fsx does: reads and
+// shape gives d its range for the files' sizes, as fsx does: reads and
 // punches inside the file, writes and fallocates anywhere below the maximum
-// file size, op lengths 1..MaxOpSize. The op is marked Excl if it must run
-// under the exclusive harness lock (it may change a size or punch a hole).
-func (g *gen) shape(d draw, size int64) Op {
+// file size, op lengths 1..MaxOpSize; clone, dedupe and copy as in
+// shapeRemap. The op is marked Excl if it must run under the exclusive
+// harness lock (it may change a size or punch a hole).
+func (g *gen) shape(d draw, sizeOf func(file int) int64) Op {
 	o := g.opt
+	size := sizeOf(d.file)
 	op := Op{Kind: d.kind, File: d.file, Size: size, Excl: d.kind.exclusive()}
 	maxf := o.MaxFileSize
 	span := func(align int64) {
@@ -86,6 +98,8 @@ func (g *gen) shape(d draw, size int64) Op {
 		op.Len = 1 + int64(d.r2%uint64(maxf-op.Off))
 	case Fsync:
 		op.Len = size
+	case Clone, Dedupe, Copy:
+		g.shapeRemap(&op, d, sizeOf)
 	}
 	return op
 }

@@ -30,7 +30,7 @@ func WriteLog(w io.Writer, opt Options, notes map[string]string, streams [][]Op)
 			fmt.Fprintf(bw, "# %s: %s\n", k, line)
 		}
 	}
-	fmt.Fprintln(bw, "# ID tTHREAD eEPOCH KIND fFILE 0xOFF 0xLEN size=0xSIZE_BEFORE [keep] [short=0xFAULT_AT] [x = exclusive]")
+	fmt.Fprintln(bw, "# ID tTHREAD eEPOCH KIND fFILE 0xOFF 0xLEN size=0xSIZE_BEFORE [src=fSRC:0xSRCOFF] [keep] [short=0xFAULT_AT] [x = exclusive]")
 	for _, s := range streams {
 		for _, op := range s {
 			fmt.Fprintln(bw, op)
@@ -163,8 +163,8 @@ func checkStreams(streams [][]Op, files int) error {
 			switch {
 			case op.Thread != ti:
 				return fmt.Errorf("thread %d op %d (ID %d) names thread %d", ti, i, op.ID, op.Thread)
-			case op.File < 0 || op.File >= files:
-				return fmt.Errorf("op %d names file %d of %d", op.ID, op.File, files)
+			case op.File < 0 || op.File >= files || op.SrcFile < 0 || op.SrcFile >= files:
+				return fmt.Errorf("op %d names file %d or %d of %d", op.ID, op.File, op.SrcFile, files)
 			case op.Epoch < prev || prevExcl && op.Epoch == prev:
 				return fmt.Errorf("op %d: epoch %d after epoch %d on thread %d", op.ID, op.Epoch, prev, ti)
 			}

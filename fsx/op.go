@@ -24,12 +24,16 @@ const (
 	Reclaim
 	DropCaches
 	Remount
+	Clone  // FICLONERANGE of [SrcOff, SrcOff+Len) of SrcFile onto [Off, End) of File
+	Dedupe // FIDEDUPERANGE: share the ranges only if their bytes are equal
+	Copy   // copy_file_range(2)
 	numKinds
 )
 
 var kindNames = [numKinds]string{
 	"read", "write", "mapread", "mapwrite", "truncate", "fallocate", "punch",
 	"zero", "fsync", "sync-range", "fadvise", "reclaim", "drop-caches", "remount",
+	"clone", "dedupe", "copy",
 }
 
 func (k Kind) String() string {
@@ -59,10 +63,11 @@ func ParseKind(name string) (Kind, error) {
 }
 
 // neutral kinds change no byte and no size: they run under the harness lock
-// taken shared, on any range.
+// taken shared, on any range. Dedupe is one: it shares blocks only where the
+// bytes are equal, so no byte changes.
 func (k Kind) neutral() bool {
 	switch k {
-	case Fsync, SyncRange, Fadvise, Reclaim, DropCaches:
+	case Fsync, SyncRange, Fadvise, Reclaim, DropCaches, Dedupe:
 		return true
 	}
 	return false
@@ -70,7 +75,9 @@ func (k Kind) neutral() bool {
 
 // Op is one operation of the stream. Off and Len are the byte range (Off is
 // the new size for Truncate); Len 0 on a read means "no range was available,
-// check the size only".
+// check the size only", on a clone, dedupe or copy "skipped" (fsx's
+// FL_SKIPPED). Clone, dedupe and copy have two ranges: they read
+// [SrcOff, SrcOff+Len) of SrcFile and write [Off, End) of File.
 type Op struct {
 	ID     int64 // unique in the run; seeds the bytes a write stores
 	Thread int
@@ -83,7 +90,13 @@ type Op struct {
 	Short  int64 // write: >0 faults the source buffer at byte Short (a short write)
 	Excl   bool  // ran under the harness lock taken exclusively
 	Size   int64 // the file's size before the op
+
+	SrcFile int   // clone, dedupe, copy: the source file
+	SrcOff  int64 // clone, dedupe, copy: the source offset
 }
+
+// remap reports whether the kind has a source range (clone, dedupe, copy).
+func (k Kind) remap() bool { return k == Clone || k == Dedupe || k == Copy }
 
 // End is the end of the op's range (exclusive).
 func (o Op) End() int64 { return o.Off + o.Len }
@@ -101,18 +114,22 @@ func (o Op) Touches(file int, off int64) bool {
 	switch o.Kind {
 	case Truncate:
 		return off >= min(o.Off, o.Size)
-	case MapWrite:
-		return off >= min(o.Off, o.Size) && off < o.End() // may extend first
+	case MapWrite, Clone, Copy:
+		// may extend first (a clone or copy past EOF zeroes the gap)
+		return off >= min(o.Off, o.Size) && off < o.End()
 	}
 	return off >= o.Off && off < o.End()
 }
 
 // String is the op's log line:
 //
-//	ID tTHREAD eEPOCH KIND fFILE 0xOFF 0xLEN size=0xSIZE [keep] [short=0xN] [x]
+//	ID tTHREAD eEPOCH KIND fFILE 0xOFF 0xLEN size=0xSIZE [src=fN:0xOFF] [keep] [short=0xN] [x]
 func (o Op) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d t%d e%d %s f%d 0x%x 0x%x size=0x%x", o.ID, o.Thread, o.Epoch, o.Kind, o.File, o.Off, o.Len, o.Size)
+	if o.Kind.remap() {
+		fmt.Fprintf(&b, " src=f%d:0x%x", o.SrcFile, o.SrcOff)
+	}
 	if o.Keep {
 		b.WriteString(" keep")
 	}
@@ -160,7 +177,18 @@ func ParseOp(line string) (Op, error) {
 	o.Off = num(f[5], "0x", 16)
 	o.Len = num(f[6], "0x", 16)
 	o.Size = num(f[7], "size=0x", 16)
+	hasSrc := false
 	for _, s := range f[8:] {
+		if src, ok := strings.CutPrefix(s, "src="); ok {
+			file, off, found := strings.Cut(src, ":")
+			if !found {
+				return Op{}, fmt.Errorf("field %q: want src=fN:0xOFF", s)
+			}
+			o.SrcFile = int(num(file, "f", 10))
+			o.SrcOff = num(off, "0x", 16)
+			hasSrc = true
+			continue
+		}
 		switch s {
 		case "keep":
 			o.Keep = true
@@ -180,6 +208,9 @@ func ParseOp(line string) (Op, error) {
 	if o.Kind.neutral() && o.Excl || o.Kind.exclusive() && !o.Excl {
 		return Op{}, fmt.Errorf("%s with the wrong lock mode", o.Kind)
 	}
+	if hasSrc != o.Kind.remap() {
+		return Op{}, fmt.Errorf("%s with src= %v", o.Kind, hasSrc)
+	}
 	if o.Short > 0 && (o.Kind != Write || o.Short >= o.Len) {
 		return Op{}, fmt.Errorf("short=0x%x on a %s of 0x%x bytes", o.Short, o.Kind, o.Len)
 	}
@@ -187,10 +218,12 @@ func ParseOp(line string) (Op, error) {
 }
 
 // exclusive kinds always take the harness lock exclusively: they change a
-// size or punch holes (and remount changes everything in core).
+// size or punch holes (and remount changes everything in core); clone and
+// copy read one range and write another, possibly in another thread's
+// slice or file, and may extend the destination.
 func (k Kind) exclusive() bool {
 	switch k {
-	case Truncate, Fallocate, Punch, ZeroRange, Remount:
+	case Truncate, Fallocate, Punch, ZeroRange, Remount, Clone, Copy:
 		return true
 	}
 	return false

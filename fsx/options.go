@@ -18,7 +18,8 @@ type Options struct {
 	WriteAlign  int64 // fsx -w: write, mapwrite, fallocate, punch, zero offsets
 	TruncAlign  int64 // fsx -t: truncate sizes
 
-	// Disabled kinds are never generated (fsx -R -W -F -H -z and friends).
+	// Disabled kinds are never generated (fsx -R -W -F -H -z -J -B -E and
+	// friends).
 	Disabled KindSet
 	// RemountEvery and DropEvery make about one op in N a remount (model) /
 	// mount cycle (kernel), and a drop-caches; 0 disables them.
@@ -134,6 +135,7 @@ var weights = [numKinds]int{
 	Read: 10, Write: 10, MapRead: 5, MapWrite: 5,
 	Truncate: 3, Fallocate: 3, Punch: 3, ZeroRange: 3,
 	Fsync: 2, SyncRange: 3, Fadvise: 3, Reclaim: 3,
+	Clone: 3, Dedupe: 2, Copy: 3,
 }
 
 func (s KindSet) enabledWeight() int {

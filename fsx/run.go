@@ -44,8 +44,11 @@ type Config struct {
 
 // Result is what a run did and found.
 type Result struct {
-	Ops           int64
-	Counts        [numKinds]int64
+	Ops    int64
+	Counts [numKinds]int64
+	// Skipped counts the clones, dedupes and copies that had no room (Len
+	// 0: fsx.c's "skipping ... behind EOF"); they are in Counts too.
+	Skipped       [numKinds]int64
 	BytesVerified int64
 	// Failure is the first mismatch or unexpected error; nil if the run is clean.
 	Failure *Failure
@@ -54,6 +57,11 @@ type Result struct {
 	// Disabled is the option's set plus what the target turned out not to
 	// support (probed at the start).
 	Disabled KindSet
+	// CopyGeneric: the target has no copy_file_range; copy ran as a pread
+	// and a pwrite.
+	CopyGeneric bool
+	// DedupeShared counts the dedupes whose ranges were equal (shared).
+	DedupeShared int64
 	// Lab is the world's result (steps, decisions, trace).
 	Lab *lab.Result
 }
@@ -92,6 +100,11 @@ type harness struct {
 	diedOnce sync.Once
 	workers  []*worker
 	verified atomic.Int64
+
+	// copyGeneric: the target has no copy op; copy is pread + pwrite.
+	copyGeneric bool
+	// dedupeSame counts the dedupes that shared (the ranges were equal).
+	dedupeSame atomic.Int64
 }
 
 // Run runs one fsx run. The error is for a bad Config or a target that
@@ -133,12 +146,16 @@ func Run(cfg Config) (*Result, error) {
 	if h.setup != nil {
 		return nil, h.setup
 	}
-	res := &Result{Lab: lr, Failure: h.fail.Load(), Disabled: cfg.Disabled, BytesVerified: h.verified.Load()}
+	res := &Result{Lab: lr, Failure: h.fail.Load(), Disabled: cfg.Disabled, BytesVerified: h.verified.Load(),
+		CopyGeneric: h.copyGeneric, DedupeShared: h.dedupeSame.Load()}
 	for _, wk := range h.workers {
 		ops := wk.log.snapshot()
 		res.Streams = append(res.Streams, ops)
 		for _, op := range ops {
 			res.Counts[op.Kind]++
+			if op.Kind.remap() && op.Len == 0 {
+				res.Skipped[op.Kind]++
+			}
 		}
 		res.Ops += int64(len(ops))
 	}
@@ -247,8 +264,9 @@ func (h *harness) main(t *lab.Thread) {
 	}
 }
 
-// probe disables the fallocate modes the target does not support, as fsx
-// does at startup (tmpfs has no ZERO_RANGE).
+// probe disables the fallocate modes, clone and dedupe where the target
+// does not support them, as fsx does at startup (tmpfs has no ZERO_RANGE,
+// ext4 no reflink).
 func (h *harness) probe(t *lab.Thread) {
 	o := &h.cfg.Options
 	modes := map[Kind][]vfs.FallocMode{
@@ -256,16 +274,13 @@ func (h *harness) probe(t *lab.Thread) {
 		Punch:     {vfs.FallocPunch},
 		ZeroRange: {vfs.FallocZeroKeepSize, vfs.FallocZero},
 	}
-	var f vfs.File
+	f, err := h.fs.Open(t, "fsx.probe")
+	if err != nil {
+		return
+	}
 	for _, k := range []Kind{Fallocate, Punch, ZeroRange} {
 		if o.Disabled.Has(k) {
 			continue
-		}
-		if f == nil {
-			var err error
-			if f, err = h.fs.Open(t, "fsx.probe"); err != nil {
-				return
-			}
 		}
 		for _, m := range modes[k] {
 			if err := f.Fallocate(t, m, 0, 4096); err != nil {
@@ -274,9 +289,13 @@ func (h *harness) probe(t *lab.Thread) {
 			}
 		}
 	}
+	h.probeRemap(t, f)
 }
 
 func (h *harness) stopped() bool { return h.fail.Load() != nil }
+
+// sizeOf is the oracle's size of file; the caller holds mu.
+func (h *harness) sizeOf(file int) int64 { return h.refs[file].Size() }
 
 // recut cuts each file into one slice per thread for the new epoch, at
 // seeded offsets that need not be block aligned, so neighbouring threads

@@ -139,7 +139,7 @@ func (wk *worker) step(t *lab.Thread, d draw, id int64) {
 		return
 	}
 	wk.rlock(t)
-	op := wk.g.shape(d, h.refs[d.file].Size())
+	op := wk.g.shape(d, h.sizeOf)
 	if op.Excl {
 		wk.runlock(t)
 		wk.exclusive(t, d, id)
@@ -166,7 +166,7 @@ func (wk *worker) step(t *lab.Thread, d draw, id int64) {
 func (wk *worker) exclusive(t *lab.Thread, d draw, id int64) {
 	h := wk.h
 	wk.lock(t)
-	op := wk.g.shape(d, h.refs[d.file].Size())
+	op := wk.g.shape(d, h.sizeOf)
 	op.Excl = true
 	op.ID, op.Thread, op.Epoch = id, wk.id, h.epoch
 	wk.exec(t, op)

@@ -26,6 +26,7 @@ type fsxFlags struct {
 	shrinkRuns                                       int
 	devMiB                                           int64
 	noMapRead, noMapWrite, noFalloc, noPunch, noZero bool
+	noClone, noDedupe, noCopy                        bool
 	opt                                              fsx.Options
 	seed                                             uint64
 }
@@ -59,6 +60,9 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 	fl.BoolVar(&f.noFalloc, "F", false, "no fallocate (fsx -F)")
 	fl.BoolVar(&f.noPunch, "H", false, "no punch hole (fsx -H)")
 	fl.BoolVar(&f.noZero, "z", false, "no zero range (fsx -z)")
+	fl.BoolVar(&f.noClone, "J", false, "no clone range, FICLONERANGE (fsx -J)")
+	fl.BoolVar(&f.noDedupe, "B", false, "no dedupe range, FIDEDUPERANGE (fsx -B)")
+	fl.BoolVar(&f.noCopy, "E", false, "no copy range, copy_file_range (fsx -E)")
 	fl.StringVar(&f.disable, "disable", "", "comma-separated operations not to generate: "+strings.Join(kindNames(), ","))
 	fl.Int64Var(&f.opt.RemountEvery, "remount-every", f.opt.RemountEvery, "about one op in N is a remount / mount cycle (0: none, and no final remount)")
 	fl.Int64Var(&f.opt.DropEvery, "drop-every", f.opt.DropEvery, "about one op in N is a drop-caches (0: none)")
@@ -86,7 +90,8 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 		return nil, err
 	}
 	for k, off := range map[fsx.Kind]bool{fsx.MapRead: f.noMapRead, fsx.MapWrite: f.noMapWrite,
-		fsx.Fallocate: f.noFalloc, fsx.Punch: f.noPunch, fsx.ZeroRange: f.noZero} {
+		fsx.Fallocate: f.noFalloc, fsx.Punch: f.noPunch, fsx.ZeroRange: f.noZero,
+		fsx.Clone: f.noClone, fsx.Dedupe: f.noDedupe, fsx.Copy: f.noCopy} {
 		if off {
 			set = set.With(k)
 		}

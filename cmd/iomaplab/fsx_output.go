@@ -28,6 +28,9 @@ type fsxSummary struct {
 	BytesVerified int64            `json:"bytes_verified"`
 	PerOp         map[string]int64 `json:"per_op"`
 	Disabled      []string         `json:"disabled"`
+	Skipped       map[string]int64 `json:"skipped,omitempty"`
+	DedupeShared  int64            `json:"dedupe_shared"`
+	CopyGeneric   bool             `json:"copy_generic,omitempty"`
 	Steps         int64            `json:"steps,omitempty"`
 	Tracepoints   map[string]int   `json:"tracepoints,omitempty"`
 	OK            bool             `json:"ok"`
@@ -50,7 +53,7 @@ func summarise(f *fsxFlags, cfg fsx.Config, res *fsx.Result, elapsed time.Durati
 		Target: f.target, FS: f.fs, Variant: f.variant, Seed: cfg.Seed, Threads: cfg.Threads, Files: cfg.Files,
 		Controlled: cfg.Controlled, Replay: f.replay, Ops: res.Ops, Seconds: elapsed.Seconds(),
 		BytesVerified: res.BytesVerified, PerOp: map[string]int64{}, Disabled: []string{},
-		OK: res.Failure == nil, Log: logPath,
+		OK: res.Failure == nil, Log: logPath, DedupeShared: res.DedupeShared, CopyGeneric: res.CopyGeneric,
 	}
 	if s.Seconds > 0 {
 		s.OpsPerSec = float64(res.Ops) / s.Seconds
@@ -61,6 +64,12 @@ func summarise(f *fsxFlags, cfg fsx.Config, res *fsx.Result, elapsed time.Durati
 		}
 		if res.Disabled.Has(k) {
 			s.Disabled = append(s.Disabled, k.String())
+		}
+		if n := res.Skipped[k]; n > 0 {
+			if s.Skipped == nil {
+				s.Skipped = map[string]int64{}
+			}
+			s.Skipped[k.String()] = n
 		}
 	}
 	if cfg.Controlled && res.Lab != nil {
@@ -94,7 +103,15 @@ func printSummary(w io.Writer, s fsxSummary) {
 		s.Target, s.FS, s.Variant, s.Seed, s.Threads, mode, s.Ops, s.Seconds, s.OpsPerSec, bytesString(s.BytesVerified), verdict)
 	var parts []string
 	for _, k := range fsx.Kinds() {
-		if n := s.PerOp[k.String()]; n > 0 {
+		n := s.PerOp[k.String()]
+		switch {
+		case n > 0 && k == fsx.Dedupe:
+			parts = append(parts, fmt.Sprintf("%s %d (%d skipped, %d shared)", k, n, s.Skipped[k.String()], s.DedupeShared))
+		case n > 0 && k == fsx.Copy && s.CopyGeneric:
+			parts = append(parts, fmt.Sprintf("%s %d (%d skipped; pread+pwrite: no copy op)", k, n, s.Skipped[k.String()]))
+		case n > 0 && s.Skipped[k.String()] > 0:
+			parts = append(parts, fmt.Sprintf("%s %d (%d skipped)", k, n, s.Skipped[k.String()]))
+		case n > 0:
 			parts = append(parts, fmt.Sprintf("%s %d", k, n))
 		}
 	}

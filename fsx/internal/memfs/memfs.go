@@ -1,6 +1,8 @@
 // Package memfs is a small in-memory vfs.FS for testing fsx itself: files
 // are byte slices, every cache operation is a no-op, and a data copy is split
 // by a lab Point so a controlled schedule can interleave threads inside it.
+// Clone, dedupe and copy (vfs.Cloner, Deduper, Copier) copy or compare bytes
+// under both files' locks; nothing is shared.
 // Bugs re-introduces simple faults so tests can show fsx catches them.
 package memfs
 
@@ -23,6 +25,11 @@ type Bugs struct {
 	// PanicOnTruncate makes a Truncate to a non-zero size panic (an engine
 	// bug crashing a thread).
 	PanicOnTruncate bool
+	// CloneDoesNothing makes CloneRange succeed without changing a byte.
+	CloneDoesNothing bool
+	// DedupeCopies makes DedupeRange copy the source over differing bytes
+	// and report them shared.
+	DedupeCopies bool
 }
 
 // FS is an in-memory file system.
@@ -46,7 +53,7 @@ func (fs *FS) Open(t *lab.Thread, name string) (vfs.File, error) {
 			return f, nil
 		}
 	}
-	f := &File{fs: fs, name: name, mu: lab.RWMutex{Name: "memfs." + name}}
+	f := &File{fs: fs, name: name, idx: len(fs.files), mu: lab.RWMutex{Name: "memfs." + name}}
 	fs.files = append(fs.files, f)
 	return f, nil
 }
@@ -81,6 +88,7 @@ func (fs *FS) Name() string { return "memfs" }
 type File struct {
 	fs   *FS
 	name string
+	idx  int // creation order: the order lockPair takes two files' locks
 	mu   lab.RWMutex
 	data []byte
 }

@@ -1,0 +1,62 @@
+package fsx
+
+// remapBlock is the alignment of clone and dedupe offsets and lengths: the
+// filesystem block (fsx.c's block_size; 4 KiB on every target here).
+const remapBlock = 4096
+
+// shapeRemap gives a clone, dedupe or copy its two ranges, as fsx.c's
+// generate_dest_range does: the source range lies inside the source file,
+// the destination below the maximum file size (a dedupe's inside the
+// destination file: both must be below EOF), and on one file the two do not
+// overlap (the kernel refuses that with EINVAL). Clone and dedupe are block
+// aligned; copy follows -r for the source and -w for the destination. An op
+// with no room is skipped: Len 0.
+func (g *gen) shapeRemap(op *Op, d draw, sizeOf func(file int) int64) {
+	o := g.opt
+	if op.Kind == Dedupe && d.again && g.last != nil {
+		g.dedupeAgain(op, sizeOf)
+		return
+	}
+	op.SrcFile = d.src
+	srcSize := sizeOf(d.src)
+	salign, dalign := int64(remapBlock), int64(remapBlock)
+	if op.Kind == Copy {
+		salign, dalign = o.ReadAlign, o.WriteAlign
+	}
+	dmax := o.MaxFileSize
+	if op.Kind == Dedupe {
+		dmax = op.Size
+	}
+	if srcSize == 0 || dmax == 0 {
+		return
+	}
+	op.SrcOff = alignDown(int64(d.r1%uint64(srcSize)), salign)
+	op.Off = alignDown(int64(d.r3%uint64(dmax)), dalign)
+	n := min(1+int64(d.r2%uint64(o.MaxOpSize)), srcSize-op.SrcOff, dmax-op.Off)
+	if op.Kind != Copy {
+		n = alignDown(n, remapBlock)
+	}
+	if op.SrcFile == op.File && op.SrcOff < op.Off+n && op.Off < op.SrcOff+n {
+		n = 0 // overlapping ranges of one file
+	}
+	op.Len = max(n, 0)
+	if op.Kind != Dedupe && op.Len > 0 {
+		last := *op
+		g.last = &last
+	}
+}
+
+// dedupeAgain aims a dedupe at the ranges of the thread's last clone or
+// copy, block aligned inwards and cut to both files' current sizes.
+func (g *gen) dedupeAgain(op *Op, sizeOf func(file int) int64) {
+	l := g.last
+	op.SrcFile, op.File, op.Size = l.SrcFile, l.File, sizeOf(l.File)
+	op.SrcOff = alignUp(l.SrcOff, remapBlock)
+	op.Off = l.Off + (op.SrcOff - l.SrcOff)
+	if op.Off%remapBlock != 0 {
+		return // the ranges are not congruent modulo a block: skipped
+	}
+	n := min(l.End(), op.Size) - op.Off
+	n = min(n, sizeOf(op.SrcFile)-op.SrcOff)
+	op.Len = max(alignDown(n, remapBlock), 0)
+}
