@@ -13,8 +13,7 @@ const remapBlock = 4096
 // with no room is skipped: Len 0.
 func (g *gen) shapeRemap(op *Op, d draw, sizeOf func(file int) int64) {
 	o := g.opt
-	if op.Kind == Dedupe && d.again && g.last != nil {
-		g.dedupeAgain(op, sizeOf)
+	if op.Kind == Dedupe && d.again && g.last != nil && g.dedupeAgain(op, sizeOf) {
 		return
 	}
 	op.SrcFile = d.src
@@ -47,16 +46,19 @@ func (g *gen) shapeRemap(op *Op, d draw, sizeOf func(file int) int64) {
 }
 
 // dedupeAgain aims a dedupe at the ranges of the thread's last clone or
-// copy, block aligned inwards and cut to both files' current sizes.
-func (g *gen) dedupeAgain(op *Op, sizeOf func(file int) int64) {
+// copy, block aligned inwards and cut to both files' current sizes. It
+// reports false, leaving op alone, if they hold no whole block that could
+// be shared (a copy between offsets not congruent modulo a block).
+func (g *gen) dedupeAgain(op *Op, sizeOf func(file int) int64) bool {
 	l := g.last
-	op.SrcFile, op.File, op.Size = l.SrcFile, l.File, sizeOf(l.File)
-	op.SrcOff = alignUp(l.SrcOff, remapBlock)
-	op.Off = l.Off + (op.SrcOff - l.SrcOff)
-	if op.Off%remapBlock != 0 {
-		return // the ranges are not congruent modulo a block: skipped
+	srcOff := alignUp(l.SrcOff, remapBlock)
+	off := l.Off + (srcOff - l.SrcOff)
+	size := sizeOf(l.File)
+	n := min(l.End(), size) - off
+	n = alignDown(min(n, sizeOf(l.SrcFile)-srcOff), remapBlock)
+	if off%remapBlock != 0 || n <= 0 {
+		return false
 	}
-	n := min(l.End(), op.Size) - op.Off
-	n = min(n, sizeOf(op.SrcFile)-op.SrcOff)
-	op.Len = max(alignDown(n, remapBlock), 0)
+	op.SrcFile, op.SrcOff, op.File, op.Off, op.Len, op.Size = l.SrcFile, srcOff, l.File, off, n, size
+	return true
 }

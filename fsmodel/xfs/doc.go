@@ -22,7 +22,9 @@
 //   - Reflink and the COW fork (reflink.go, cow.go, wbctx.go):
 //     CloneRange is FICLONERANGE (xfs_reflink_remap_blocks: written source
 //     extents gain a reference in extent.Space's refcounts and an owner on
-//     the device). On a reflink inode, iomap_begin's COW branch
+//     the device); DedupeRange (dedupe.go) is FIDEDUPERANGE, the same
+//     remap once the two ranges compare equal under both files' locks
+//     (generic_remap_file_range_prep with REMAP_FILE_DEDUP). On a reflink inode, iomap_begin's COW branch
 //     (xfs_buffered_write_iomap_begin: found_cow, xfs_bmap_trim_cow) sends
 //     writes to shared blocks, or to blocks the COW fork already covers,
 //     to the COW fork, reserving delalloc there rounded out to the

@@ -61,13 +61,8 @@ func (ip *Inode) CloneRange(t *lab.Thread, src vfs.File, srcOff, dstOff, length 
 	if err := iomap.WriteAndWait(t, &ip.io, ip.wb, dstOff, dstOff+blen); err != nil {
 		return err
 	}
-	ip.io.Cache.TruncateRange(t, dstOff, dstOff+blen)
 	ip.fs.Stats.Reflinks.Add(1)
-	sr := extent.BlockRange(srcOff, blen)
-	delta := uint64(dstOff/bs) - sr.Start // dst block = src block + delta (mod 2^64)
-	for _, e := range s.sourceExtents(t, sr) {
-		ip.remapExtent(t, extent.Range{Start: e.Start + delta, End: e.End + delta}, e)
-	}
+	ip.remapBlocks(t, s, srcOff, dstOff, blen)
 	if end := dstOff + length; end > dstSize {
 		ip.io.SetSize(end)
 	}
@@ -75,6 +70,20 @@ func (ip *Inode) CloneRange(t *lab.Thread, src vfs.File, srcOff, dstOff, length 
 	ip.persist(t)
 	ip.ilock.Unlock(t)
 	return nil
+}
+
+// remapBlocks is xfs_flush_unmap_range of the destination and
+// xfs_reflink_remap_blocks: drop ip's page cache over the blen bytes at
+// dstOff, then map there each extent of s's data fork at srcOff. The
+// caller holds both files' i_rwsem and invalidate_lock (lockPair) and has
+// written back and waited for both ranges.
+func (ip *Inode) remapBlocks(t *lab.Thread, s *Inode, srcOff, dstOff, blen int64) {
+	ip.io.Cache.TruncateRange(t, dstOff, dstOff+blen)
+	sr := extent.BlockRange(srcOff, blen)
+	delta := uint64(dstOff/bs) - sr.Start // dst block = src block + delta (mod 2^64)
+	for _, e := range s.sourceExtents(t, sr) {
+		ip.remapExtent(t, extent.Range{Start: e.Start + delta, End: e.End + delta}, e)
+	}
 }
 
 // sourceExtents marks ip a reflink inode and returns its data fork over r,
