@@ -98,7 +98,10 @@ func (g *gen) shape(d draw, sizeOf func(file int) int64) Op {
 		op.Len = 1 + int64(d.r2%uint64(maxf-op.Off))
 	case Fsync:
 		op.Len = size
-	case Clone, Dedupe, Copy:
+	case Clone, Copy:
+		op.Excl = true // read one range, write another: maybe in another slice, maybe extending
+		g.shapeRemap(&op, d, sizeOf)
+	case Dedupe:
 		g.shapeRemap(&op, d, sizeOf)
 	}
 	return op

@@ -218,12 +218,12 @@ func ParseOp(line string) (Op, error) {
 }
 
 // exclusive kinds always take the harness lock exclusively: they change a
-// size or punch holes (and remount changes everything in core); clone and
-// copy read one range and write another, possibly in another thread's
-// slice or file, and may extend the destination.
+// size or punch holes (and remount changes everything in core). Clone and
+// copy are exclusive unless both their ranges lie in the thread's slice
+// (see worker.step), as writes are unless they stay below EOF.
 func (k Kind) exclusive() bool {
 	switch k {
-	case Truncate, Fallocate, Punch, ZeroRange, Remount, Clone, Copy:
+	case Truncate, Fallocate, Punch, ZeroRange, Remount:
 		return true
 	}
 	return false

@@ -117,6 +117,7 @@ func TestRemapOpsRoundTrip(t *testing.T) {
 		"7 t1 e3 clone f0 0x5000 0x2000 size=0x8000 src=f1:0x3000 x",
 		"8 t0 e2 dedupe f1 0x0 0x1000 size=0x9778 src=f0:0x1000",
 		"9 t2 e4 copy f0 0x9001 0x0 size=0x1000 src=f0:0x123 x",
+		"10 t2 e4 clone f0 0x9000 0x1000 size=0xc000 src=f0:0x3000", // inside the thread's slice: shared
 	} {
 		op, err := ParseOp(line)
 		if err != nil || op.String() != line {
@@ -127,11 +128,42 @@ func TestRemapOpsRoundTrip(t *testing.T) {
 		"7 t0 e3 clone f0 0x5000 0x2000 size=0x8000 x",             // no source
 		"7 t0 e3 write f0 0x5000 0x2000 size=0x8000 src=f0:0x0 x",  // source on a write
 		"7 t0 e3 dedupe f0 0x5000 0x2000 size=0x8000 src=f0:0x0 x", // dedupe exclusive
-		"7 t0 e3 copy f0 0x5000 0x2000 size=0x8000 src=f0:0x0",     // copy shared
+		"7 t0 e3 copy f0 0x5000 0x2000 size=0x8000 src=f0",         // no source offset
 		"7 t0 e3 clone f0 0x5000 0x2000 size=0x8000 src=0x0 x",     // no file
 	} {
 		if _, err := ParseOp(bad); err == nil {
 			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
+// With threads, some clones and copies run shared inside their thread's
+// slice and the others exclusively; dedupes always run shared; the oracle
+// stays exact (free and controlled).
+func TestRemapUnderThreads(t *testing.T) {
+	for _, controlled := range []bool{false, true} {
+		o := options(8, 6000, 4)
+		o.Files = 2
+		cfg := Config{Options: o, Controlled: controlled, Mount: memTarget(memfs.Bugs{})}
+		res := mustRun(t, cfg)
+		requireClean(t, cfg, res)
+		var shared, excl [numKinds]int
+		for _, s := range res.Streams {
+			for _, op := range s {
+				if op.Kind.remap() && op.Len > 0 {
+					if op.Excl {
+						excl[op.Kind]++
+					} else {
+						shared[op.Kind]++
+					}
+				}
+			}
+		}
+		if shared[Clone] == 0 || excl[Clone] == 0 || shared[Copy] == 0 || excl[Copy] == 0 || shared[Dedupe] == 0 || excl[Dedupe] != 0 {
+			t.Errorf("controlled %v: shared %v, exclusive %v", controlled, shared, excl)
+		}
+		if res.DedupeShared == 0 {
+			t.Errorf("controlled %v: no dedupe found equal ranges", controlled)
 		}
 	}
 }

@@ -62,3 +62,34 @@ func (g *gen) dedupeAgain(op *Op, sizeOf func(file int) int64) bool {
 	op.SrcFile, op.SrcOff, op.File, op.Off, op.Len, op.Size = l.SrcFile, srcOff, l.File, off, n, size
 	return true
 }
+
+// shapeRemapIn gives a clone or copy two ranges of its file inside the
+// thread's slice [lo, hi), one in each half (which one is the source is a
+// coin), so it changes only bytes the thread owns and no size: it may run
+// under the harness lock taken shared. ok is false if the slice has no
+// room at the kind's alignment (a clone needs two whole blocks).
+func (g *gen) shapeRemapIn(d draw, size, lo, hi int64) (op Op, ok bool) {
+	op = Op{Kind: d.kind, File: d.file, SrcFile: d.file, Size: size}
+	align := int64(remapBlock)
+	if d.kind == Copy {
+		align = max(g.opt.ReadAlign, g.opt.WriteAlign)
+	}
+	lo, hi = alignUp(lo, align), alignDown(hi, align)
+	half := alignDown((hi-lo)/2, align)
+	n := min(1+int64(d.r2%uint64(g.opt.MaxOpSize)), half)
+	if d.kind == Clone {
+		n = alignDown(n, remapBlock)
+	}
+	if n <= 0 {
+		return op, false
+	}
+	a := lo + alignDown(int64(d.r1%uint64(half-n+1)), align)
+	b := lo + half + alignDown(int64(d.r3%uint64(half-n+1)), align)
+	if d.r3>>63 != 0 {
+		a, b = b, a
+	}
+	op.SrcOff, op.Off, op.Len = a, b, n
+	last := op
+	g.last = &last
+	return op, true
+}

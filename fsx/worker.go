@@ -139,6 +139,18 @@ func (wk *worker) step(t *lab.Thread, d draw, id int64) {
 		return
 	}
 	wk.rlock(t)
+	if (d.kind == Clone || d.kind == Copy) && h.cfg.Threads > 1 && d.again {
+		// Half the clones and copies stay inside the thread's slice of
+		// one file and run shared, racing the other threads' ops on the
+		// same file; the rest run exclusively anywhere.
+		lo, hi := h.slice(d.file, wk.id)
+		if op, ok := wk.g.shapeRemapIn(d, h.sizeOf(d.file), lo, hi); ok {
+			op.ID, op.Thread, op.Epoch = id, wk.id, h.epoch
+			wk.exec(t, op)
+			wk.runlock(t)
+			return
+		}
+	}
 	op := wk.g.shape(d, h.sizeOf)
 	if op.Excl {
 		wk.runlock(t)
