@@ -19,15 +19,25 @@ func supported(sc *scenario.Scenario) string {
 	return ""
 }
 
-// twoThreadScenario is the first exploratory catalogue scenario with
-// exactly two threads that the model runs.
+// rateScenario is the exploratory scenario the schedules/s figure runs,
+// named so that the figure stays comparable as the catalogue grows.
+const rateScenario = "explore-short-write-mkwrite"
+
+// twoThreadScenario is rateScenario, or (if a catalogue lacks it) the first
+// exploratory scenario with exactly two threads that the model runs.
 func twoThreadScenario(all []*scenario.Scenario) *scenario.Scenario {
+	var first *scenario.Scenario
 	for _, sc := range all {
 		if !sc.Directed && len(sc.Threads) == 2 && supported(sc) == "" {
-			return sc
+			if sc.Name == rateScenario {
+				return sc
+			}
+			if first == nil {
+				first = sc
+			}
 		}
 	}
-	return nil
+	return first
 }
 
 // mutantScenario returns the first exploratory scenario whose catches
