@@ -6,11 +6,13 @@
 // Nouns:
 //   - Op: one operation of the stream (read, write, mapread, mapwrite,
 //     truncate, fallocate, punch, zero, fsync, sync-range, fadvise, reclaim,
-//     drop-caches, remount) with its range, the thread that ran it and the
-//     epoch it ran in. Its ID seeds the bytes it writes (Pattern), so a bad
+//     drop-caches, remount, and fsx.c's clone, dedupe and copy, which also
+//     have a source file and offset) with its range, the thread that ran it
+//     and the epoch it ran in. Its ID seeds the bytes it writes (Pattern), so a bad
 //     byte names the operation that wrote it.
 //   - Options: fsx's knobs (-l max file size, -o max op size, -r/-w/-t
-//     alignment, op classes disabled) plus threads, files and the rates of
+//     alignment, op classes disabled; clone and dedupe also when the target
+//     cannot run them, probed at the start) plus threads, files and the rates of
 //     remount and drop-caches.
 //   - Epoch: the stretch of the run between two exclusive operations. Inside
 //     an epoch the file sizes are fixed and every file is cut into one slice
@@ -19,8 +21,12 @@
 //     taken shared. Size-changing and hole operations (truncate, extending
 //     writes, fallocate, punch, zero, remount) take the harness lock
 //     exclusively and end the epoch; the next epoch cuts new slices.
-//     Neutral operations (fsync, sync-range, fadvise, reclaim, drop-caches)
-//     change no byte and run shared, anywhere. So the oracle stays exact with
+//     Neutral operations (fsync, sync-range, fadvise, reclaim, drop-caches,
+//     dedupe) change no byte and run shared, anywhere (a dedupe shares
+//     blocks only where the bytes are equal, under the target's own locks).
+//     Clone and copy read one range and write another: drawn inside the
+//     thread's slice (both ranges, half of them when there are threads)
+//     they run shared; drawn anywhere else they are exclusive. So the oracle stays exact with
 //     any number of threads (docs/fsx.md).
 //   - Failure: the first mismatch (offset, expected and actual bytes, the
 //     last operations touching that byte) or the first unexpected error.
