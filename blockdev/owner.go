@@ -98,21 +98,29 @@ func (d *Device) setOwnerLocked(pblk uint64, o Owner) {
 //
 // Preconditions: ino != 0; the blocks lie on the device.
 func (d *Device) Own(t *lab.Thread, pblk, n, ino, fblk uint64) {
-	d.mustRange("Own", pblk, n)
+	d.claimEach(t, "Own", pblk, n, ino, fblk, func(b uint64, claim Owner) {
+		switch cur := d.ownerLocked(b); cur {
+		case Owner{}:
+			d.setOwnerLocked(b, claim)
+		case claim:
+		default:
+			d.violate(t, Violation{Kind: DoubleOwn, PBlk: b, Claim: claim, Actual: cur})
+		}
+	})
+}
+
+// claimEach checks an Own or Share call's arguments and, under the owner
+// lock, calls claim for each physical block with the file block it is
+// claimed for.
+func (d *Device) claimEach(t *lab.Thread, op string, pblk, n, ino, fblk uint64, claim func(b uint64, c Owner)) {
+	d.mustRange(op, pblk, n)
 	if ino == 0 {
-		panic(fmt.Sprintf("blockdev: Own(%d, %d) by inode 0", pblk, n))
+		panic(fmt.Sprintf("blockdev: %s(%d, %d) by inode 0", op, pblk, n))
 	}
 	d.ownMu.Lock(t)
 	defer d.ownMu.Unlock(t)
 	for i := range n {
-		claim := Owner{ino, fblk + i}
-		switch cur := d.ownerLocked(pblk + i); cur {
-		case Owner{}:
-			d.setOwnerLocked(pblk+i, claim)
-		case claim:
-		default:
-			d.violate(t, Violation{Kind: DoubleOwn, PBlk: pblk + i, Claim: claim, Actual: cur})
-		}
+		claim(pblk+i, Owner{ino, fblk + i})
 	}
 }
 

@@ -21,24 +21,17 @@ import (
 // Preconditions: ino != 0; every block is owned (sharing a block nobody owns
 // panics: the fs model's bookkeeping is broken).
 func (d *Device) Share(t *lab.Thread, pblk, n, ino, fblk uint64) {
-	d.mustRange("Share", pblk, n)
-	if ino == 0 {
-		panic(fmt.Sprintf("blockdev: Share(%d, %d) by inode 0", pblk, n))
-	}
-	d.ownMu.Lock(t)
-	defer d.ownMu.Unlock(t)
-	for i := range n {
-		cur := d.ownerLocked(pblk + i)
+	d.claimEach(t, "Share", pblk, n, ino, fblk, func(b uint64, claim Owner) {
+		cur := d.ownerLocked(b)
 		if cur.Ino == 0 {
-			panic(fmt.Sprintf("blockdev: Share(%d, %d): block %d is not owned", pblk, n, pblk+i))
+			panic(fmt.Sprintf("blockdev: Share(%d, %d): block %d is not owned", pblk, n, b))
 		}
-		claim := Owner{ino, fblk + i}
-		if cur == claim || slices.Contains(d.extra[pblk+i], claim) {
-			d.violate(t, Violation{Kind: DoubleOwn, PBlk: pblk + i, Claim: claim, Actual: cur})
-			continue
+		if cur == claim || slices.Contains(d.extra[b], claim) {
+			d.violate(t, Violation{Kind: DoubleOwn, PBlk: b, Claim: claim, Actual: cur})
+			return
 		}
-		d.extra[pblk+i] = append(d.extra[pblk+i], claim)
-	}
+		d.extra[b] = append(d.extra[b], claim)
+	})
 }
 
 // Unshare removes file blocks [o.FBlk, o.FBlk+n) of inode o.Ino from the
