@@ -102,3 +102,43 @@ func TestFsxModelAcceptance(t *testing.T) {
 		}
 	}
 }
+
+// -J -B -E disable clone, dedupe and copy as in fsx.c; on the ext4 model the
+// probe disables clone and dedupe, and copy runs as pread + pwrite; the XFS
+// model runs all three (some dedupes sharing).
+func TestFsxRemapOps(t *testing.T) {
+	f, err := parseFsxFlags([]string{"--target", "model", "--seed", "1", "-J", "-B", "-E"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []fsx.Kind{fsx.Clone, fsx.Dedupe, fsx.Copy} {
+		if !f.opt.Disabled.Has(k) {
+			t.Errorf("%s not disabled: %s", k, f.opt.Disabled)
+		}
+	}
+	for _, fs := range []string{"xfs", "ext4"} {
+		f, err := parseFsxFlags([]string{"--target", "model", "--fs", fs, "--device", "memory", "--ops", "3000", "--seed", "2"}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgt, code := openModelTarget(f)
+		if tgt == nil {
+			t.Fatalf("open model target: exit %d", code)
+		}
+		defer tgt.close()
+		res, err := fsx.Run(fsx.Config{Options: f.opt, Mount: tgt.mount, Check: tgt.check})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Failure != nil {
+			t.Fatalf("%s: %s", fs, res.Failure.Summary())
+		}
+		reflink := fs == "xfs"
+		if res.Disabled.Has(fsx.Clone) == reflink || res.Disabled.Has(fsx.Dedupe) == reflink || !res.CopyGeneric || res.Counts[fsx.Copy] == 0 {
+			t.Errorf("%s: disabled %s, copy generic %v, %d copies", fs, res.Disabled, res.CopyGeneric, res.Counts[fsx.Copy])
+		}
+		if reflink && (res.Counts[fsx.Clone] == 0 || res.DedupeShared == 0) {
+			t.Errorf("%s: %d clones, %d dedupes shared", fs, res.Counts[fsx.Clone], res.DedupeShared)
+		}
+	}
+}
