@@ -64,19 +64,7 @@ func TestFsxModelTarget(t *testing.T) {
 		variant, device string
 		clean           bool
 	}{{"correct", "file", true}, {"correct", "memory", true}, {"zero-skips-dirty-unwritten", "file", false}} {
-		f, err := parseFsxFlags([]string{"--target", "model", "--variant", tc.variant, "--device", tc.device, "--ops", "2000", "--seed", "1", "--remount-every", "100"}, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tgt, code := openModelTarget(f)
-		if tgt == nil {
-			t.Fatalf("open model target: exit %d", code)
-		}
-		defer tgt.close()
-		res, err := fsx.Run(fsx.Config{Options: f.opt, Controlled: true, Mount: tgt.mount, Check: tgt.check})
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := runModelFsx(t, true, "--variant", tc.variant, "--device", tc.device, "--ops", "2000", "--seed", "1", "--remount-every", "100")
 		if clean := res.Failure == nil; clean != tc.clean {
 			t.Errorf("%s: clean %v, want %v (%v)", tc.variant, clean, tc.clean, res.Failure)
 		}
@@ -117,19 +105,7 @@ func TestFsxRemapOps(t *testing.T) {
 		}
 	}
 	for _, fs := range []string{"xfs", "ext4"} {
-		f, err := parseFsxFlags([]string{"--target", "model", "--fs", fs, "--device", "memory", "--ops", "3000", "--seed", "2"}, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tgt, code := openModelTarget(f)
-		if tgt == nil {
-			t.Fatalf("open model target: exit %d", code)
-		}
-		defer tgt.close()
-		res, err := fsx.Run(fsx.Config{Options: f.opt, Mount: tgt.mount, Check: tgt.check})
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := runModelFsx(t, false, "--fs", fs, "--device", "memory", "--ops", "3000", "--seed", "2")
 		if res.Failure != nil {
 			t.Fatalf("%s: %s", fs, res.Failure.Summary())
 		}
@@ -141,4 +117,24 @@ func TestFsxRemapOps(t *testing.T) {
 			t.Errorf("%s: %d clones, %d dedupes shared", fs, res.Counts[fsx.Clone], res.DedupeShared)
 		}
 	}
+}
+
+// runModelFsx runs fsx on the model target the flags describe, controlled
+// or free, and returns its result.
+func runModelFsx(t *testing.T, controlled bool, args ...string) *fsx.Result {
+	t.Helper()
+	f, err := parseFsxFlags(append([]string{"--target", "model"}, args...), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, code := openModelTarget(f)
+	if tgt == nil {
+		t.Fatalf("open model target: exit %d", code)
+	}
+	defer tgt.close()
+	res, err := fsx.Run(fsx.Config{Options: f.opt, Controlled: controlled, Mount: tgt.mount, Check: tgt.check})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
