@@ -16,17 +16,11 @@ import (
 // (xfs_reflink_remap_prep, btrfs_remap_file_range_prep); ext4 has no reflink
 // and returns EOPNOTSUPP.
 func (f *File) CloneRange(_ *lab.Thread, src vfs.File, srcOff, dstOff, length int64) error {
-	sf, ok := src.(interface{ file() *File })
-	if !ok {
-		return fmt.Errorf("clone from a %T: not a kernel file", src)
+	s, unlock, err := f.pair(src)
+	if err != nil {
+		return err
 	}
-	s := sf.file()
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	if s != f {
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-	}
+	defer unlock()
 	if srcOff == 0 && dstOff == 0 && length == 0 {
 		return errno(unix.IoctlFileClone(f.fd, s.fd))
 	}
@@ -35,7 +29,7 @@ func (f *File) CloneRange(_ *lab.Thread, src vfs.File, srcOff, dstOff, length in
 	}))
 }
 
-// file lets CloneRange find the File inside wrappers that embed it.
+// file lets pair find the File inside wrappers that embed it.
 func (f *File) file() *File { return f }
 
 // fsxattr is struct fsxattr (include/uapi/linux/fs.h), for
