@@ -1,0 +1,226 @@
+package mutants
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Kind is what a mutant does to its marked statement.
+type Kind string
+
+// The mutation kinds of a marker.
+const (
+	Delete Kind = "delete"
+	True   Kind = "true"
+	False  Kind = "false"
+)
+
+// Edit is one marked statement of a site.
+type Edit struct {
+	File string // path relative to the module root, '/'-separated
+	Line int    // the marked statement's first line
+	Kind Kind
+	// start and end are the byte offsets of what the edit replaces (the
+	// statement, or its condition), text the replacement.
+	start, end int
+	text       string
+}
+
+// Site is one protection site: every edit marked with its name.
+type Site struct {
+	Name  string
+	Edits []Edit
+}
+
+// Where returns "file:line" of the site's first edit.
+func (s Site) Where() string { return fmt.Sprintf("%s:%d", s.Edits[0].File, s.Edits[0].Line) }
+
+// EngineDirs are the directories whose Go files may carry markers.
+var EngineDirs = []string{"iomap", "pagecache", "extent", "fsmodel", "blockdev"}
+
+var markerRE = regexp.MustCompile(`^//mutant:([a-z0-9]+(?:-[a-z0-9]+)*) (delete|true|false)$`)
+
+// MarkerError is a malformed or misplaced marker: bad input, exit 2.
+type MarkerError struct{ Pos, Msg string }
+
+func (e *MarkerError) Error() string { return e.Pos + ": " + e.Msg }
+
+// BadInput reports that a marker, not the environment, is wrong.
+func (e *MarkerError) BadInput() bool { return true }
+
+// Scan finds every site marked in the non-test Go files under the module
+// root's EngineDirs, sorted by name.
+func Scan(root string) ([]Site, error) {
+	byName := map[string]*Site{}
+	for _, dir := range EngineDirs {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if os.IsNotExist(err) {
+					return nil
+				}
+				return err
+			}
+			if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return nil
+			}
+			rel, err := filepath.Rel(root, path)
+			if err != nil {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			edits, names, err := scanFile(filepath.ToSlash(rel), src)
+			if err != nil {
+				return err
+			}
+			for i, e := range edits {
+				s := byName[names[i]]
+				if s == nil {
+					s = &Site{Name: names[i]}
+					byName[names[i]] = s
+				}
+				s.Edits = append(s.Edits, e)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var sites []Site
+	for _, s := range byName {
+		sites = append(sites, *s)
+	}
+	sort.Slice(sites, func(i, j int) bool { return sites[i].Name < sites[j].Name })
+	return sites, nil
+}
+
+// scanFile returns the edits marked in one file and their site names.
+func scanFile(rel string, src []byte) ([]Edit, []string, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, rel, src, parser.ParseComments)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The outermost statement starting on each line.
+	stmts := map[int]ast.Stmt{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		s, ok := n.(ast.Stmt)
+		if !ok || s == nil {
+			return true
+		}
+		if _, block := s.(*ast.BlockStmt); block {
+			return true
+		}
+		line := fset.Position(s.Pos()).Line
+		if old, ok := stmts[line]; !ok || s.Pos() < old.Pos() || (s.Pos() == old.Pos() && s.End() > old.End()) {
+			stmts[line] = s
+		}
+		return true
+	})
+	var edits []Edit
+	var names []string
+	for _, cg := range f.Comments {
+		for _, c := range cg.List {
+			if !strings.HasPrefix(c.Text, "//mutant:") {
+				continue
+			}
+			pos := fset.Position(c.Pos())
+			where := fmt.Sprintf("%s:%d:%d", rel, pos.Line, pos.Column)
+			m := markerRE.FindStringSubmatch(c.Text)
+			if m == nil {
+				return nil, nil, &MarkerError{where, "malformed marker " + c.Text + " (want //mutant:NAME delete|true|false)"}
+			}
+			s, ok := stmts[pos.Line]
+			if !ok || fset.Position(s.Pos()).Offset > pos.Offset {
+				s, ok = stmts[pos.Line+1] // the marker on its own line above
+			}
+			if !ok {
+				return nil, nil, &MarkerError{where, "marker " + m[1] + " is not on or above a statement"}
+			}
+			e, err := edit(fset, src, s, Kind(m[2]))
+			if err != nil {
+				return nil, nil, &MarkerError{where, err.Error()}
+			}
+			e.File = rel
+			edits = append(edits, e)
+			names = append(names, m[1])
+		}
+	}
+	return edits, names, nil
+}
+
+// edit builds the replacement of kind k for statement s.
+func edit(fset *token.FileSet, src []byte, s ast.Stmt, k Kind) (Edit, error) {
+	off := func(p token.Pos) int { return fset.Position(p).Offset }
+	e := Edit{Line: fset.Position(s.Pos()).Line, Kind: k}
+	if k == Delete {
+		e.start, e.end = off(s.Pos()), off(s.End())
+		return e, nil
+	}
+	var cond ast.Expr
+	switch s := s.(type) {
+	case *ast.IfStmt:
+		cond = s.Cond
+	case *ast.ReturnStmt:
+		if len(s.Results) == 1 {
+			cond = s.Results[0]
+		}
+	case *ast.AssignStmt:
+		if len(s.Rhs) == 1 {
+			cond = s.Rhs[0]
+		}
+	}
+	if cond == nil {
+		return e, fmt.Errorf("kind %s needs an if, a single-result return or a single assignment", k)
+	}
+	e.start, e.end = off(cond.Pos()), off(cond.End())
+	c := string(src[e.start:e.end])
+	if k == True {
+		e.text = "(" + c + ") || true"
+	} else {
+		e.text = "(" + c + ") && false"
+	}
+	return e, nil
+}
+
+// Apply returns the mutated contents of every file the site edits, read
+// from the module root.
+func (s Site) Apply(root string) (map[string][]byte, error) {
+	byFile := map[string][]Edit{}
+	for _, e := range s.Edits {
+		byFile[e.File] = append(byFile[e.File], e)
+	}
+	out := map[string][]byte{}
+	for file, edits := range byFile {
+		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
+		if err != nil {
+			return nil, err
+		}
+		out[file] = applyEdits(src, edits)
+	}
+	return out, nil
+}
+
+// applyEdits replaces each edit's range, last first so offsets hold.
+func applyEdits(src []byte, edits []Edit) []byte {
+	edits = slices.Clone(edits)
+	sort.Slice(edits, func(i, j int) bool { return edits[i].start > edits[j].start })
+	out := bytes.Clone(src)
+	for _, e := range edits {
+		out = slices.Concat(out[:e.start], []byte(e.text), out[e.end:])
+	}
+	return out
+}

@@ -1,0 +1,92 @@
+package mutants
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestScanFileMarkersAndEdits(t *testing.T) {
+	src, err := os.ReadFile("testdata/marked.go.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edits, names, err := scanFile("marked.go", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{ // site -> a line of the mutated file that must appear
+		"demo-lock":   "\t //mutant:demo-lock delete\n\t //mutant:demo-lock delete\n",
+		"demo-bump":   "//mutant:demo-bump delete\n\t\n",
+		"demo-valid":  "if (m.seq != m.cookie) && false {",
+		"demo-assign": "ok := (m.dirty) || true",
+		"demo-return": "return (ok && m.valid()) || true",
+	}
+	sites := map[string][]Edit{}
+	for i, e := range edits {
+		sites[names[i]] = append(sites[names[i]], e)
+	}
+	if len(sites) != len(want) || len(sites["demo-lock"]) != 2 {
+		t.Fatalf("sites %v, want %d with demo-lock marked twice", names, len(want))
+	}
+	for name, line := range want {
+		got := string(applyEdits(src, sites[name]))
+		if !strings.Contains(got, line) {
+			t.Errorf("%s: mutated file lacks %q:\n%s", name, line, got)
+		}
+		if strings.Count(got, "\n") != strings.Count(string(src), "\n") {
+			t.Errorf("%s: the mutant changed the line count", name)
+		}
+	}
+	if e := sites["demo-bump"][0]; e.Line != 7 || e.Kind != Delete {
+		t.Errorf("demo-bump: line %d kind %s, want 7 delete (the statement below the marker)", e.Line, e.Kind)
+	}
+}
+
+func TestScanFileRejectsBadMarkers(t *testing.T) {
+	for _, src := range []string{
+		"package p\n\nfunc f() {\n\tg() //mutant:Bad delete\n}\n",
+		"package p\n\nfunc f() {\n\tg() //mutant:ok negate\n}\n",
+		"package p\n\nfunc f() {\n\tg() //mutant:ok true\n}\n",
+		"package p\n\n//mutant:ok delete\n\nfunc f() {}\n",
+	} {
+		_, _, err := scanFile("p.go", []byte(src))
+		var me *MarkerError
+		if !errors.As(err, &me) || !me.BadInput() {
+			t.Errorf("%q: got %v, want a marker error", src, err)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		cells []cell
+		want  Outcome
+	}{
+		{[]cell{{Scenario: "a", Verdict: "clean"}, {Scenario: "b", Verdict: "clean"}}, Survived},
+		{[]cell{{Scenario: "a", Verdict: "violation", Oracles: []string{"panic"}}}, Crashed},
+		{[]cell{{Scenario: "a", Verdict: "error"}}, Crashed},
+		{[]cell{{Scenario: "a", Verdict: "violation", Oracles: []string{"deadlock"}}, {Scenario: "b", Verdict: "violation", Oracles: []string{"data", "panic"}}}, Killed},
+	} {
+		var r SiteResult
+		classify(&r, tc.cells)
+		if r.Outcome != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.cells, r.Outcome, tc.want)
+		}
+		if tc.want == Killed && (r.KilledBy != "b" || len(r.Oracles) != 1 || r.Oracles[0] != "data") {
+			t.Errorf("killed by %s %v, want b [data]", r.KilledBy, r.Oracles)
+		}
+	}
+}
+
+func TestReportKillRateLeavesOutEquivalents(t *testing.T) {
+	var rep Report
+	rep.add(SiteResult{Outcome: Killed})
+	rep.add(SiteResult{Outcome: Survived, Equivalent: "no effect"})
+	rep.add(SiteResult{Outcome: Survived})
+	rep.add(SiteResult{Outcome: Killed, Equivalent: "wrongly listed"})
+	if rep.Killed != 2 || rep.Survived != 1 || rep.Equivalent != 1 || rep.KillRate < 66 || rep.KillRate > 67 {
+		t.Errorf("report %+v: want 2 killed, 1 survived, 1 equivalent, 66.7%%", rep)
+	}
+}
