@@ -1,15 +1,12 @@
 package lab
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // Mutex is a sleeping lock (the kernel's mutex). The zero value is unlocked;
 // set Name for traces and wait-for graphs.
 type Mutex struct {
 	Name  string
-	free  sync.Mutex
+	free  freeLock
 	owner *Thread // controlled mode
 	held  atomic.Bool
 }
@@ -21,10 +18,11 @@ func (m *Mutex) name() string {
 	return m.Name
 }
 
-// Lock acquires m; in a controlled world it is a scheduling point.
+// Lock acquires m; in a controlled world it is a scheduling point. A free
+// world's thread waiting for m when the run fails unwinds.
 func (m *Mutex) Lock(t *Thread) {
 	if !t.w.controlled {
-		m.free.Lock()
+		t.freeAcquired(m.free.lock(t.w.stopCh))
 		m.held.Store(true)
 		t.recordDetail(KindLock, m.name())
 		return
@@ -38,7 +36,7 @@ func (m *Mutex) Lock(t *Thread) {
 // TryLock acquires m if it is free and reports whether it did.
 func (m *Mutex) TryLock(t *Thread) bool {
 	if !t.w.controlled {
-		if !m.free.TryLock() {
+		if !m.free.tryLock() {
 			return false
 		}
 		m.held.Store(true)
@@ -60,7 +58,7 @@ func (m *Mutex) Unlock(t *Thread) {
 	if !t.w.controlled {
 		t.recordDetail(KindUnlock, m.name())
 		m.held.Store(false)
-		m.free.Unlock()
+		m.free.unlock()
 		return
 	}
 	if m.owner != t {
@@ -98,7 +96,7 @@ type BitLock struct{ Mutex }
 // invalidate_lock, ILOCK, i_data_sem). The zero value is unlocked.
 type RWMutex struct {
 	Name    string
-	free    sync.RWMutex
+	free    freeLock
 	writer  *Thread   // controlled mode
 	readers []*Thread // controlled mode, in acquisition order
 	held    atomic.Int32
@@ -124,7 +122,7 @@ func (m *RWMutex) owner() *Thread {
 // Lock acquires m exclusively.
 func (m *RWMutex) Lock(t *Thread) {
 	if !t.w.controlled {
-		m.free.Lock()
+		t.freeAcquired(m.free.lock(t.w.stopCh))
 		m.held.Store(-1)
 		t.recordDetail(KindLock, m.name())
 		return
@@ -140,7 +138,7 @@ func (m *RWMutex) Unlock(t *Thread) {
 	if !t.w.controlled {
 		t.recordDetail(KindUnlock, m.name())
 		m.held.Store(0)
-		m.free.Unlock()
+		m.free.unlock()
 		return
 	}
 	if m.writer != t {
@@ -154,7 +152,7 @@ func (m *RWMutex) Unlock(t *Thread) {
 // RLock acquires m shared.
 func (m *RWMutex) RLock(t *Thread) {
 	if !t.w.controlled {
-		m.free.RLock()
+		t.freeAcquired(m.free.rlock(t.w.stopCh))
 		m.held.Add(1)
 		t.recordDetail(KindRLock, m.name())
 		return
@@ -170,7 +168,7 @@ func (m *RWMutex) RUnlock(t *Thread) {
 	if !t.w.controlled {
 		t.recordDetail(KindRUnlock, m.name())
 		m.held.Add(-1)
-		m.free.RUnlock()
+		m.free.runlock()
 		return
 	}
 	for i, r := range m.readers {
@@ -189,3 +187,11 @@ func (m *RWMutex) Locked() bool { return m.held.Load() != 0 }
 
 // LockedExclusive reports whether a writer holds m (racy in free mode).
 func (m *RWMutex) LockedExclusive() bool { return m.held.Load() < 0 }
+
+// freeAcquired unwinds a free world's thread whose lock wait was cut short:
+// the run failed, and the lock's holder may never release it.
+func (t *Thread) freeAcquired(ok bool) {
+	if !ok {
+		panic(abortSentinel)
+	}
+}

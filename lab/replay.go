@@ -4,8 +4,10 @@ import "fmt"
 
 // Replay re-runs one recorded schedule: Result.Decisions of an earlier run.
 // A decision that names a thread that is not runnable, or a run that needs
-// more decisions than were recorded, is nondeterminism: Replay panics with
-// ErrDiverged, which the world reports as a Diverged outcome.
+// more decisions than were recorded, is nondeterminism (or a corrupt
+// token): the world ends the run with outcome Diverged and a message naming
+// the decision. A run that ends before using every decision diverged too:
+// the caller checks Remaining.
 type Replay struct {
 	decisions []int
 	next      int

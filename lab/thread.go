@@ -91,7 +91,24 @@ func (t *Thread) Fail(msg string) {
 	panic(failure(msg))
 }
 
+// HostFault ends the run with outcome HostFault and err in Result.Err: the
+// host could not do what the model asked of it (a backing file's pwrite
+// failed with ENOSPC or EIO), so the run proves nothing either way. It
+// stops the run as Fail does.
+func (t *Thread) HostFault(err error) {
+	panic(hostFault{err})
+}
+
 type failure string
+
+type hostFault struct{ err error }
+
+func hostErr(v any) error {
+	if h, ok := v.(hostFault); ok {
+		return h.err
+	}
+	return nil
+}
 
 type divergence string
 
@@ -107,6 +124,8 @@ func outcomeOf(v any) Outcome {
 		return Failed
 	case divergence:
 		return Diverged
+	case hostFault:
+		return HostFault
 	}
 	return Panicked
 }
@@ -117,6 +136,8 @@ func panicMessage(v any) string {
 		return string(v)
 	case divergence:
 		return fmt.Sprintf("%v: %s", ErrDiverged, string(v))
+	case hostFault:
+		return v.err.Error()
 	}
 	return fmt.Sprintf("panic: %v\n%s", v, debug.Stack())
 }

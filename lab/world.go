@@ -47,10 +47,14 @@ const (
 	Diverged
 	// Failed: a thread called Thread.Fail (an oracle stopped the run).
 	Failed
+	// HostFault: a thread called Thread.HostFault: the host could not run
+	// the model (ENOSPC or EIO under a file-backed device). Not a verdict:
+	// Result.Err says what failed.
+	HostFault
 )
 
 func (o Outcome) String() string {
-	return [...]string{"completed", "deadlock", "step-limit", "panic", "watchdog", "diverged", "failed"}[o]
+	return [...]string{"completed", "deadlock", "step-limit", "panic", "watchdog", "diverged", "failed", "host-fault"}[o]
 }
 
 // Result is what a run produced.
@@ -61,6 +65,8 @@ type Result struct {
 	Message string
 	// Thread names the thread at fault, if any.
 	Thread string
+	// Err is the host's error of a HostFault outcome.
+	Err error
 	// Steps is the number of scheduling steps taken.
 	Steps int64
 	// Decisions is the schedule: the thread picked at each step where more
@@ -189,7 +195,7 @@ func (w *World) freeThread(t *Thread, fn func(t *Thread)) {
 		if v := recover(); v != nil && v != abortSentinel {
 			w.panicMu.Lock()
 			if w.result.Outcome == Completed {
-				w.result = Result{Outcome: outcomeOf(v), Thread: t.name, Message: panicMessage(v)}
+				w.result = Result{Outcome: outcomeOf(v), Thread: t.name, Message: panicMessage(v), Err: hostErr(v)}
 			}
 			w.panicMu.Unlock()
 			// The run has failed: threads waiting for this one (an await,
@@ -273,6 +279,7 @@ func (w *World) startControlled(t *Thread, fn func(t *Thread)) {
 func (w *World) exitControlled(t *Thread) {
 	if v := recover(); v != nil && v != abortSentinel && !w.finishing {
 		w.finish(outcomeOf(v), t, panicMessage(v))
+		w.result.Err = hostErr(v)
 	}
 	t.done = true
 	t.pred = nil
@@ -317,7 +324,12 @@ func (w *World) switchFrom(t *Thread) (handedOn bool) {
 		w.unwind(t)
 		return false
 	}
-	next := w.pickNext(t)
+	next, diverged := w.pickNext(t)
+	if diverged != "" {
+		w.finish(Diverged, t, diverged)
+		w.unwind(t)
+		return false
+	}
 	if next == nil {
 		if w.quiescent() {
 			w.finish(Completed, nil, "")
@@ -350,7 +362,9 @@ func (w *World) unwind(t *Thread) {
 	}
 }
 
-func (w *World) pickNext(t *Thread) *Thread {
+// pickNext returns the thread to run next: nil when none can, or a
+// divergence message when the strategy could not follow its schedule.
+func (w *World) pickNext(t *Thread) (next *Thread, diverged string) {
 	var runnable []int
 	current := -1
 	for _, u := range w.threads {
@@ -364,14 +378,40 @@ func (w *World) pickNext(t *Thread) *Thread {
 	}
 	switch len(runnable) {
 	case 0:
-		return nil
+		return nil, ""
 	case 1:
-		return w.threads[runnable[0]]
+		return w.threads[runnable[0]], ""
 	}
-	id := w.cfg.Strategy.Pick(runnable, current)
+	id, diverged := w.pick(runnable, current)
+	if diverged != "" {
+		return nil, diverged
+	}
 	w.decisions = append(w.decisions, id)
 	w.currents = append(w.currents, current)
-	return w.threads[id]
+	return w.threads[id], ""
+}
+
+// pick asks the strategy. A strategy that cannot follow its schedule (a
+// replayed decision that names a thread that cannot run, a recording that
+// ran out) panics with a divergence, or picks a thread that is not
+// runnable: either way the run ends as Diverged, naming the decision. It
+// is recovered here because the scheduler also runs inside exitControlled,
+// where a panic would escape every recover and kill the process.
+func (w *World) pick(runnable []int, current int) (id int, diverged string) {
+	defer func() {
+		if v := recover(); v != nil {
+			d, ok := v.(divergence)
+			if !ok {
+				panic(v)
+			}
+			diverged = panicMessage(d)
+		}
+	}()
+	id = w.cfg.Strategy.Pick(runnable, current)
+	if !contains(runnable, id) {
+		return 0, panicMessage(divergence(fmt.Sprintf("decision %d names thread %d, runnable are %v", len(w.decisions), id, runnable)))
+	}
+	return id, ""
 }
 
 func (w *World) quiescent() bool {
