@@ -74,7 +74,8 @@ func (wk *worker) copyRange(t *lab.Thread, op Op) error {
 // applyRemap copies [SrcOff, SrcOff+Len) of the source's oracle onto
 // [Off, End) of the destination's, zeroing any gap past its EOF.
 func (h *harness) applyRemap(op Op) {
-	data := bytes.Clone(h.refs[op.SrcFile].Bytes()[op.SrcOff : op.SrcOff+op.Len])
+	data := make([]byte, op.Len)
+	h.refs[op.SrcFile].ReadAt(data, op.SrcOff)
 	ref := h.refs[op.File]
 	if op.Off > ref.Size() {
 		ref.Truncate(op.Off)
@@ -104,7 +105,10 @@ func (wk *worker) dedupe(t *lab.Thread, op Op) error {
 		h.dedupeSame.Add(1)
 	}
 	if h.cfg.Threads == 1 {
-		want := bytes.Equal(h.refs[op.SrcFile].Bytes()[op.SrcOff:op.SrcOff+op.Len], h.refs[op.File].Bytes()[op.Off:op.End()])
+		src, dst := make([]byte, op.Len), make([]byte, op.Len)
+		h.refs[op.SrcFile].ReadAt(src, op.SrcOff)
+		h.refs[op.File].ReadAt(dst, op.Off)
+		want := bytes.Equal(src, dst)
 		if same != want {
 			return fmt.Errorf("dedupe said same=%v, but the oracle's ranges are equal=%v", same, want)
 		}

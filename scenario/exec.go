@@ -167,7 +167,9 @@ func (r *run) reflink(t *lab.Thread, op Op, start int64) error {
 	}
 	finish := r.clock.Add(1)
 	r.mu.Lock()
-	data := bytes.Clone(r.ref[op.Src].Bytes())
+	src := r.ref[op.Src]
+	data := make([]byte, src.Size())
+	src.ReadAt(data, 0)
 	r.mu.Unlock()
 	for i := 0; i < len(data); {
 		j := i

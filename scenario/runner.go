@@ -256,7 +256,8 @@ func (r *run) compare(name string, got []byte, size int64) string {
 		}
 		return m.Error()
 	}
-	want := ref.Bytes()
+	want := make([]byte, len(got))
+	ref.ReadAt(want, 0)
 	for off := m.Off; off < int64(len(got)); off++ {
 		if got[off] == want[off] {
 			continue

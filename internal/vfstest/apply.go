@@ -142,7 +142,8 @@ func (r *Runner) clone(t *lab.Thread, o Op) error {
 	if err := c.CloneRange(t, r.File, o.Src, o.Off, n); err != nil {
 		return fmt.Errorf("clone: %w", err)
 	}
-	data := bytes.Clone(r.Ref.Bytes()[o.Src : o.Src+n])
+	data := make([]byte, n)
+	r.Ref.ReadAt(data, o.Src)
 	r.Ref.Write(data, o.Off)
 	return nil
 }
