@@ -17,6 +17,9 @@
 //	        return's single result or an assignment's single right-hand side
 //	        C becomes (C) || true (C is still evaluated)
 //	false   likewise, (C) && false
+//	noseq   the statement's first call to a fork mutator (extent.Map's
+//	        Set, Remove, Convert) passes extent.NoSeqBump: that one path
+//	        changes the fork without bumping its sequence
 //
 // Several markers may share a NAME: they are one site, mutated together
 // (a lock and its unlock). Mutation is at the source level, through the go

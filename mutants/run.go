@@ -16,8 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"iomaplab/scenario"
 )
 
 // Outcome is what the catalogue made of one site's mutant.
@@ -244,6 +242,7 @@ type cell struct {
 	Verdict  string   `json:"verdict"`
 	Oracles  []string `json:"oracles"`
 	Message  string   `json:"message"`
+	Safety   []string `json:"safety"` // the fired oracles that are safety oracles
 }
 
 func parseCells(out []byte) ([]cell, error) {
@@ -266,11 +265,10 @@ func parseCells(out []byte) ([]cell, error) {
 func classify(r *SiteResult, cells []cell) {
 	r.Outcome = Survived
 	for _, c := range cells {
-		safety := slices.DeleteFunc(slices.Clone(c.Oracles), func(o string) bool { return !slices.Contains(scenario.Oracles, o) })
 		switch {
-		case c.Verdict == "violation" && len(safety) > 0:
+		case c.Verdict == "violation" && len(c.Safety) > 0:
 			if r.Outcome != Killed {
-				r.Outcome, r.KilledBy, r.Oracles = Killed, c.Scenario, safety
+				r.Outcome, r.KilledBy, r.Oracles = Killed, c.Scenario, c.Safety
 			}
 		case c.Verdict == "violation" || c.Verdict == "error":
 			r.Crashes = append(r.Crashes, c.Scenario+": "+strings.Join(c.Oracles, ",")+" "+firstLines(c.Message, 1))

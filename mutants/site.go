@@ -23,6 +23,7 @@ const (
 	Delete Kind = "delete"
 	True   Kind = "true"
 	False  Kind = "false"
+	NoSeq  Kind = "noseq"
 )
 
 // Edit is one marked statement of a site.
@@ -48,7 +49,7 @@ func (s Site) Where() string { return fmt.Sprintf("%s:%d", s.Edits[0].File, s.Ed
 // EngineDirs are the directories whose Go files may carry markers.
 var EngineDirs = []string{"iomap", "pagecache", "extent", "fsmodel", "blockdev"}
 
-var markerRE = regexp.MustCompile(`^//mutant:([a-z0-9]+(?:-[a-z0-9]+)*) (delete|true|false)$`)
+var markerRE = regexp.MustCompile(`^//mutant:([a-z0-9]+(?:-[a-z0-9]+)*) (delete|true|false|noseq)$`)
 
 // MarkerError is a malformed or misplaced marker: bad input, exit 2.
 type MarkerError struct{ Pos, Msg string }
@@ -141,7 +142,7 @@ func scanFile(rel string, src []byte) ([]Edit, []string, error) {
 			where := fmt.Sprintf("%s:%d:%d", rel, pos.Line, pos.Column)
 			m := markerRE.FindStringSubmatch(c.Text)
 			if m == nil {
-				return nil, nil, &MarkerError{where, "malformed marker " + c.Text + " (want //mutant:NAME delete|true|false)"}
+				return nil, nil, &MarkerError{where, "malformed marker " + c.Text + " (want //mutant:NAME delete|true|false|noseq)"}
 			}
 			s, ok := stmts[pos.Line]
 			if !ok || fset.Position(s.Pos()).Offset > pos.Offset {
@@ -170,6 +171,9 @@ func edit(fset *token.FileSet, src []byte, s ast.Stmt, k Kind) (Edit, error) {
 		e.start, e.end = off(s.Pos()), off(s.End())
 		return e, nil
 	}
+	if k == NoSeq {
+		return noSeqEdit(fset, src, s, e)
+	}
 	var cond ast.Expr
 	switch s := s.(type) {
 	case *ast.IfStmt:
@@ -193,6 +197,35 @@ func edit(fset *token.FileSet, src []byte, s ast.Stmt, k Kind) (Edit, error) {
 	} else {
 		e.text = "(" + c + ") && false"
 	}
+	return e, nil
+}
+
+// forkMutators are the extent.Map methods that bump the fork's sequence.
+var forkMutators = []string{"Set", "Remove", "Convert"}
+
+// noSeqEdit passes extent.NoSeqBump to the first fork mutator call in s.
+func noSeqEdit(fset *token.FileSet, src []byte, s ast.Stmt, e Edit) (Edit, error) {
+	off := func(p token.Pos) int { return fset.Position(p).Offset }
+	var call *ast.CallExpr
+	ast.Inspect(s, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok && call == nil {
+			if sel, ok := c.Fun.(*ast.SelectorExpr); ok && slices.Contains(forkMutators, sel.Sel.Name) {
+				call = c
+			}
+		}
+		return call == nil
+	})
+	if call == nil {
+		return e, fmt.Errorf("kind noseq needs a call to a fork mutator (%s)", strings.Join(forkMutators, ", "))
+	}
+	if call.Ellipsis.IsValid() {
+		last := call.Args[len(call.Args)-1]
+		e.start, e.end = off(last.Pos()), off(call.Ellipsis)
+		e.text = "append(" + string(src[e.start:e.end]) + ", extent.NoSeqBump)"
+		return e, nil
+	}
+	e.start, e.end = off(call.Rparen), off(call.Rparen)
+	e.text = ", extent.NoSeqBump"
 	return e, nil
 }
 

@@ -17,11 +17,13 @@ func TestScanFileMarkersAndEdits(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{ // site -> a line of the mutated file that must appear
-		"demo-lock":   "\t //mutant:demo-lock delete\n\t //mutant:demo-lock delete\n",
-		"demo-bump":   "//mutant:demo-bump delete\n\t\n",
-		"demo-valid":  "if (m.seq != m.cookie) && false {",
-		"demo-assign": "ok := (m.dirty) || true",
-		"demo-return": "return (ok && m.valid()) || true",
+		"demo-lock":           "\t //mutant:demo-lock delete\n\t //mutant:demo-lock delete\n",
+		"demo-bump":           "//mutant:demo-bump delete\n\t\n",
+		"demo-valid":          "if (m.seq != m.cookie) && false {",
+		"demo-assign":         "ok := (m.dirty) || true",
+		"demo-return":         "return (ok && m.valid()) || true",
+		"demo-noseq":          "m.df.Set(e, extent.NoSeqBump)",
+		"demo-noseq-variadic": "m.df.Convert(r, a, b, 0, append(flags, extent.NoSeqBump)...)",
 	}
 	sites := map[string][]Edit{}
 	for i, e := range edits {
@@ -67,7 +69,7 @@ func TestClassify(t *testing.T) {
 		{[]cell{{Scenario: "a", Verdict: "clean"}, {Scenario: "b", Verdict: "clean"}}, Survived},
 		{[]cell{{Scenario: "a", Verdict: "violation", Oracles: []string{"panic"}}}, Crashed},
 		{[]cell{{Scenario: "a", Verdict: "error"}}, Crashed},
-		{[]cell{{Scenario: "a", Verdict: "violation", Oracles: []string{"deadlock"}}, {Scenario: "b", Verdict: "violation", Oracles: []string{"data", "panic"}}}, Killed},
+		{[]cell{{Scenario: "a", Verdict: "violation", Oracles: []string{"deadlock"}}, {Scenario: "b", Verdict: "violation", Oracles: []string{"data", "panic"}, Safety: []string{"data"}}}, Killed},
 	} {
 		var r SiteResult
 		classify(&r, tc.cells)

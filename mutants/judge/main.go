@@ -1,6 +1,7 @@
 // Command judge runs the scenario catalogue under variant correct and
-// prints one JSON object per scenario (explore.Cell's schema, without the
-// diagram). The mutants harness builds it once per mutant, with the
+// prints one JSON object per scenario: explore.Cell's schema without the
+// diagram, plus "safety", the fired oracles that are safety oracles
+// (scenario.Oracles). The mutants harness builds it once per mutant, with the
 // mutated engine file overlaid, and classifies the cells. With -first it
 // stops at the first cell that a safety oracle violated.
 package main
@@ -33,10 +34,18 @@ func main() {
 	for _, sc := range list {
 		c := explore.Explore(sc, "correct", model.ForVariant, opt)
 		c.Diagram = ""
-		if err := enc.Encode(c); err != nil {
+		var safety []string
+		if c.Verdict == "violation" {
+			safety = slices.DeleteFunc(slices.Clone(c.Oracles), func(o string) bool { return !slices.Contains(scenario.Oracles, o) })
+		}
+		out := struct {
+			*explore.Cell
+			Safety []string `json:"safety,omitempty"`
+		}{c, safety}
+		if err := enc.Encode(out); err != nil {
 			os.Exit(3)
 		}
-		if *first && c.Verdict == "violation" && slices.ContainsFunc(c.Oracles, func(o string) bool { return slices.Contains(scenario.Oracles, o) }) {
+		if *first && len(safety) > 0 {
 			return
 		}
 	}
