@@ -1,87 +1,107 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"iomaplab/bench"
-	"iomaplab/scenario"
 )
 
-func init() {
-	register("bench", "measure the headline figures beside their baselines (write, lab, kernel, fsx)", runBench)
+// benchFlags are the parsed command line of `iomaplab bench`.
+type benchFlags struct {
+	cfg                   bench.Config
+	json, markdown, quiet bool
+	plotDir               string
 }
 
-// runBench is `iomaplab bench [NAME...] [--json] [--plot DIR] [--runs N]`.
-func runBench(args []string) int {
-	d := bench.Defaults()
-	fl := flag.NewFlagSet("bench", flag.ContinueOnError)
-	asJSON := fl.Bool("json", false, "print the report as one JSON document (docs/bench.md)")
-	markdown := fl.Bool("markdown", false, "print the table as Markdown")
-	plotDir := fl.String("plot", "", "write PNG and SVG charts into `DIR`")
-	runs := fl.Int("runs", d.Runs, "measured runs per figure (median, min, max), after one discarded warm-up")
-	size := fl.String("size", "1G", "write: bytes written per run")
-	ioSize := fl.String("io", "64k", "write: bytes per pwrite")
-	seeds := fl.Int("seeds", d.Seeds, "lab: seeds per (mutant, strategy) time to find")
-	budget := fl.Int("budget", d.Budget, "lab: schedules explored per seed at most")
-	schedules := fl.Int("schedules", d.Schedules, "lab: schedules per schedules/s run")
-	kruns := fl.Int("kernel-runs", d.KernelRuns, "kernel: directed runs per batch")
-	fsxOps := fl.Int64("fsx-ops", d.FsxOps, "fsx: operations per run")
-	fl.Usage = func() {
-		fmt.Fprintf(fl.Output(), "usage: iomaplab bench [%s...] [--json] [--plot DIR] [--runs N] [flags]\n", strings.Join(bench.Groups, "|"))
-		fl.PrintDefaults()
+func (a *app) benchCmd() *cobra.Command {
+	f := benchFlags{cfg: bench.Defaults()}
+	d := &f.cfg
+	cmd := &cobra.Command{
+		Use:   "bench [" + strings.Join(bench.Groups, "|") + " ...] [flags]",
+		Short: "measure the headline figures beside their baselines (write, lab, kernel, fsx)",
+		Long: `Measure the headline figures, each the median of --runs runs after one
+discarded warm-up, beside its baseline: write (buffered write throughput of
+the model), lab (schedules/s and time to find each mutant per strategy),
+kernel (directed runs on real filesystems; root) and fsx (ops/s). No group:
+all four. --plot writes the charts (PNG and SVG) and their provenance.
+
+A line per measurement step goes to stderr, and off a terminal a status
+line every 10s (--quiet: neither).`,
+		Example: `  iomaplab bench lab fsx
+  iomaplab bench --plot docs/figures
+  iomaplab bench write --size 256M --io 1M --runs 3 --markdown`,
+		Annotations: map[string]string{"exit": `  0  measured
+  1  never (a benchmark has no verdict)
+  2  bad usage (an unknown group, a value out of range, an unwritable --plot DIR)
+  3  the environment cannot run it (the kernel group without root, a host fault)
+`},
+		ValidArgs: bench.Groups,
+		Args: func(_ *cobra.Command, args []string) error {
+			return asBadInput(bench.CheckGroups(args))
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			f.cfg.Groups = args
+			f.cfg.Command = strings.Join(append([]string{"iomaplab"}, a.args...), " ")
+			return a.bench(f)
+		},
 	}
-	groups, err := parseArgs(fl, args)
-	if err != nil {
-		return exitUsage
-	}
-	cfg := bench.Config{Groups: groups, Runs: *runs, Seeds: *seeds, Budget: *budget, Schedules: *schedules,
-		KernelRuns: *kruns, FsxOps: *fsxOps, Progress: os.Stderr,
-		Command: strings.Join(append([]string{"iomaplab", "bench"}, args...), " ")}
-	bad := func(format string, a ...any) int {
-		fmt.Fprintf(os.Stderr, "iomaplab bench: "+format+"\n", a...)
-		fl.Usage()
-		return exitUsage
-	}
-	if cfg.WriteSize, err = scenario.ParseSize(*size); err != nil || cfg.WriteSize == 0 {
-		return bad("--size: want a positive size such as 1G")
-	}
-	if cfg.WriteIO, err = scenario.ParseSize(*ioSize); err != nil || cfg.WriteIO == 0 || cfg.WriteIO%4096 != 0 {
-		return bad("--io: want a positive multiple of 4k")
-	}
-	if err := bench.CheckGroups(groups); err != nil {
-		return bad("%v", err)
-	}
-	if cfg.Runs < 1 || cfg.Seeds < 1 || cfg.Budget < 1 || cfg.Schedules < 1 || cfg.KernelRuns < 1 || cfg.FsxOps < 1 || cfg.WriteSize < cfg.WriteIO {
-		return bad("--runs, --seeds, --budget, --schedules, --kernel-runs and --fsx-ops must be >= 1, --size >= --io")
-	}
-	return benchMain(cfg, *asJSON, *markdown, *plotDir, os.Stdout)
+	fl := cmd.Flags()
+	fl.BoolVar(&f.json, "json", false, "print the report as one JSON document (docs/bench.md)")
+	fl.BoolVar(&f.markdown, "markdown", false, "print the table as Markdown")
+	fl.StringVar(&f.plotDir, "plot", "", "write PNG and SVG charts into `DIR` (made if missing; checked writable before the bench runs)")
+	intFlag(cmd, &d.Runs, "runs", "", d.Runs, 1, 1000, "measured runs per figure (median, min, max), after one discarded warm-up")
+	sizeFlag(cmd, &d.WriteSize, "size", "", d.WriteSize, 4<<10, 16<<30, "write: bytes written per run")
+	sizeFlag(cmd, &d.WriteIO, "io", "", d.WriteIO, 4<<10, 64<<20, "write: bytes per pwrite, a multiple of 4k")
+	intFlag(cmd, &d.Seeds, "seeds", "", d.Seeds, 1, 10_000, "lab: seeds per (mutant, strategy) time to find")
+	intFlag(cmd, &d.Budget, "budget", "", d.Budget, 1, 1_000_000, "lab: schedules explored per seed at most")
+	intFlag(cmd, &d.Schedules, "schedules", "", d.Schedules, 1, 1_000_000, "lab: schedules per schedules/s run")
+	intFlag(cmd, &d.KernelRuns, "kernel-runs", "", d.KernelRuns, 1, 100_000, "kernel: directed runs per batch")
+	intFlag(cmd, &d.FsxOps, "fsx-ops", "", d.FsxOps, 1, fsxMaxOps, "fsx: operations per run")
+	quietFlag(cmd, &f.quiet)
+	return cmd
 }
 
-func benchMain(cfg bench.Config, asJSON, markdown bool, plotDir string, stdout io.Writer) int {
-	rep, err := bench.Run(cfg)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "iomaplab bench: %v\n", err)
-		return exitFail
+func (a *app) bench(f benchFlags) error {
+	cfg := f.cfg
+	if cfg.WriteIO%4096 != 0 || cfg.WriteSize < cfg.WriteIO {
+		return badInput("--io must be a multiple of 4k and at most --size (got --io %s, --size %s)", formatSize(cfg.WriteIO), formatSize(cfg.WriteSize))
 	}
-	if plotDir != "" {
-		files, err := rep.Plot(plotDir)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "iomaplab bench: %v\n", err)
-			return exitFail
+	if f.plotDir != "" {
+		if err := writableDir(f.plotDir); err != nil {
+			return fmt.Errorf("--plot %s: %w", f.plotDir, err)
 		}
-		fmt.Fprintf(os.Stderr, "iomaplab bench: wrote %s\n", strings.Join(files, ", "))
+	}
+	steps := &lineCounter{}
+	cfg.Progress = steps
+	if !f.quiet {
+		cfg.Progress = io.MultiWriter(a.stderr, steps)
+	}
+	stopStatus := a.startStatus(f.quiet, func() string {
+		return fmt.Sprintf("iomaplab bench: %d measurement steps done", steps.n.Load())
+	})
+	rep, err := bench.Run(cfg)
+	stopStatus()
+	if err != nil {
+		return classify(err)
+	}
+	if f.plotDir != "" {
+		files, err := rep.Plot(f.plotDir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "iomaplab bench: wrote %s\n", strings.Join(files, ", "))
 	}
 	switch {
-	case asJSON:
-		return printJSON(rep)
-	case markdown:
-		rep.WriteMarkdown(stdout)
+	case f.json:
+		return printJSON(a.stdout, rep)
+	case f.markdown:
+		rep.WriteMarkdown(a.stdout)
 	default:
-		rep.WriteTable(stdout)
+		rep.WriteTable(a.stdout)
 	}
-	return exitOK
+	return nil
 }

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"io"
+	"testing"
+)
 
 func TestBenchBadUsage(t *testing.T) {
 	for _, args := range [][]string{
@@ -11,7 +14,7 @@ func TestBenchBadUsage(t *testing.T) {
 		{"--size", "4k", "--io", "64k"},
 		{"--no-such-flag"},
 	} {
-		if got := runBench(args); got != exitUsage {
+		if got := run(append([]string{"bench"}, args...), io.Discard, io.Discard); got != exitUsage {
 			t.Errorf("bench %v: exit %d, want %d", args, got, exitUsage)
 		}
 	}

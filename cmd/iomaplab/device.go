@@ -1,17 +1,18 @@
 package main
 
 import (
-	"flag"
-	"fmt"
 	"os"
+
+	"github.com/spf13/cobra"
 
 	"iomaplab/explore"
 	"iomaplab/scenario/model"
 )
 
 // deviceFlag adds --device: what backs the model's block device.
-func deviceFlag(fs *flag.FlagSet) *string {
-	return fs.String("device", "file", "model block device: file (a sparse file per run in $TMPDIR, unlinked at once) or memory")
+func deviceFlag(cmd *cobra.Command, p *string) {
+	enumFlag(cmd, p, "device", "file", []string{"file", "memory"},
+		"model block device (file: a sparse file per run in $TMPDIR, unlinked at once)")
 }
 
 // modelTargets is the model target factory for a --device value.
@@ -22,5 +23,5 @@ func modelTargets(device string) (explore.TargetFactory, error) {
 	case "memory":
 		return model.ForVariant, nil
 	}
-	return nil, fmt.Errorf("unknown --device %q (file, memory)", device)
+	return nil, badInput("unknown --device %q (file, memory)", device)
 }

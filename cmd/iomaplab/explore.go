@@ -1,167 +1,209 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"os"
+	"io"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 
 	"iomaplab/explore"
 	"iomaplab/fsmodel/variant"
 	"iomaplab/scenario"
 )
 
-func init() {
-	register("explore", "explore scenarios under the controlled scheduler (no scenario: the whole catalogue)", runExplore)
+// exploreFlags are the parsed command line of `iomaplab explore`.
+type exploreFlags struct {
+	variant, strategy, device  string
+	budget, depth, preemptions int
+	seed                       uint64
+	matrix, json, quiet        bool
 }
 
-func runExplore(args []string) int {
+func (a *app) exploreCmd() *cobra.Command {
 	d := explore.Defaults
-	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: iomaplab explore [SCENARIO|FILE...] [flags]\n       iomaplab explore --matrix [flags]")
-		fs.PrintDefaults()
+	var f exploreFlags
+	cmd := &cobra.Command{
+		Use:   "explore [SCENARIO|FILE.scn ...] [flags]",
+		Short: "explore scenarios under the controlled scheduler (no scenario: the whole catalogue)",
+		Long: `Run each scenario (a catalogue name or a .scn file; none: the whole catalogue)
+on the userspace model under the lab's controlled scheduler, up to --budget
+schedules each, with the engine variant --variant (correct, or a mutant that
+reintroduces a fixed kernel bug). A violation is shrunk, drawn, and printed
+with a replay token; a table of every cell follows.
+
+--matrix runs the mutation matrix instead: every catalogue scenario with
+correct and with each variant its 'catches' lines name, and checks each cell
+against its expectation (must catch, must stay clean).
+
+Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
+		Example: `  iomaplab explore
+  iomaplab explore write-stale-unwritten --variant no-validate
+  iomaplab explore my.scn --strategy dfs --preemptions 3
+  iomaplab explore --matrix --json > matrix.json`,
+		Annotations: map[string]string{"exit": `  0  every cell clean (--matrix: every cell as expected)
+  1  a violation (--matrix: a cell not as expected, or a mutant no exploratory
+     scenario caught), or a violation that did not replay identically
+  2  bad usage, a bad scenario file, or a scenario error (an op failed: the
+     scenario did not run as written)
+  3  the environment cannot run it (host ENOSPC/EIO on the model's device file)
+`},
+		ValidArgsFunction: scenarioNames,
+		RunE:              func(_ *cobra.Command, args []string) error { return a.explore(f, args) },
 	}
-	v := fs.String("variant", "correct", "engine variant: "+strings.Join(variant.Names(), ", "))
-	strategy := fs.String("strategy", d.Strategy, "scheduling strategy: pct, random, dfs (depth first) or delay (fewest delays first; systematic, finds what dfs misses)")
-	budget := fs.Int("budget", d.Budget, "schedules per scenario (and per matrix cell)")
-	depth := fs.Int("depth", d.Depth, "PCT depth d (d-1 priority change points)")
-	preemptions := fs.Int("preemptions", d.Preemptions, "preemption bound of dfs and delay (the space they exhaust)")
-	seed := fs.Uint64("seed", d.Seed, "strategy seed")
-	matrix := fs.Bool("matrix", false, "run the mutation matrix: every scenario with correct and each variant it names")
-	asJSON := fs.Bool("json", false, "print one JSON document (schema: docs/explore-json.md)")
-	device := deviceFlag(fs)
-	positional, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage
+	enumFlag(cmd, &f.variant, "variant", "correct", variant.Names(), "engine variant")
+	enumFlag(cmd, &f.strategy, "strategy", d.Strategy, explore.Strategies,
+		"scheduling strategy (dfs: depth first; delay: fewest delays first, systematic, finds what dfs misses)")
+	intFlag(cmd, &f.budget, "budget", "", d.Budget, 1, 1_000_000, "schedules per scenario (and per matrix cell)")
+	intFlag(cmd, &f.depth, "depth", "", d.Depth, 1, 64, "PCT depth d (d-1 priority change points)")
+	intFlag(cmd, &f.preemptions, "preemptions", "", d.Preemptions, 0, 32, "preemption bound of dfs and delay (the space they exhaust)")
+	cmd.Flags().Uint64Var(&f.seed, "seed", d.Seed, "strategy seed, any 64-bit number")
+	cmd.Flags().BoolVar(&f.matrix, "matrix", false, "run the mutation matrix: every scenario with correct and each variant it names")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON document (schema: docs/explore-json.md)")
+	deviceFlag(cmd, &f.device)
+	quietFlag(cmd, &f.quiet)
+	return cmd
+}
+
+// exploreCell is one (scenario, variant) cell to run.
+type exploreCell struct {
+	sc      *scenario.Scenario
+	variant string
+}
+
+func (a *app) explore(f exploreFlags, positional []string) error {
+	d := explore.Defaults
+	if f.matrix && (len(positional) > 0 || f.variant != "correct") {
+		return badInput("--matrix takes no scenario and no --variant")
 	}
-	if _, err := variant.Parse(*v); err != nil {
-		fmt.Fprintln(os.Stderr, "iomaplab explore:", err)
-		return exitUsage
-	}
-	opt := explore.Options{Strategy: *strategy, Budget: *budget, Depth: *depth, Preemptions: *preemptions, Seed: *seed, ShrinkBudget: d.ShrinkBudget}
-	if _, err := explore.NewStrategy(opt.Strategy, 0, 1, 0); err != nil || opt.Budget < 1 {
-		fmt.Fprintln(os.Stderr, "iomaplab explore: bad --strategy or --budget")
-		return exitUsage
-	}
+	opt := explore.Options{Strategy: f.strategy, Budget: f.budget, Depth: f.depth, Preemptions: f.preemptions, Seed: f.seed, ShrinkBudget: d.ShrinkBudget}
 	var scenarios []*scenario.Scenario
 	if len(positional) == 0 {
-		scenarios, err = scenario.List()
-	} else {
-		for _, arg := range positional {
-			sc, lerr := scenario.Load(arg)
-			if lerr != nil {
-				err = lerr
-				break
-			}
-			scenarios = append(scenarios, sc)
+		list, err := scenario.List()
+		if err != nil {
+			return err
 		}
+		scenarios = list
 	}
+	for _, arg := range positional {
+		sc, err := scenario.Load(arg)
+		if err != nil {
+			return asBadInput(err)
+		}
+		scenarios = append(scenarios, sc)
+	}
+	mk, err := modelTargets(f.device)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return exitUsage
+		return err
 	}
-	variants := []string{*v}
-	if *matrix {
-		if len(positional) > 0 || *v != "correct" {
-			fmt.Fprintln(os.Stderr, "iomaplab explore: --matrix takes no scenario and no --variant")
-			return exitUsage
-		}
-		variants = variant.Names()
-	}
-	mk, err := modelTargets(*device)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "iomaplab explore:", err)
-		return exitUsage
-	}
-	bar := newProgress(os.Stderr)
-	onCell := func(c *explore.Cell) {
-		bar.clear()
-		if !*asJSON {
-			printCellDetail(c)
-		}
-	}
-	var cells []*explore.Cell
+	var plan []exploreCell
 	for _, sc := range scenarios {
-		for _, vn := range variants {
-			if *matrix {
-				if exp, _ := sc.Expected(vn); exp == scenario.DontCare {
-					continue
-				}
+		if !f.matrix {
+			plan = append(plan, exploreCell{sc, f.variant})
+			continue
+		}
+		for _, vn := range variant.Names() {
+			if exp, _ := sc.Expected(vn); exp != scenario.DontCare {
+				plan = append(plan, exploreCell{sc, vn})
 			}
-			o := opt
-			label := sc.Name + " [" + vn + "]"
-			o.Progress = func(done int) { bar.show(label, done, opt.Budget) }
-			c := explore.Explore(sc, vn, mk, o)
-			cells = append(cells, c)
-			onCell(c)
 		}
 	}
-	bar.clear()
+	var cellsDone, schedules atomic.Int64
+	stopStatus := a.startStatus(f.quiet, func() string {
+		return fmt.Sprintf("iomaplab explore: cells %d/%d, schedules %d", cellsDone.Load(), len(plan), schedules.Load())
+	})
+	bar := newProgress(a.stderr, f.quiet)
+	var cells []*explore.Cell
+	for _, p := range plan {
+		o := opt
+		label := p.sc.Name + " [" + p.variant + "]"
+		last := 0
+		o.Progress = func(done int) {
+			schedules.Add(int64(done - last))
+			last = done
+			bar.show(label, done, opt.Budget)
+		}
+		c := explore.Explore(p.sc, p.variant, mk, o)
+		cells = append(cells, c)
+		cellsDone.Add(1)
+		bar.clear()
+		if !f.json {
+			printCellDetail(a.stdout, c)
+		}
+	}
+	stopStatus()
 	var missing []string
-	if *matrix {
+	if f.matrix {
 		missing = explore.Coverage(scenarios, cells)
 	}
-	code := exploreExit(cells, *matrix, missing)
-	if *asJSON {
-		printJSON(map[string]any{"matrix": *matrix, "budget": opt.Budget, "strategy": opt.Strategy, "seed": opt.Seed,
-			"cells": cells, "uncovered_by_exploratory": missing, "exit": code})
-		return code
+	result := exploreResult(cells, f.matrix, missing)
+	if f.json {
+		if err := printJSON(a.stdout, map[string]any{"matrix": f.matrix, "budget": opt.Budget, "strategy": opt.Strategy, "seed": opt.Seed,
+			"cells": cells, "uncovered_by_exploratory": missing, "exit": exitFor(result)}); err != nil {
+			return err
+		}
+		return result
 	}
-	printCellTable(cells, *matrix)
-	if *matrix {
+	printCellTable(a.stdout, cells, f.matrix)
+	if f.matrix {
 		if len(missing) > 0 {
-			fmt.Printf("\nmutants no exploratory scenario caught: %s\n", strings.Join(missing, ", "))
+			fmt.Fprintf(a.stdout, "\nmutants no exploratory scenario caught: %s\n", strings.Join(missing, ", "))
 		} else {
-			fmt.Println("\nevery mutant was also caught by an exploratory scenario")
+			fmt.Fprintln(a.stdout, "\nevery mutant was also caught by an exploratory scenario")
 		}
 	}
-	return code
+	return result
 }
 
-func exploreExit(cells []*explore.Cell, matrix bool, missing []string) int {
+// exploreResult is the outcome of the cells: a violation (without --matrix)
+// or an unmet expectation (with it) is errViolation, exit 1; else a cell
+// that did not run as written is a scenario error, exit 2.
+func exploreResult(cells []*explore.Cell, matrix bool, missing []string) error {
+	errored := 0
 	for _, c := range cells {
-		if matrix && !c.Match {
-			return exitFail
+		if c.Verdict == "error" {
+			errored++
+			continue
 		}
-		if !matrix && (c.Verdict == "violation" || c.Verdict == "error") {
-			return exitFail
-		}
-		if !c.Deterministic {
-			return exitFail
+		if (matrix && !c.Match) || (!matrix && c.Verdict == "violation") || !c.Deterministic {
+			return errViolation
 		}
 	}
 	if len(missing) > 0 {
-		return exitFail
+		return errViolation
 	}
-	return exitOK
+	if errored > 0 {
+		return badInput("scenario error: %d of %d cells did not run as written (an op failed; see above)", errored, len(cells))
+	}
+	return nil
 }
 
 // printCellDetail prints a violation's drawing and token as soon as the cell
 // is done; clean cells print only in the table.
-func printCellDetail(c *explore.Cell) {
+func printCellDetail(w io.Writer, c *explore.Cell) {
 	switch c.Verdict {
 	case "violation":
-		fmt.Printf("\n%s [%s]: VIOLATION %s after %d schedules (%.2fs); shrunk to %d preemptions, %d steps\n\n",
+		fmt.Fprintf(w, "\n%s [%s]: VIOLATION %s after %d schedules (%.2fs); shrunk to %d preemptions, %d steps\n\n",
 			c.Scenario, c.Variant, strings.Join(c.Oracles, ","), c.FirstFailure+1, c.SecondsToFind, c.Preemptions, c.Steps)
-		fmt.Print(c.Diagram)
+		fmt.Fprint(w, c.Diagram)
 		if strings.Contains(c.Message, "\n") {
-			fmt.Printf("\n%s\n", c.Message) // the drawing's footer shows only its first line
+			fmt.Fprintf(w, "\n%s\n", c.Message) // the drawing's footer shows only its first line
 		}
-		fmt.Printf("replay: iomaplab replay %s\n", c.Token)
+		fmt.Fprintf(w, "replay: iomaplab replay %s\n", c.Token)
 		if !c.Deterministic {
-			fmt.Println("NONDETERMINISM: replaying this token gave a different trace")
+			fmt.Fprintln(w, "NONDETERMINISM: replaying this token gave a different trace")
 		}
 	case "error":
-		fmt.Printf("\n%s [%s]: ERROR %s\n", c.Scenario, c.Variant, c.Message)
+		fmt.Fprintf(w, "\n%s [%s]: ERROR %s\n", c.Scenario, c.Variant, c.Message)
 	}
 }
 
-func printCellTable(cells []*explore.Cell, matrix bool) {
-	fmt.Println()
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+func printCellTable(w io.Writer, cells []*explore.Cell, matrix bool) {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tVARIANT\tVERDICT\tEXPECTED\tSCHEDULES\tTO FIRST FAILURE\tREACHABLE\tEVIDENCE")
 	for _, c := range cells {
 		verdict := c.Verdict

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,18 +8,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"iomaplab/fsmodel/variant"
 	"iomaplab/fsx"
 )
-
-func init() {
-	register("fsx", "seeded random operations with byte-exact verification, on the model or a real filesystem", runFsx)
-}
 
 // fsxFlags are the parsed command line of `iomaplab fsx`.
 type fsxFlags struct {
 	target, fs, variant, replay, logPath, disable    string
 	device                                           string
-	controlled, json, shrink                         bool
+	controlled, json, shrink, quiet                  bool
 	shrinkRuns                                       int
 	devMiB                                           int64
 	noMapRead, noMapWrite, noFalloc, noPunch, noZero bool
@@ -31,63 +27,105 @@ type fsxFlags struct {
 	seed                                             uint64
 }
 
-func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
+// fsx's limits: what a run can serve in memory (the op streams are kept for
+// the log) and what the model's device can hold.
+const (
+	fsxMaxOps     = 10_000_000
+	fsxMaxOpSize  = 256 << 20
+	fsxMaxEvery   = 1_000_000_000
+	fsxMaxDevMiB  = 4096
+	fsxMaxFileLen = 1 << 40
+)
+
+func (a *app) fsxCmd() *cobra.Command {
+	cmd, _ := a.fsxCommand()
+	return cmd
+}
+
+// fsxCommand is `iomaplab fsx` and the flags it parses into.
+func (a *app) fsxCommand() (*cobra.Command, *fsxFlags) {
 	f := &fsxFlags{opt: fsx.Defaults()}
-	fl := flag.NewFlagSet("fsx", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.StringVar(&f.target, "target", "model", "model or kernel")
-	fl.StringVar(&f.fs, "fs", "xfs", "filesystem: xfs or ext4 (model or kernel), ext4-iomap (model: ext4's iomap buffered-write path), btrfs or tmpfs (kernel)")
-	fl.StringVar(&f.variant, "variant", "correct", "model mutation (correct, no-validate, ...)")
-	fl.Int64Var(&f.opt.Ops, "ops", 10000, "operations in all (fsx -N)")
-	fl.IntVar(&f.opt.Threads, "threads", 1, "threads sharing the files")
-	fl.IntVar(&f.opt.Files, "files", 1, "files the operations are spread over")
+	cmd := &cobra.Command{
+		Use:   "fsx [flags]",
+		Short: "seeded random operations with byte-exact verification, on the model or a real filesystem",
+		Long: `fstests' fsx (ltp/fsx.c) made concurrent: a seeded stream of file operations
+(read, write, mapped read/write, truncate, fallocate, punch, zero, clone,
+dedupe, copy, fsync, reclaim, drop caches, remount), each checked byte for
+byte against a reference model, by one or several threads, on the userspace
+model (--target model: xfs, ext4 or ext4-iomap, with any --variant) or on a
+real filesystem on a loop device (--target kernel: xfs, ext4, btrfs, tmpfs;
+root). On a failure the op log is written (default iomaplab-fsx-SEED.log);
+--replay LOG runs it again, --shrink finds a shorter log that fails alike.
+The one-letter flags are fsx.c's. See docs/fsx.md.
+
+Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
+		Example: `  iomaplab fsx --ops 100000 --seed 1
+  iomaplab fsx --threads 4 --controlled --seed 3 -l 1M -o 64k
+  iomaplab fsx --variant zero-skips-dirty-unwritten --seed 1 --log bad.log
+  iomaplab fsx --replay bad.log --shrink --variant zero-skips-dirty-unwritten
+  sudo iomaplab fsx --target kernel --fs btrfs --ops 20000 -J -B`,
+		Annotations: map[string]string{"exit": `  0  every operation and check matched
+  1  a mismatch, an unexpected error or a lab verdict (the op log is written)
+  2  bad usage or a bad op log; nothing ran
+  3  the environment cannot run it (the kernel target without root, a missing
+     mkfs, no loop devices, host ENOSPC/EIO on the model's device file)
+`},
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if err := f.check(a.stderr); err != nil {
+				return err
+			}
+			return a.fsx(f)
+		},
+	}
+	fl := cmd.Flags()
+	enumFlag(cmd, &f.target, "target", "model", []string{"model", "kernel"}, "where to run")
+	enumFlag(cmd, &f.fs, "fs", "xfs", []string{"xfs", "ext4", "ext4-iomap", "btrfs", "tmpfs"},
+		"filesystem (ext4-iomap, ext4 on the iomap buffered-write path: model only; btrfs, tmpfs: kernel only)")
+	enumFlag(cmd, &f.variant, "variant", "correct", variant.Names(), "model mutation (--target model)")
+	intFlag(cmd, &f.opt.Ops, "ops", "N", 10000, 0, fsxMaxOps, "operations in all (fsx -N)")
+	intFlag(cmd, &f.opt.Threads, "threads", "", 1, 1, 64, "threads sharing the files")
+	intFlag(cmd, &f.opt.Files, "files", "", 1, 1, 64, "files the operations are spread over")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the operation stream and of the controlled schedule (0: from the clock, printed)")
 	fl.BoolVar(&f.controlled, "controlled", false, "run under the lab's controlled scheduler (model target)")
 	fl.StringVar(&f.replay, "replay", "", "replay the operation log `LOG` instead of generating")
 	fl.BoolVar(&f.json, "json", false, "print one JSON summary on stdout")
 	fl.BoolVar(&f.shrink, "shrink", false, "with --replay of a failing log (several threads: with --controlled): find a shorter log that fails alike (written to LOG.min)")
-	fl.IntVar(&f.shrinkRuns, "shrink-runs", 1000, "most replays --shrink may run")
-	fl.StringVar(&f.device, "device", "file", "model block device: file (a sparse file in $TMPDIR, unlinked at once) or memory")
-	fl.Int64Var(&f.devMiB, "dev-mib", 0, "model block device size in MiB (0: twice the files' maximum size plus 4 MiB, so freed blocks are soon reused)")
-	fl.StringVar(&f.logPath, "log", "", "write the operation log here (default on failure: iomaplab-fsx-SEED.log)")
-	fl.Int64Var(&f.opt.MaxFileSize, "l", f.opt.MaxFileSize, "max file size (fsx -l)")
-	fl.Int64Var(&f.opt.MaxOpSize, "o", f.opt.MaxOpSize, "max operation size (fsx -o)")
-	fl.Int64Var(&f.opt.ReadAlign, "r", 1, "read offset alignment (fsx -r)")
-	fl.Int64Var(&f.opt.WriteAlign, "w", 1, "write, fallocate, punch, zero offset alignment (fsx -w)")
-	fl.Int64Var(&f.opt.TruncAlign, "t", 1, "truncate size alignment (fsx -t)")
-	fl.BoolVar(&f.noMapRead, "R", false, "no mapped reads (fsx -R)")
-	fl.BoolVar(&f.noMapWrite, "W", false, "no mapped writes (fsx -W)")
-	fl.BoolVar(&f.noFalloc, "F", false, "no fallocate (fsx -F)")
-	fl.BoolVar(&f.noPunch, "H", false, "no punch hole (fsx -H)")
-	fl.BoolVar(&f.noZero, "z", false, "no zero range (fsx -z)")
-	fl.BoolVar(&f.noClone, "J", false, "no clone range, FICLONERANGE (fsx -J)")
-	fl.BoolVar(&f.noDedupe, "B", false, "no dedupe range, FIDEDUPERANGE (fsx -B)")
-	fl.BoolVar(&f.noCopy, "E", false, "no copy range, copy_file_range (fsx -E)")
+	intFlag(cmd, &f.shrinkRuns, "shrink-runs", "", 1000, 1, 1_000_000, "most replays --shrink may run")
+	deviceFlag(cmd, &f.device)
+	intFlag(cmd, &f.devMiB, "dev-mib", "", 0, 0, fsxMaxDevMiB, "model block device size in MiB (0: twice the files' maximum size plus 4 MiB, so freed blocks are soon reused)")
+	fl.StringVar(&f.logPath, "log", "", "write the operation log to `PATH` (default on failure: iomaplab-fsx-SEED.log)")
+	sizeFlag(cmd, &f.opt.MaxFileSize, "max-file-size", "l", f.opt.MaxFileSize, 1, fsxMaxFileLen, "max file size (fsx -l)")
+	sizeFlag(cmd, &f.opt.MaxOpSize, "max-op-size", "o", f.opt.MaxOpSize, 1, fsxMaxOpSize, "max operation size (fsx -o)")
+	sizeFlag(cmd, &f.opt.ReadAlign, "read-align", "r", 1, 1, fsxMaxFileLen, "read offset alignment, at most -l (fsx -r)")
+	sizeFlag(cmd, &f.opt.WriteAlign, "write-align", "w", 1, 1, fsxMaxFileLen, "write, fallocate, punch, zero offset alignment, at most -l (fsx -w)")
+	sizeFlag(cmd, &f.opt.TruncAlign, "trunc-align", "t", 1, 1, fsxMaxFileLen, "truncate size alignment, at most -l (fsx -t)")
+	fl.BoolVarP(&f.noMapRead, "no-mapread", "R", false, "no mapped reads (fsx -R)")
+	fl.BoolVarP(&f.noMapWrite, "no-mapwrite", "W", false, "no mapped writes (fsx -W)")
+	fl.BoolVarP(&f.noFalloc, "no-fallocate", "F", false, "no fallocate (fsx -F)")
+	fl.BoolVarP(&f.noPunch, "no-punch", "H", false, "no punch hole (fsx -H)")
+	fl.BoolVarP(&f.noZero, "no-zero", "z", false, "no zero range (fsx -z)")
+	fl.BoolVarP(&f.noClone, "no-clone", "J", false, "no clone range, FICLONERANGE (fsx -J)")
+	fl.BoolVarP(&f.noDedupe, "no-dedupe", "B", false, "no dedupe range, FIDEDUPERANGE (fsx -B)")
+	fl.BoolVarP(&f.noCopy, "no-copy", "E", false, "no copy range, copy_file_range (fsx -E)")
 	fl.StringVar(&f.disable, "disable", "", "comma-separated operations not to generate: "+strings.Join(kindNames(), ","))
-	fl.Int64Var(&f.opt.RemountEvery, "remount-every", f.opt.RemountEvery, "about one op in N is a remount / mount cycle (0: none, and no final remount)")
-	fl.Int64Var(&f.opt.DropEvery, "drop-every", f.opt.DropEvery, "about one op in N is a drop-caches (0: none)")
-	fl.Int64Var(&f.opt.ShortEvery, "short-every", f.opt.ShortEvery, "about one write in N faults in its source buffer and is short (0: none)")
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iomaplab fsx --target model|kernel [--fs xfs|ext4|btrfs|tmpfs] [--ops N] [--threads T]\n"+
-			"                    [--seed S] [--variant V] [--controlled] [--replay LOG] [--json] [fsx flags]\n\n"+
-			"Exit: 0 clean, 1 mismatch or unexpected error (op log written), 2 bad usage, 3 environment.\n\nflags:")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		return nil, err
-	}
-	if fl.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fl.Arg(0))
-	}
-	if f.device != "file" && f.device != "memory" {
-		return nil, fmt.Errorf("unknown --device %q (file, memory)", f.device)
-	}
+	cmd.RegisterFlagCompletionFunc("disable", cobra.FixedCompletions(kindNames(), cobra.ShellCompDirectiveNoFileComp|cobra.ShellCompDirectiveNoSpace))
+	intFlag(cmd, &f.opt.RemountEvery, "remount-every", "", f.opt.RemountEvery, 0, fsxMaxEvery, "about one op in N is a remount / mount cycle (0: none, and no final remount)")
+	intFlag(cmd, &f.opt.DropEvery, "drop-every", "", f.opt.DropEvery, 0, fsxMaxEvery, "about one op in N is a drop-caches (0: none)")
+	intFlag(cmd, &f.opt.ShortEvery, "short-every", "", f.opt.ShortEvery, 0, fsxMaxEvery, "about one write in N faults in its source buffer and is short (0: none)")
+	quietFlag(cmd, &f.quiet)
+	return cmd, f
+}
+
+// check cross-checks the parsed flags (each alone is checked as parsed) and
+// picks a seed if none was given, printing it on stderr.
+func (f *fsxFlags) check(stderr io.Writer) error {
 	if f.shrink && f.replay == "" {
-		return nil, fmt.Errorf("--shrink needs --replay LOG")
+		return badInput("--shrink needs --replay LOG")
 	}
 	set, err := fsx.ParseKindSet(f.disable)
 	if err != nil {
-		return nil, err
+		return badInput("--disable: %v (kinds: %s)", err, strings.Join(kindNames(), ", "))
 	}
 	for k, off := range map[fsx.Kind]bool{fsx.MapRead: f.noMapRead, fsx.MapWrite: f.noMapWrite,
 		fsx.Fallocate: f.noFalloc, fsx.Punch: f.noPunch, fsx.ZeroRange: f.noZero,
@@ -102,30 +140,21 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 		switch f.fs {
 		case "xfs", "ext4", "ext4-iomap":
 		default:
-			return nil, fmt.Errorf("--target model takes --fs xfs, ext4 or ext4-iomap (ext4's iomap buffered-write path)")
+			return badInput("--target model takes --fs xfs, ext4 or ext4-iomap (ext4's iomap buffered-write path)")
 		}
 	case "kernel":
-		if f.devMiB != 0 {
-			return nil, fmt.Errorf("--dev-mib needs --target model")
-		}
-		if f.controlled {
-			return nil, fmt.Errorf("--controlled needs --target model: the kernel schedules real threads")
-		}
-		if f.variant != "correct" {
-			return nil, fmt.Errorf("--variant needs --target model")
-		}
-		switch f.fs {
-		case "xfs", "ext4", "btrfs":
-		case "tmpfs": // no mount cycle
+		switch {
+		case f.devMiB != 0:
+			return badInput("--dev-mib needs --target model")
+		case f.controlled:
+			return badInput("--controlled needs --target model: the kernel schedules real threads")
+		case f.variant != "correct":
+			return badInput("--variant needs --target model")
+		case f.fs == "ext4-iomap":
+			return badInput("--target kernel takes --fs xfs, ext4, btrfs or tmpfs")
+		case f.fs == "tmpfs": // no mount cycle
 			f.opt.RemountEvery = 0
-		default:
-			return nil, fmt.Errorf("unknown --fs %q (xfs, ext4, btrfs, tmpfs)", f.fs)
 		}
-	default:
-		return nil, fmt.Errorf("unknown --target %q (model, kernel)", f.target)
-	}
-	if f.devMiB < 0 || f.devMiB > 4096 {
-		return nil, fmt.Errorf("--dev-mib %d not in 0..4096", f.devMiB)
 	}
 	if f.seed == 0 && (f.replay == "" || f.controlled) {
 		f.seed = uint64(time.Now().UnixNano()%1_000_000_000) + 1
@@ -133,11 +162,9 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 	}
 	f.opt.Seed = f.seed
 	if f.replay == "" {
-		if err := f.opt.Validate(); err != nil {
-			return nil, err
-		}
+		return asBadInput(f.opt.Validate())
 	}
-	return f, nil
+	return nil
 }
 
 func kindNames() []string {
@@ -148,21 +175,12 @@ func kindNames() []string {
 	return n
 }
 
-func runFsx(args []string) int {
-	f, err := parseFsxFlags(args, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "iomaplab fsx: %v\n", err)
-		return exitUsage
-	}
+func (a *app) fsx(f *fsxFlags) error {
 	cfg := fsx.Config{Options: f.opt, Controlled: f.controlled}
 	if f.replay != "" {
 		l, err := readLogFile(f.replay)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "iomaplab fsx: %v\n", err)
-			return exitUsage
+			return err
 		}
 		cfg.Options = l.Options
 		if f.seed != 0 { // the controlled schedule's seed; else keep the log's
@@ -173,12 +191,20 @@ func runFsx(args []string) int {
 			cfg.NoFinalRemount = true
 		}
 	}
+	if f.shrink && len(cfg.Replay) > 1 && !cfg.Controlled {
+		return badInput("%s has %d threads: --shrink it with --controlled (free runs do not repeat)", f.replay, len(cfg.Replay))
+	}
+	if f.logPath != "" {
+		if err := writableFile(f.logPath); err != nil {
+			return fmt.Errorf("--log %s: %w", f.logPath, err)
+		}
+	}
 	if cfg.RemountEvery == 0 {
 		cfg.NoFinalRemount = true
 	}
-	tgt, code := openFsxTarget(f)
-	if tgt == nil {
-		return code
+	tgt, err := openFsxTarget(f)
+	if err != nil {
+		return err
 	}
 	defer tgt.close()
 	cfg.Mount, cfg.Check = tgt.mount, tgt.check
@@ -187,39 +213,39 @@ func runFsx(args []string) int {
 	cfg.Progress = &done
 	total := cfg.Ops
 	if cfg.Replay != nil {
-		total = 0
-		for _, s := range cfg.Replay {
-			total += int64(len(s))
-		}
+		total = int64(countOps(cfg.Replay))
 	}
 	start := time.Now()
 	var res *fsx.Result
 	if f.shrink {
-		if len(cfg.Replay) > 1 && !cfg.Controlled {
-			fmt.Fprintf(os.Stderr, "iomaplab fsx: %s has %d threads: --shrink it with --controlled (free runs do not repeat)\n", f.replay, len(cfg.Replay))
-			return exitUsage
-		}
+		stopStatus := a.startStatus(f.quiet, func() string {
+			return fmt.Sprintf("iomaplab fsx: shrinking %d ops, %d ops replayed", total, done.Load())
+		})
 		var min [][]fsx.Op
 		min, res, err = fsx.Shrink(cfg, cfg.Replay, f.shrinkRuns)
+		stopStatus()
 		if err == nil {
-			fmt.Fprintf(os.Stderr, "iomaplab fsx: shrunk %d ops to %d\n", countOps(cfg.Replay), countOps(min))
+			fmt.Fprintf(a.stderr, "iomaplab fsx: shrunk %d ops to %d\n", countOps(cfg.Replay), countOps(min))
 			res.Streams = min
 			if f.logPath == "" {
 				f.logPath = f.replay + ".min"
 			}
 		}
 	} else {
-		stopBar := startProgress(os.Stderr, &done, total)
+		stopBar := func() {}
+		if !f.quiet {
+			stopBar = startProgress(a.stderr, &done, total)
+		}
+		stopStatus := a.startStatus(f.quiet, func() string {
+			return fmt.Sprintf("iomaplab fsx: ops %d/%d", done.Load(), total)
+		})
 		res, err = fsx.Run(cfg)
+		stopStatus()
 		stopBar()
 	}
 	elapsed := time.Since(start)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "iomaplab fsx: %v\n", err)
-		if errors.Is(err, fsx.ErrSetup) {
-			return exitEnv
-		}
-		return exitUsage
+		return asBadInput(classify(err))
 	}
 	logPath := f.logPath
 	if logPath == "" && res.Failure != nil {
@@ -227,28 +253,28 @@ func runFsx(args []string) int {
 	}
 	if logPath != "" {
 		if err := writeLogFile(logPath, f, cfg, res); err != nil {
-			fmt.Fprintf(os.Stderr, "iomaplab fsx: write log: %v\n", err)
+			fmt.Fprintf(a.stderr, "iomaplab fsx: write log: %v\n", err)
 			logPath = ""
 		}
 	}
 	sum := summarise(f, cfg, res, elapsed, logPath)
 	if f.json {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(sum)
+		if err := printJSON(a.stdout, sum); err != nil {
+			return err
+		}
 		if res.Failure != nil {
-			res.Failure.Report(os.Stderr)
+			res.Failure.Report(a.stderr)
 		}
 	} else {
-		printSummary(os.Stdout, sum)
+		printSummary(a.stdout, sum)
 		if res.Failure != nil {
-			res.Failure.Report(os.Stdout)
+			res.Failure.Report(a.stdout)
 		}
 	}
 	if res.Failure != nil {
-		return exitFail
+		return errViolation
 	}
-	return exitOK
+	return nil
 }
 
 func countOps(streams [][]fsx.Op) int {
@@ -259,15 +285,17 @@ func countOps(streams [][]fsx.Op) int {
 	return n
 }
 
+// readLogFile reads an op log; a log that is missing or does not parse is
+// bad input.
 func readLogFile(path string) (*fsx.Log, error) {
 	r, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--replay: %w", hostOrInput(err))
 	}
 	defer r.Close()
 	l, err := fsx.ReadLog(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, badInput("%s: %v", path, err)
 	}
 	return l, nil
 }

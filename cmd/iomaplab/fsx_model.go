@@ -23,11 +23,10 @@ import (
 // as bad data. The model's own oracles (fsck, block ownership, reservations)
 // run after every remount and, with nothing left reserved, after the final
 // one.
-func openModelTarget(f *fsxFlags) (*fsxTarget, int) {
+func openModelTarget(f *fsxFlags) (*fsxTarget, error) {
 	v, err := variant.Parse(f.variant)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "iomaplab fsx: %v\n", err)
-		return nil, exitUsage
+		return nil, asBadInput(err)
 	}
 	var check func(t *lab.Thread, final bool) error
 	var dev blockdev.Dev // the last run's device
@@ -78,5 +77,5 @@ func openModelTarget(f *fsxFlags) (*fsxTarget, int) {
 		},
 		check: func(t *lab.Thread, final bool) error { return check(t, final) },
 		close: closeDev,
-	}, exitOK
+	}, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -147,8 +146,8 @@ func bytesString(n int64) string {
 
 // startProgress draws "ops done/total, ops/s" on w (a terminal only) every
 // 200ms once the run has lasted a second; the returned func erases it.
-func startProgress(w *os.File, done *atomic.Int64, total int64) (stop func()) {
-	if st, err := w.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+func startProgress(w io.Writer, done *atomic.Int64, total int64) (stop func()) {
+	if !isTerminal(w) {
 		return func() {}
 	}
 	quit, finished := make(chan struct{}), make(chan struct{})

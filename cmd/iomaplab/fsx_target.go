@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"os/signal"
 	"syscall"
 
@@ -22,37 +20,28 @@ type fsxTarget struct {
 	close func()
 }
 
-// openFsxTarget sets up the target the flags name. On failure it returns
-// nil and the exit code (3 for an environment that cannot run it).
-func openFsxTarget(f *fsxFlags) (*fsxTarget, int) {
-	switch f.target {
-	case "model":
-		return openModelTarget(f)
-	case "kernel":
+// openFsxTarget sets up the target the flags name (checked by then: model
+// or kernel).
+func openFsxTarget(f *fsxFlags) (*fsxTarget, error) {
+	if f.target == "kernel" {
 		return openKernelTarget(f)
 	}
-	return nil, exitUsage
+	return openModelTarget(f)
 }
 
 // openKernelTarget makes a scratch filesystem of type f.fs on a loop device
 // in a private workspace (kernel package), mounted for the whole run.
-func openKernelTarget(f *fsxFlags) (*fsxTarget, int) {
+func openKernelTarget(f *fsxFlags) (*fsxTarget, error) {
 	if err := kernel.CheckEnv(kernelMkfsTypes(f.fs), false); err != nil {
-		fmt.Fprintf(os.Stderr, "iomaplab fsx: %v\n", err)
-		return nil, exitEnv
+		return nil, classify(err)
 	}
 	// A closed stdout (iomaplab fsx | head) must not kill the run before
 	// the supervisor unmounts: writes then fail with EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
 	sup := kernel.NewSupervisor()
-	fail := func(err error) (*fsxTarget, int) {
+	fail := func(err error) (*fsxTarget, error) {
 		sup.Cleanup()
-		fmt.Fprintf(os.Stderr, "iomaplab fsx: scratch %s: %v\n", f.fs, err)
-		var env *kernel.EnvError
-		if errors.As(err, &env) {
-			return nil, exitEnv
-		}
-		return nil, exitFail
+		return nil, classify(fmt.Errorf("scratch %s: %w", f.fs, err))
 	}
 	ws, err := kernel.NewWorkspace(sup)
 	if err != nil {
@@ -66,7 +55,7 @@ func openKernelTarget(f *fsxFlags) (*fsxTarget, int) {
 	return &fsxTarget{
 		mount: func(*lab.Thread) (vfs.FS, error) { return fs, nil },
 		close: func() { sup.Cleanup() },
-	}, exitOK
+	}, nil
 }
 
 // kernelMkfsTypes are the types CheckEnv must find an mkfs for.

@@ -49,7 +49,7 @@ func TestFsxBadUsage(t *testing.T) {
 		if _, err := parseFsxFlags(args, io.Discard); err == nil {
 			t.Errorf("%q accepted", args)
 		}
-		if code := runFsx(append(args, "--json")); code != exitUsage {
+		if code := run(append([]string{"fsx", "--json"}, args...), io.Discard, io.Discard); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
 		}
 	}
@@ -85,7 +85,7 @@ func TestFsxModelAcceptance(t *testing.T) {
 		{"--ops", "200000", "--seed", "1", "--threads", "4"},
 		{"--ops", "20000", "--seed", "1", "--controlled"},
 	} {
-		if code := runFsx(append([]string{"--target", "model", "--log", t.TempDir() + "/fsx.log"}, args...)); code != exitOK {
+		if code := run(append([]string{"fsx", "--target", "model", "--log", t.TempDir() + "/fsx.log"}, args...), io.Discard, io.Discard); code != exitOK {
 			t.Errorf("iomaplab fsx %q: exit %d", args, code)
 		}
 	}
@@ -127,9 +127,9 @@ func runModelFsx(t *testing.T, controlled bool, args ...string) *fsx.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tgt, code := openModelTarget(f)
-	if tgt == nil {
-		t.Fatalf("open model target: exit %d", code)
+	tgt, err := openModelTarget(f)
+	if err != nil {
+		t.Fatalf("open model target: %v", err)
 	}
 	defer tgt.close()
 	res, err := fsx.Run(fsx.Config{Options: f.opt, Controlled: controlled, Mount: tgt.mount, Check: tgt.check})
@@ -137,4 +137,17 @@ func runModelFsx(t *testing.T, controlled bool, args ...string) *fsx.Result {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// parseFsxFlags parses and checks an fsx command line as `iomaplab fsx`
+// does before it runs.
+func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
+	cmd, f := (&app{stdout: io.Discard, stderr: stderr}).fsxCommand()
+	if err := cmd.ParseFlags(args); err != nil {
+		return nil, err
+	}
+	if err := noArgs(cmd, cmd.Flags().Args()); err != nil {
+		return nil, err
+	}
+	return f, f.check(stderr)
 }

@@ -1,145 +1,159 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"flag"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"iomaplab/kernel"
 	"iomaplab/scenario"
 )
 
-func init() {
-	register("kernel", "run scenario files on real xfs, ext4, btrfs: userfaultfd windows, tracefs evidence (root)", runKernel)
+// kernelFlags are the parsed command line of `iomaplab kernel`.
+type kernelFlags struct {
+	fs, dev                                string
+	runs                                   int
+	destroy, undirected, json, list, quiet bool
+	minRate                                float64
+	watchdog                               time.Duration
 }
 
-// runKernel is `iomaplab kernel [SCENARIO|FILE...] [--fs xfs,ext4,btrfs]
-// [--runs N] [--scratch-dev DEV --destroy] [--undirected] [--json]`.
-func runKernel(args []string) int {
-	return kernelMain(args, os.Stdout, os.Stderr)
+// kernelFS are the filesystems the kernel target makes.
+var kernelFS = []string{"xfs", "ext4", "btrfs"}
+
+func (a *app) kernelCmd() *cobra.Command {
+	var f kernelFlags
+	cmd := &cobra.Command{
+		Use:   "kernel [SCENARIO|FILE.scn ...] [flags]",
+		Short: "run scenario files on real xfs, ext4, btrfs: userfaultfd windows, tracefs evidence (root)",
+		Long: `Run scenario files (the race lab's catalogue, the kernel-only scenarios of
+--list, or .scn paths) on real filesystems: loop devices in a private temp
+dir, root needed. A directed scenario's stall-at write parks on a
+userfaultfd page of its source buffer while the other threads run their
+window; an exploratory one runs as a free race. With no scenario: every
+catalogue scenario without a 'kernel skip' line, then the kernel-only ones.
+Bad input is reported before anything is created.
+
+A progress line per cell goes to stderr, and off a terminal a status line
+every 10s (--quiet: neither).`,
+		Example: `  sudo iomaplab kernel
+  sudo iomaplab kernel write-stale-unwritten --fs xfs --runs 100
+  sudo iomaplab kernel --undirected --runs 50
+  iomaplab kernel --list`,
+		Annotations: map[string]string{"exit": `  0  every expectation held
+  1  a violation (an oracle fired, or an expectation was not met)
+  2  bad usage or input (nothing created)
+  3  this machine cannot run it (no root, no mkfs, no loop devices,
+     userfaultfd unavailable, a host fault, a signal)
+`},
+		ValidArgsFunction: scenarioNames,
+		RunE:              func(_ *cobra.Command, args []string) error { return a.kernel(f, args) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.fs, "fs", strings.Join(kernelFS, ","), "comma-separated filesystems from xfs, ext4, btrfs (each scenario runs on those its 'kernel fs' line names)")
+	cmd.RegisterFlagCompletionFunc("fs", cobra.FixedCompletions(kernelFS, cobra.ShellCompDirectiveNoFileComp|cobra.ShellCompDirectiveNoSpace))
+	intFlag(cmd, &f.runs, "runs", "", 20, 1, 100_000, "runs per scenario and filesystem")
+	fl.StringVar(&f.dev, "scratch-dev", "", "use block device `DEV` instead of loop images (its content is destroyed; needs --destroy if it holds a filesystem)")
+	fl.BoolVar(&f.destroy, "destroy", false, "allow --scratch-dev to overwrite an existing filesystem")
+	fl.BoolVar(&f.undirected, "undirected", false, "no userfaultfd: drop stall-at, await T.stalled and release T, so each directed scenario runs as a free race (evidence reported, not judged)")
+	f.minRate = 0.99
+	fl.Var(&rateValue{&f.minRate}, "min-rate", "rate of runs in which a directed scenario's evidence (stale >= 1) must hold where the tracepoint exists (XFS), 0..1")
+	durationFlag(cmd, &f.watchdog, "watchdog", 10*time.Second, time.Millisecond, time.Hour, "longest a parked write may wait before the watchdog resolves it (a violation)")
+	fl.BoolVar(&f.json, "json", false, "print one JSON document (docs/kernel-json.md)")
+	fl.BoolVar(&f.list, "list", false, "list the scenarios the kernel target can run and exit")
+	quietFlag(cmd, &f.quiet)
+	return cmd
 }
 
-func kernelMain(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("kernel", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fsList := fl.String("fs", "xfs,ext4,btrfs", "comma-separated filesystems: xfs, ext4, btrfs (each scenario runs on those its 'kernel fs' line names)")
-	runs := fl.Int("runs", 20, "runs per scenario and filesystem")
-	dev := fl.String("scratch-dev", "", "use this block device instead of loop images (its content is destroyed; needs --destroy if it holds a filesystem)")
-	destroy := fl.Bool("destroy", false, "allow --scratch-dev to overwrite an existing filesystem")
-	undirected := fl.Bool("undirected", false, "no userfaultfd: drop stall-at, await T.stalled and release T, so each directed scenario runs as a free race (evidence reported, not judged)")
-	minRate := fl.Float64("min-rate", 0.99, "rate of runs in which a directed scenario's evidence (stale >= 1) must hold where the tracepoint exists (XFS)")
-	watchdog := fl.Duration("watchdog", 10*time.Second, "longest a parked write may wait before the watchdog resolves it (a violation)")
-	asJSON := fl.Bool("json", false, "print one JSON document (docs/kernel-json.md)")
-	list := fl.Bool("list", false, "list the scenarios the kernel target can run and exit")
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iomaplab kernel [SCENARIO|FILE...] [--fs xfs,ext4,btrfs] [--runs N] [--scratch-dev DEV --destroy] [--undirected] [--json]")
-		fmt.Fprintln(stderr, "\nRuns scenario files (the race lab's catalogue, the kernel-only scenarios of --list, or .scn")
-		fmt.Fprintln(stderr, "paths) on real filesystems: loop devices in a private temp dir, root needed. A directed")
-		fmt.Fprintln(stderr, "scenario's stall-at write parks on a userfaultfd page of its source buffer while the other")
-		fmt.Fprintln(stderr, "threads run their window; an exploratory one runs as a free race. With no scenario: every")
-		fmt.Fprintln(stderr, "catalogue scenario without a 'kernel skip' line, then the kernel-only ones.")
-		fmt.Fprintln(stderr, "Exit 0: every expectation held; 1: a violation; 2: bad usage or input (nothing created);")
-		fmt.Fprintln(stderr, "3: this machine cannot run it.")
-		fmt.Fprintln(stderr)
-		fl.PrintDefaults()
+func (a *app) kernel(f kernelFlags, names []string) error {
+	if f.list {
+		return kernelList(a.stdout)
 	}
-	names, err := parseArgs(fl, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "iomaplab kernel: "+format+"\n", a...)
-		return exitUsage
-	}
-	if *list {
-		return kernelList(stdout, stderr)
-	}
-	if *runs < 1 {
-		return usageErr("--runs must be at least 1")
-	}
-	if *destroy && *dev == "" {
-		return usageErr("--destroy needs --scratch-dev DEV")
-	}
-	if *minRate < 0 || *minRate > 1 {
-		return usageErr("--min-rate must be within [0, 1]")
+	if f.destroy && f.dev == "" {
+		return badInput("--destroy needs --scratch-dev DEV")
 	}
 	var fstypes []string
-	for _, f := range strings.Split(*fsList, ",") {
-		f = strings.TrimSpace(f)
-		switch f {
-		case "xfs", "ext4", "btrfs":
-			fstypes = append(fstypes, f)
-		default:
-			return usageErr("unknown filesystem %q in --fs (xfs, ext4, btrfs)", f)
+	for _, t := range strings.Split(f.fs, ",") {
+		t = strings.TrimSpace(t)
+		if !slices.Contains(kernelFS, t) {
+			return badInput("unknown filesystem %q in --fs (want a comma-separated list from %s)", t, strings.Join(kernelFS, ", "))
 		}
+		fstypes = append(fstypes, t)
 	}
 	var scs []*scenario.Scenario
 	if len(names) == 0 {
-		if scs, err = kernel.DefaultScenarios(); err != nil {
-			return usageErr("%v", err)
+		all, err := kernel.DefaultScenarios()
+		if err != nil {
+			return asBadInput(err)
 		}
+		scs = all
 	}
 	for _, name := range names {
 		sc, err := kernel.LoadScenario(name)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitUsage
+			return asBadInput(err)
 		}
 		scs = append(scs, sc)
 	}
-	cells, err := kernel.PlanScenarios(scs, fstypes, *undirected)
+	cells, err := kernel.PlanScenarios(scs, fstypes, f.undirected)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitUsage
+		return asBadInput(err)
 	}
-	if err := kernel.CheckEnv(fstypes, *dev != ""); err != nil {
-		fmt.Fprintf(stderr, "iomaplab kernel: %v\n", err)
-		return exitEnv
+	if err := kernel.CheckEnv(fstypes, f.dev != ""); err != nil {
+		return classify(err)
 	}
-	if *dev != "" {
-		if _, _, err := kernel.CheckScratchDev(*dev, *destroy); err != nil {
-			return usageErr("%v", err)
+	if f.dev != "" {
+		if _, _, err := kernel.CheckScratchDev(f.dev, f.destroy); err != nil {
+			return asBadInput(classify(err))
 		}
 	}
-	cfg := kernel.ScenarioConfig{Cells: cells, Runs: *runs, ScratchDev: *dev, Destroy: *destroy,
-		Undirected: *undirected, MinRate: *minRate, Watchdog: *watchdog, Progress: stderr}
-	if hook := os.Getenv("IOMAPLAB_KERNEL_TEST_ON_PARKED"); hook != "" {
-		cfg.OnParked = kernelTestHook(hook, stderr)
+	cellLines := &lineCounter{}
+	var progress io.Writer = cellLines
+	if !f.quiet {
+		progress = io.MultiWriter(a.stderr, cellLines)
 	}
+	cfg := kernel.ScenarioConfig{Cells: cells, Runs: f.runs, ScratchDev: f.dev, Destroy: f.destroy,
+		Undirected: f.undirected, MinRate: f.minRate, Watchdog: f.watchdog, Progress: progress}
+	if hook := os.Getenv("IOMAPLAB_KERNEL_TEST_ON_PARKED"); hook != "" {
+		cfg.OnParked = kernelTestHook(hook, a.stderr)
+	}
+	stopStatus := a.startStatus(f.quiet, func() string {
+		return fmt.Sprintf("iomaplab kernel: cells %d/%d, %d runs each", cellLines.n.Load(), len(cells), f.runs)
+	})
 	sup := kernel.NewSupervisor()
 	rep, err := kernel.RunScenarios(sup, cfg)
+	stopStatus()
 	if err != nil {
-		fmt.Fprintf(stderr, "iomaplab kernel: %v\n", err)
-		var env *kernel.EnvError
-		if errors.As(err, &env) {
-			return exitEnv
-		}
-		return exitFail
+		return classify(err)
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(stderr, "iomaplab kernel: %v\n", err)
-			return exitFail
+	if f.json {
+		if err := printJSON(a.stdout, rep); err != nil {
+			return err
 		}
 	} else {
-		rep.WriteTable(stdout)
-		writeKernelNotes(stdout, rep)
+		rep.WriteTable(a.stdout)
+		writeKernelNotes(a.stdout, rep)
 	}
 	if !rep.OK {
-		return exitFail
+		return errViolation
 	}
-	return exitOK
+	return nil
+}
+
+// lineCounter counts the lines written to it (one per finished cell or step).
+type lineCounter struct{ n atomic.Int64 }
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.n.Add(int64(bytes.Count(p, []byte("\n"))))
+	return len(p), nil
 }
 
 // writeKernelNotes prints each scenario's `kernel note` lines once.
@@ -161,16 +175,14 @@ func writeKernelNotes(w io.Writer, rep *kernel.Report) {
 
 // kernelList prints every scenario with where it runs on real kernels, or
 // why it cannot.
-func kernelList(stdout, stderr io.Writer) int {
+func kernelList(stdout io.Writer) error {
 	cat, err := scenario.List()
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitFail
+		return err
 	}
 	extra, err := kernel.KernelScenarios()
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitFail
+		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tmode\tkernel fs\tsummary\t")
@@ -186,8 +198,7 @@ func kernelList(stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", sc.Name, mode, where, summary)
 	}
-	tw.Flush()
-	return exitOK
+	return tw.Flush()
 }
 
 // kernelTestHook is the fault-injection hook the cleanup tests use on the

@@ -2,29 +2,40 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
+	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 
 	"iomaplab/scenario"
 )
 
-func init() { register("list", "list the scenario catalogue", runList) }
-
-func runList(args []string) int {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print the catalogue as JSON")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return exitUsage
+func (a *app) listCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "list the scenario catalogue",
+		Long: `List the scenario catalogue embedded in the binary (scenario/catalogue/*.scn):
+each scenario's filesystem, whether it is directed (a stall-at window) or
+exploratory, the engine variants (mutants) it must catch, and its source.`,
+		Example: `  iomaplab list
+  iomaplab list --json | jq -r '.[].name'`,
+		Annotations: map[string]string{"exit": "  0  listed\n  2  bad usage\n"},
+		Args:        noArgs,
+		RunE:        func(*cobra.Command, []string) error { return a.list(asJSON) },
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the catalogue as JSON")
+	return cmd
+}
+
+func (a *app) list(asJSON bool) error {
 	list, err := scenario.List()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return exitFail
+		return err
 	}
-	if *asJSON {
+	if asJSON {
 		type entry struct {
 			Name     string   `json:"name"`
 			FS       string   `json:"fs"`
@@ -41,9 +52,9 @@ func runList(args []string) int {
 			}
 			out = append(out, e)
 		}
-		return printJSON(out)
+		return printJSON(a.stdout, out)
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tFS\tKIND\tCATCHES\tSOURCE")
 	for _, sc := range list {
 		kind := "exploratory"
@@ -56,16 +67,26 @@ func runList(args []string) int {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", sc.Name, sc.FS.Type, kind, strings.Join(catches, ","), sc.Source)
 	}
-	tw.Flush()
-	return exitOK
+	return tw.Flush()
 }
 
-func printJSON(v any) int {
-	enc := json.NewEncoder(os.Stdout)
+// printJSON writes v as one indented JSON document.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return exitFail
+	return enc.Encode(v)
+}
+
+// scenarioNames completes positional arguments with catalogue names (and,
+// the shell's default, file names for .scn paths).
+func scenarioNames(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	list, err := scenario.List()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
 	}
-	return exitOK
+	var names []string
+	for _, sc := range list {
+		names = append(names, sc.Name+"\t"+sc.Summary())
+	}
+	return names, cobra.ShellCompDirectiveDefault
 }

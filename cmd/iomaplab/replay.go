@@ -1,66 +1,79 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"os"
+
+	"github.com/spf13/cobra"
 
 	"iomaplab/explore"
 	"iomaplab/lab"
 )
 
-func init() { register("replay", "re-run the schedule a replay token names and draw it", runReplay) }
-
-func runReplay(args []string) int {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print one JSON document")
-	device := deviceFlag(fs)
-	positional, err := parseArgs(fs, args)
-	if err != nil || len(positional) != 1 {
-		fmt.Fprintln(os.Stderr, "usage: iomaplab replay TOKEN [--json]")
-		return exitUsage
+func (a *app) replayCmd() *cobra.Command {
+	var asJSON bool
+	var device string
+	cmd := &cobra.Command{
+		Use:   "replay TOKEN [--json] [--device file|memory]",
+		Short: "re-run the schedule a replay token names and draw it",
+		Long: `Re-run exactly the schedule a replay token (printed by explore beside each
+violation) names, twice, and draw it: one column per simulated thread, the
+locks taken, the named points passed and the oracle that fired. The second
+run checks that the schedule is deterministic (the same trace hash).`,
+		Example: `  iomaplab replay iml1-...        # the token explore printed
+  iomaplab replay iml1-... --json`,
+		Annotations: map[string]string{"exit": `  0  the schedule replayed without a violation, twice identically
+  1  it violated an oracle, or a second replay gave another trace
+  2  bad usage, a corrupt or stale token, or a scenario error
+  3  the environment cannot run it (host ENOSPC/EIO on the model's device file)
+`},
+		Args: exactArgs(1, "one TOKEN"),
+		RunE: func(_ *cobra.Command, args []string) error { return a.replay(args[0], asJSON, device) },
 	}
-	tk, err := lab.DecodeToken(positional[0])
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	deviceFlag(cmd, &device)
+	return cmd
+}
+
+func (a *app) replay(token string, asJSON bool, device string) error {
+	tk, err := lab.DecodeToken(token)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "iomaplab replay:", err)
-		return exitUsage
+		return asBadInput(err)
 	}
 	if tk.Build != lab.BuildHash() {
-		fmt.Fprintf(os.Stderr, "iomaplab replay: the token was made by build %s, this is build %s: the schedule may not replay exactly\n", tk.Build, lab.BuildHash())
+		fmt.Fprintf(a.stderr, "iomaplab replay: the token was made by build %s, this is build %s: the schedule may not replay exactly\n", tk.Build, lab.BuildHash())
 	}
-	mk, err := modelTargets(*device)
+	mk, err := modelTargets(device)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "iomaplab replay:", err)
-		return exitUsage
+		return err
 	}
 	r, err := explore.Replay(tk, mk)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "iomaplab replay:", err)
-		return exitUsage
+		return asBadInput(classify(err))
 	}
 	v := r.Verdict
-	code := exitOK
-	if v.Violated() {
-		code = exitFail
+	result := error(nil)
+	if v.Violated() || !r.Deterministic {
+		result = errViolation
+	} else if len(v.OpErrors) > 0 {
+		result = badInput("scenario error: %v", v.OpErrors[0])
 	}
-	if !r.Deterministic {
-		code = exitFail
-	}
-	if *asJSON {
-		printJSON(map[string]any{"scenario": tk.Scenario, "variant": tk.Variant, "violated": v.Violated(), "oracles": v.Fired(),
+	if asJSON {
+		if err := printJSON(a.stdout, map[string]any{"scenario": tk.Scenario, "variant": tk.Variant, "violated": v.Violated(), "oracles": v.Fired(),
 			"outcome": v.Result.Outcome.String(), "trace_hash": fmt.Sprintf("%016x", v.Result.Trace.Hash()),
-			"deterministic": r.Deterministic, "other_build": r.OtherBuild, "diagram": r.Diagram})
-		return code
+			"deterministic": r.Deterministic, "other_build": r.OtherBuild, "diagram": r.Diagram}); err != nil {
+			return err
+		}
+		return result
 	}
-	fmt.Printf("%s [%s], %s schedule #%d of seed %d, %d decisions\n\n", tk.Scenario, tk.Variant, tk.Strategy, tk.Schedule+1, tk.Seed, len(tk.Decisions))
-	fmt.Print(r.Diagram)
+	fmt.Fprintf(a.stdout, "%s [%s], %s schedule #%d of seed %d, %d decisions\n\n", tk.Scenario, tk.Variant, tk.Strategy, tk.Schedule+1, tk.Seed, len(tk.Decisions))
+	fmt.Fprint(a.stdout, r.Diagram)
 	if v.Violated() {
 		for _, x := range v.Violations {
-			fmt.Printf("\n%s: %s\n", x.Oracle, x.Message)
+			fmt.Fprintf(a.stdout, "\n%s: %s\n", x.Oracle, x.Message)
 		}
 	} else {
-		fmt.Println("\nno violation")
+		fmt.Fprintln(a.stdout, "\nno violation")
 	}
-	fmt.Printf("trace hash %016x; %s\n", v.Result.Trace.Hash(), map[bool]string{true: "replayed twice identically", false: "NONDETERMINISM: a second replay gave a different trace"}[r.Deterministic])
-	return code
+	fmt.Fprintf(a.stdout, "trace hash %016x; %s\n", v.Result.Trace.Hash(), map[bool]string{true: "replayed twice identically", false: "NONDETERMINISM: a second replay gave a different trace"}[r.Deterministic])
+	return result
 }
