@@ -170,6 +170,7 @@ func (m *Map) bump(flags []Flag) {
 			return
 		}
 	}
+	//mutant:extent-seq-bump delete
 	m.seq.Add(1)
 }
 

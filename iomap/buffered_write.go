@@ -82,6 +82,7 @@ func (w *writer) iter(t *lab.Thread, it *Iter) {
 		if written == 0 {
 			// iomap_write_failed: drop what the failed chunk created past EOF,
 			// then retry the part of the chunk the source can supply.
+			//mutant:iomap-write-failed-truncate false
 			if size := in.Size(); pos+bytes > size {
 				end := (pos + bytes + pagecache.BlockSize - 1) &^ (pagecache.BlockSize - 1)
 				in.Cache.TruncateRange(t, max(pos, size), end)
@@ -112,6 +113,7 @@ func writeBegin(t *lab.Thread, it *Iter, pos, n int64) (*pagecache.Folio, error)
 		return nil, err
 	}
 	if it.valid != nil {
+		//mutant:iomap-write-valid false
 		if ok, seq := it.valid.Valid(t, &it.Map); !ok {
 			if !in.Variant.Has(variant.NoValidate) {
 				it.Map.Flags |= FlagStale
@@ -172,6 +174,7 @@ func prepareBlocks(t *lab.Thread, in *Inode, m *Mapping, f *pagecache.Folio, pos
 // as nothing copied, since the rest of those blocks holds garbage.
 func writeEnd(t *lab.Thread, it *Iter, f *pagecache.Folio, pos, n, copied int64) int64 {
 	off := pos - f.Pos
+	//mutant:iomap-write-end-short-copy false
 	if copied < n && !f.Uptodate(off, n) {
 		return 0
 	}

@@ -43,6 +43,7 @@ func DelallocRelease(t *lab.Thread, in *Inode, start, end int64, punch PunchFunc
 		}
 		// iomap_write_delalloc_ifs_punch: the folio's clean blocks.
 		for b := max(start, f.Pos); err == nil && b < min(end, f.End()); b += bs {
+			//mutant:iomap-delalloc-release-keeps-dirty true
 			if !f.BlockDirty(int((b - f.Pos) / bs)) {
 				err = punch(t, b, bs)
 			}

@@ -18,6 +18,7 @@ import (
 // Postconditions: f still locked; the caller makes it writable.
 func PageMkwrite(t *lab.Thread, in *Inode, ops Ops, f *pagecache.Folio) error {
 	size := in.Size()
+	//mutant:iomap-mkwrite-eof false
 	if f.Pos >= size {
 		return syscall.EFAULT
 	}

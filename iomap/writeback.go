@@ -61,6 +61,7 @@ func Writepages(t *lab.Thread, in *Inode, wb WritebackOps, start, end int64, syn
 				f.Unlock(t)
 				continue
 			}
+			//mutant:iomap-wb-sync-wait delete
 			f.WaitWriteback(t)
 		}
 		if !f.ClearDirtyForIO() {
@@ -83,6 +84,7 @@ func WaitRange(t *lab.Thread, in *Inode, start, end int64) {
 		if f == nil {
 			return
 		}
+		//mutant:iomap-wait-range delete
 		f.WaitWriteback(t)
 		pos = f.End()
 	}
@@ -112,6 +114,7 @@ func (w *wbCtx) writeFolio(t *lab.Thread, f *pagecache.Folio) error {
 	const bs = pagecache.BlockSize
 	defer f.Unlock(t)
 	size := w.in.Size()
+	//mutant:iomap-wb-handle-eof false
 	if f.Pos >= size {
 		// Entirely past EOF (iomap_writepage_handle_eof): nothing to write.
 		f.ClearBlocksDirty(0, f.Size)
@@ -161,6 +164,7 @@ func (w *wbCtx) mapBlocks(t *lab.Thread, pos, length int64) (Mapping, error) {
 	}
 	if w.valid && w.m.Contains(pos) {
 		ok, seq, tracepoint := w.validWB(t)
+		//mutant:iomap-wb-valid true
 		if ok {
 			return w.m, nil
 		}

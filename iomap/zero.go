@@ -26,6 +26,7 @@ func ZeroRange(t *lab.Thread, in *Inode, ops Ops, wb WritebackOps, pos, length i
 	it := NewIter(in, ops, pos, length, OpZero)
 	for it.Next(t) {
 		if it.Map.Type == Hole || it.Map.Type == Unwritten {
+			//mutant:iomap-zero-flush-dirty false
 			if rangeDirty && !in.Variant.Has(variant.ZeroSkipsDirtyUnwritten) {
 				rangeDirty = false
 				in.Stats.ZeroFlushes.Add(1)
@@ -33,6 +34,7 @@ func ZeroRange(t *lab.Thread, in *Inode, ops Ops, wb WritebackOps, pos, length i
 					it.SetErr(err)
 					continue
 				}
+				//mutant:iomap-zero-flush-stale delete
 				it.Map.Flags |= FlagStale
 				continue
 			}

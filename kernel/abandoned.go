@@ -14,11 +14,48 @@ import (
 	"iomaplab/kernel/tracefs"
 )
 
-// A run killed with SIGKILL (or by the OOM killer) cannot clean up: its
-// scratch mounts stay mounted (holding their AUTOCLEAR loop devices), its
-// tracefs instance stays enabled and its workspace stays on disk. Every
-// workspace therefore names its owner, and a new workspace first reclaims
-// the workspaces of owners that are gone.
+// A run killed with SIGKILL (or by the OOM killer, or a test binary ended
+// by its -timeout) cannot clean up: its scratch mounts stay mounted
+// (holding their AUTOCLEAR loop devices), its tracefs instance stays (until
+// its reaper removes it, see tracefs.Instance.RemoveOnExit) and its
+// workspace stays on disk, wherever it was made (a test's TMPDIR may be a
+// directory several levels under /tmp). Every workspace therefore names its
+// owner, and is listed in the registry (RegistryDir) by one marker file; a
+// new workspace first reclaims the registered workspaces whose owners are
+// gone. Reclaim never walks directories it did not register.
+
+// RegistryEnv names the environment variable that moves the registry
+// (tests use a private one).
+const RegistryEnv = "IOMAPLAB_KERNEL_REGISTRY"
+
+// RegistryDir is where workspaces are registered: $IOMAPLAB_KERNEL_REGISTRY,
+// else /run/iomaplab/workspaces (root's, and not moved by TMPDIR, so a run
+// finds what a test with a private TMPDIR left), else
+// $TMPDIR/iomaplab-workspaces on a system without /run.
+func RegistryDir() string {
+	if d := os.Getenv(RegistryEnv); d != "" {
+		return d
+	}
+	if st, err := os.Stat("/run"); err == nil && st.IsDir() {
+		return "/run/iomaplab/workspaces"
+	}
+	return filepath.Join(os.TempDir(), "iomaplab-workspaces")
+}
+
+// register writes the marker of workspace dir (whose owner file is written)
+// into registry and returns its path. The marker holds the owner line and
+// the workspace's absolute path.
+func register(registry, dir string) (string, error) {
+	owner, err := os.ReadFile(filepath.Join(dir, ownerFile))
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(registry, 0o700); err != nil {
+		return "", err
+	}
+	marker := filepath.Join(registry, fmt.Sprintf("%d-%s", os.Getpid(), filepath.Base(dir)))
+	return marker, os.WriteFile(marker, fmt.Appendf(owner, "%s\n", dir), 0o600)
+}
 
 // ownerFile is the file in a workspace naming the process that owns it:
 // "PID START", START being the process's start time (field 22 of
@@ -52,19 +89,14 @@ func processStart(pid int) (string, error) {
 	return f[19], nil // field 3 is f[0]
 }
 
-// abandonedOwner reads dir's owner; it reports the PID and whether that
-// process is gone. A workspace without a readable owner file is never
-// abandoned: it may be one being created right now, or not ours.
-func abandonedOwner(dir string) (pid int, gone bool) {
-	b, err := os.ReadFile(filepath.Join(dir, ownerFile))
-	if err != nil {
-		return 0, false
-	}
-	f := strings.Fields(string(b))
+// ownerGone parses an owner line ("PID START"); it reports the PID and
+// whether that process is gone. A malformed line is never gone.
+func ownerGone(line string) (pid int, gone bool) {
+	f := strings.Fields(line)
 	if len(f) != 2 {
 		return 0, false
 	}
-	pid, err = strconv.Atoi(f[0])
+	pid, err := strconv.Atoi(f[0])
 	if err != nil || pid <= 0 {
 		return 0, false
 	}
@@ -72,29 +104,64 @@ func abandonedOwner(dir string) (pid int, gone bool) {
 	return pid, errors.Is(err, os.ErrNotExist) || (err == nil && start != f[1])
 }
 
-// ReclaimAbandoned undoes what dead runs left in tmp: for each workspace
-// whose owner is gone it removes the owner's tracefs instance, unmounts
-// every mount under the workspace (the kernel then detaches their
-// AUTOCLEAR loop devices), and removes the entries this package creates
-// (images, mount points, the owner file, the directory), never recursively.
-// It returns one line per workspace reclaimed and the errors that kept one
-// from being reclaimed completely (it is then left for a later run).
-func ReclaimAbandoned(tmp string) (reclaimed []string, err error) {
-	dirs, _ := filepath.Glob(filepath.Join(tmp, workspacePrefix+"*"))
+// ReclaimAbandoned undoes what dead runs left, for each workspace in the
+// registry whose owner is gone: it removes the owner's tracefs instance,
+// unmounts every mount under the workspace (the kernel then detaches their
+// AUTOCLEAR loop devices), removes the entries this package creates
+// (images, mount points, the owner file, the directory), never
+// recursively, and then the marker. It returns one line per workspace
+// reclaimed and the errors that kept one from being reclaimed completely
+// (it is then left, marker and all, for a later run).
+func ReclaimAbandoned(registry string) (reclaimed []string, err error) {
+	markers, _ := filepath.Glob(filepath.Join(registry, "*-"+workspacePrefix+"*"))
 	var errs []error
-	for _, dir := range dirs {
-		pid, gone := abandonedOwner(dir)
+	for _, marker := range markers {
+		line, dir, ok := readMarker(marker)
+		if !ok {
+			continue
+		}
+		pid, gone := ownerGone(line)
 		if !gone {
 			continue
 		}
-		what, err := reclaimWorkspace(dir, pid)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("reclaim %s (pid %d): %w", dir, pid, err))
+		owner, ferr := os.ReadFile(filepath.Join(dir, ownerFile))
+		switch {
+		case errors.Is(ferr, os.ErrNotExist) && !exists(dir):
+			reclaimed = append(reclaimed, fmt.Sprintf("forgot %s, left by pid %d: already removed", dir, pid))
+		case ferr != nil || strings.TrimSpace(string(owner)) != line:
+			errs = append(errs, fmt.Errorf("reclaim %s (pid %d): its owner file does not match the registry's marker %s; left alone", dir, pid, marker))
 			continue
+		default:
+			what, err := reclaimWorkspace(dir, pid)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("reclaim %s (pid %d): %w", dir, pid, err))
+				continue
+			}
+			reclaimed = append(reclaimed, fmt.Sprintf("reclaimed %s, left by pid %d: %s", dir, pid, strings.Join(what, ", ")))
 		}
-		reclaimed = append(reclaimed, fmt.Sprintf("reclaimed %s, left by pid %d: %s", dir, pid, strings.Join(what, ", ")))
+		if err := os.Remove(marker); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return reclaimed, errors.Join(errs...)
+}
+
+// readMarker returns a marker's owner line and workspace path.
+func readMarker(marker string) (owner, dir string, ok bool) {
+	b, err := os.ReadFile(marker)
+	if err != nil {
+		return "", "", false
+	}
+	owner, dir, ok = strings.Cut(strings.TrimSpace(string(b)), "\n")
+	if !ok || !filepath.IsAbs(dir) || !strings.HasPrefix(filepath.Base(dir), workspacePrefix) {
+		return "", "", false
+	}
+	return owner, dir, true
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 func reclaimWorkspace(dir string, pid int) (what []string, err error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,19 +52,23 @@ func cleanupChild(mode string) int {
 
 // parkedChild is a cleanup-test child whose writer is parked in its window.
 type parkedChild struct {
-	cmd   *exec.Cmd
-	tmp   string // the child's TMPDIR
-	lines chan string
-	out   []string
+	cmd      *exec.Cmd
+	tmp      string // the child's TMPDIR, two levels under the test's
+	registry string // the child's workspace registry
+	lines    chan string
+	out      []string
 }
 
 // startParkedChild starts the child in mode with a private TMPDIR and
 // returns once it reports its writer parked.
 func startParkedChild(t *testing.T, mode string) *parkedChild {
 	requireEnv(t, "xfs")
-	c := &parkedChild{tmp: t.TempDir(), lines: make(chan string, 100)}
+	c := &parkedChild{tmp: filepath.Join(t.TempDir(), "deep", "er"), registry: t.TempDir(), lines: make(chan string, 100)}
+	if err := os.MkdirAll(c.tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	c.cmd.Env = append(os.Environ(), "IOMAPLAB_KERNEL_CHILD="+mode, "TMPDIR="+c.tmp)
+	c.cmd.Env = append(os.Environ(), "IOMAPLAB_KERNEL_CHILD="+mode, "TMPDIR="+c.tmp, RegistryEnv+"="+c.registry)
 	stderr, err := c.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +131,9 @@ func (c *parkedChild) checkNothingLeft(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(c.tmp); len(ents) != 0 {
 		t.Errorf("private temp dir not emptied: %v", ents)
+	}
+	if ents, _ := os.ReadDir(c.registry); len(ents) != 0 {
+		t.Errorf("workspace registry not emptied: %v", ents)
 	}
 }
 

@@ -23,13 +23,14 @@ type Workspace struct {
 }
 
 // NewWorkspace creates the private directory, records this process as its
-// owner and registers its removal. Removal uses rmdir and unlink of the
-// entries this package made, never a recursive delete: if something is
-// still mounted, nothing under it is lost. First it reclaims the
-// workspaces of runs that died without cleaning up (ReclaimAbandoned),
-// saying so through sup.Log.
+// owner, registers it (RegistryDir) and registers its removal. Removal uses
+// rmdir and unlink of the entries this package made, never a recursive
+// delete: if something is still mounted, nothing under it is lost. First it
+// reclaims the workspaces of runs that died without cleaning up
+// (ReclaimAbandoned), saying so through sup.Log.
 func NewWorkspace(sup *Supervisor) (*Workspace, error) {
-	lines, err := ReclaimAbandoned(os.TempDir())
+	registry := RegistryDir()
+	lines, err := ReclaimAbandoned(registry)
 	for _, l := range lines {
 		sup.Log("iomaplab kernel: %s", l)
 	}
@@ -40,14 +41,26 @@ func NewWorkspace(sup *Supervisor) (*Workspace, error) {
 	if err != nil {
 		return nil, &EnvError{fmt.Sprintf("create private temp dir: %v", err)}
 	}
-	w := &Workspace{sup: sup, Dir: dir}
-	sup.Defer("remove "+dir, func() error { return os.Remove(dir) })
-	if err := writeOwner(dir); err != nil {
+	if dir, err = filepath.Abs(dir); err != nil {
 		return nil, err
 	}
 	owner := filepath.Join(dir, ownerFile)
+	err = writeOwner(dir)
+	var marker string
+	if err == nil {
+		marker, err = register(registry, dir)
+	}
+	if err != nil {
+		os.Remove(marker)
+		os.Remove(owner)
+		os.Remove(dir)
+		return nil, &EnvError{fmt.Sprintf("register workspace %s in %s: %v", dir, registry, err)}
+	}
+	// Undone newest first: the owner file, the directory, then the marker.
+	sup.Defer("unregister "+marker, func() error { return os.Remove(marker) })
+	sup.Defer("remove "+dir, func() error { return os.Remove(dir) })
 	sup.Defer("remove "+owner, func() error { return os.Remove(owner) })
-	return w, nil
+	return &Workspace{sup: sup, Dir: dir}, nil
 }
 
 // Scratch is one mounted scratch filesystem.

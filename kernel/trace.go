@@ -20,7 +20,8 @@ const (
 var traceEvents = []string{"xfs/" + evInvalid, "xfs/" + evWBInvalid, "xfs/" + evWBCow, "iomap/" + evIter, "xfs/xfs_map_blocks_alloc"}
 
 // openTrace creates the run's private tracefs instance (mounted under the
-// workspace when tracefs is not mounted already), registered with sup, and
+// workspace when tracefs is not mounted already), registered with sup, with
+// a reaper that removes it if this process dies unclean (SIGKILL), and
 // enables the evidence events the kernel has.
 func openTrace(sup *Supervisor, ws *Workspace) (*tracefs.Instance, map[string]bool, error) {
 	priv := filepath.Join(ws.Dir, "tracefs")
@@ -33,6 +34,9 @@ func openTrace(sup *Supervisor, ws *Workspace) (*tracefs.Instance, map[string]bo
 		return nil, nil, &EnvError{fmt.Sprintf("tracefs: %v", err)}
 	}
 	sup.Defer("remove tracefs instance", in.Close)
+	if err := in.RemoveOnExit(); err != nil {
+		return nil, nil, &EnvError{err.Error()}
+	}
 	have := map[string]bool{}
 	var on []string
 	for _, e := range traceEvents {

@@ -76,6 +76,7 @@ func (c *Cache) GetLocked(t *lab.Thread, pos int64, create bool) *Folio {
 		}
 		c.xa.Unlock(t)
 		f.Lock.Lock(t)
+		//mutant:pagecache-get-locked-recheck true
 		if !f.removed.Load() {
 			return f
 		}

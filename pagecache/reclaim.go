@@ -41,6 +41,7 @@ func (c *Cache) TruncateRange(t *lab.Thread, start, end int64) {
 			f.Unlock(t)
 			continue
 		}
+		//mutant:pagecache-truncate-wait-writeback delete
 		f.WaitWriteback(t)
 		if start <= f.Pos && f.End() <= end {
 			f.dirty.Store(false)

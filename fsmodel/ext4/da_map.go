@@ -80,7 +80,9 @@ func (in *inode) daMapBlocks(t *lab.Thread, lblk, maxLen uint64) (daMap, error) 
 	}
 	// add_delayed:
 	t.Point("ext4.da_map.before_insert")
+	//mutant:ext4-da-insert-i-data-sem delete
 	in.iDataSem.Lock(t)
+	//mutant:ext4-da-insert-i-data-sem delete
 	defer in.iDataSem.Unlock(t)
 	if in.holeFilledLocked(extent.Range{Start: lblk, End: lblk + hole.len}) {
 		t.Tracepoint("ext4_da_map_race_reached", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
@@ -89,6 +91,7 @@ func (in *inode) daMapBlocks(t *lab.Thread, lblk, maxLen uint64) (daMap, error) 
 	if !in.fs.opts.Variant.Has(variant.Ext4NoRecheck) {
 		// 0ea6560abb3b: check the extent status again, now that nothing
 		// can allocate or insert behind our back.
+		//mutant:ext4-da-map-recheck false
 		if m, found := in.daRecheck(t, lblk, maxLen); found {
 			return m, nil
 		}
@@ -102,6 +105,7 @@ func (in *inode) daMapBlocks(t *lab.Thread, lblk, maxLen uint64) (daMap, error) 
 		return daMap{}, err
 	}
 	if !in.fs.opts.Variant.Has(variant.CookieBeforeInsert) {
+		//mutant:ext4-cookie-after-insert delete
 		cookie = in.esSeq.Load()
 	}
 	return daMap{mapping: mapping{lblk: lblk, len: r.Len(), state: extent.Delalloc}, seq: cookie, inserted: true}, nil

@@ -49,6 +49,7 @@ func (in *inode) esNextEntry(t *lab.Thread, lblk uint64) uint64 {
 func (in *inode) esInsert(t *lab.Thread, e esEntry) []esEntry {
 	in.iEsLock.Lock(t)
 	old := in.es.insert(e)
+	//mutant:ext4-es-seq-bump-insert delete
 	in.esSeq.Add(1)
 	in.iEsLock.Unlock(t)
 	t.Tracepoint("ext4_es_insert_extent", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(e.Start)),
@@ -72,6 +73,7 @@ func (in *inode) esCache(t *lab.Thread, e esEntry) {
 func (in *inode) esInsertDelayed(t *lab.Thread, r extent.Range) {
 	in.iEsLock.Lock(t)
 	old := in.es.insert(esEntry{Range: r, status: esDelayed})
+	//mutant:ext4-es-seq-bump-delayed delete
 	in.esSeq.Add(1)
 	in.iEsLock.Unlock(t)
 	replaced := esNone
@@ -97,6 +99,7 @@ func (in *inode) esRemoveExtent(t *lab.Thread, r extent.Range) {
 		}
 	}
 	if len(old) > 0 {
+		//mutant:ext4-es-seq-bump-remove delete
 		in.esSeq.Add(1)
 	}
 	in.iEsLock.Unlock(t)

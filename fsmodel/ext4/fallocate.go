@@ -12,7 +12,9 @@ import (
 // over the holes of the range, then i_size grows unless keepSize. This is
 // what lets it race ext4_page_mkwrite (see daMapBlocks).
 func (in *inode) fallocate(t *lab.Thread, off, length int64, keepSize bool) error {
+	//mutant:ext4-falloc-i-rwsem delete
 	in.iRwsem.Lock(t)
+	//mutant:ext4-falloc-i-rwsem delete
 	defer in.iRwsem.Unlock(t)
 	r := extent.BlockRange(off, length)
 	if err := in.allocFileBlocks(t, r, gbCreate|gbUnwrit); err != nil {
@@ -57,9 +59,13 @@ func (in *inode) punchHole(t *lab.Thread, off, length int64) error {
 	if end > size {
 		end = size + pagecache.PageSize - size%pagecache.PageSize
 	}
+	//mutant:ext4-punch-flush delete
 	in.writeAndWait(t, off, end)
+	//mutant:ext4-punch-invalidate-lock delete
 	in.invalidateLock.Lock(t)
+	//mutant:ext4-punch-invalidate-lock delete
 	defer in.invalidateLock.Unlock(t)
+	//mutant:ext4-punch-drop-pagecache delete
 	in.cache.TruncateRange(t, off, end)
 	if err := in.zeroPartialBlocks(t, off, end); err != nil {
 		return err
@@ -82,6 +88,7 @@ func (in *inode) zeroRange(t *lab.Thread, off, length int64, keepSize bool) erro
 	in.iRwsem.Lock(t)
 	defer in.iRwsem.Unlock(t)
 	end := off + length
+	//mutant:ext4-zero-range-flush delete
 	in.writeAndWait(t, off, end)
 	if full := innerBlocks(off, end); !full.Empty() {
 		in.invalidateLock.Lock(t)

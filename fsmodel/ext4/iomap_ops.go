@@ -79,7 +79,9 @@ func (o iomapOps) End(t *lab.Thread, pos, length, written int64, op iomap.Op, m 
 		return nil
 	}
 	in := o.in
+	//mutant:ext4-write-end-invalidate-lock delete
 	in.invalidateLock.Lock(t)
+	//mutant:ext4-write-end-invalidate-lock delete
 	defer in.invalidateLock.Unlock(t)
 	return iomap.DelallocRelease(t, &in.io, start, end, in.punchDelalloc)
 }

@@ -93,7 +93,9 @@ func (in *inode) mapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlocks) 
 			return m, nil
 		}
 	}
+	//mutant:ext4-map-blocks-i-data-sem delete
 	in.iDataSem.Lock(t)
+	//mutant:ext4-map-blocks-i-data-sem delete
 	defer in.iDataSem.Unlock(t)
 	return in.extMapBlocks(t, lblk, maxLen, flags)
 }

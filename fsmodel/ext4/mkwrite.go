@@ -57,7 +57,9 @@ func (in *inode) storePage(t *lab.Thread, p []byte, pos int64) error {
 // folio lock. It reports false if the folio left the page cache meanwhile
 // (the fault is retried); an allocation failure is SIGBUS (the error).
 func (in *inode) pageMkwrite(t *lab.Thread, p []byte, pos int64) (bool, error) {
+	//mutant:ext4-mkwrite-invalidate-lock delete
 	in.invalidateLock.RLock(t)
+	//mutant:ext4-mkwrite-invalidate-lock delete
 	defer in.invalidateLock.RUnlock(t)
 	f := in.cache.GetLocked(t, pos, false)
 	if f == nil {
@@ -65,6 +67,7 @@ func (in *inode) pageMkwrite(t *lab.Thread, p []byte, pos int64) (bool, error) {
 	}
 	defer f.Unlock(t)
 	size := in.io.Size()
+	//mutant:ext4-mkwrite-eof false
 	if f.Pos >= size {
 		return true, unix.EFAULT
 	}

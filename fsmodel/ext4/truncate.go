@@ -23,9 +23,12 @@ func (in *inode) truncate(t *lab.Thread, size int64) error {
 		in.io.SetSize(size)
 		return nil
 	}
+	//mutant:ext4-truncate-invalidate-lock delete
 	in.invalidateLock.Lock(t)
+	//mutant:ext4-truncate-invalidate-lock delete
 	defer in.invalidateLock.Unlock(t)
 	in.io.SetSize(size)
+	//mutant:ext4-truncate-pagecache delete
 	in.cache.TruncateRange(t, size, math.MaxInt64)
 	if size%extent.BlockSize != 0 {
 		if err := in.blockZeroRange(t, size, size-size%extent.BlockSize+extent.BlockSize); err != nil {

@@ -87,6 +87,7 @@ func (in *inode) writeFolio(t *lab.Thread, f *pagecache.Folio, syncAll bool) {
 // ext4_da_map_blocks left BH_Delay.
 func (in *inode) wbMapBlock(t *lab.Thread, lblk uint64) (mapping, error) {
 	flags := gbCreate | gbUnwrit
+	//mutant:ext4-wb-delalloc-reserve false
 	if e, ok := in.esLookup(t, lblk); ok && e.status == esDelayed {
 		flags |= gbDelallocReserve
 	}
@@ -116,6 +117,7 @@ func (in *inode) endIO(t *lab.Thread, f *pagecache.Folio, lblk uint64, unwritten
 func (in *inode) writeAndWait(t *lab.Thread, start, end int64) {
 	in.writepages(t, start, end, true)
 	for _, f := range in.cache.Folios(t, start, end) {
+		//mutant:ext4-write-and-wait delete
 		f.WaitWriteback(t)
 	}
 }

@@ -99,6 +99,7 @@ func (ip *Inode) endIO(t *lab.Thread, io *iomap.Ioend, b *blockdev.Bio) {
 func (ip *Inode) convertUnwritten(t *lab.Thread, r extent.Range) {
 	ip.ilock.Lock(t)
 	defer ip.ilock.Unlock(t)
+	//mutant:xfs-seq-bump-ioend-convert noseq
 	if len(ip.df.Convert(r, extent.Unwritten, extent.Written, 0, ip.convertFlags()...)) > 0 {
 		ip.fs.Stats.UnwrittenToWritten.Add(1)
 	}
@@ -109,5 +110,6 @@ func (ip *Inode) convertUnwritten(t *lab.Thread, r extent.Range) {
 // Discard is xfs_discard_folio: after a failed mapping, punch the folio's
 // delalloc so that no reservation is left without dirty data.
 func (o wbOps) Discard(t *lab.Thread, f *pagecache.Folio, pos int64) {
+	//mutant:xfs-discard-folio-punch delete
 	_ = o.ip.punchDelalloc(t, pos, f.End()-pos)
 }

@@ -120,6 +120,7 @@ func (ip *Inode) reserveCow(t *lab.Thread, d extent.Range) (extent.Extent, error
 	if err := ip.fs.space.Reserve(t, end-start); err != nil {
 		return extent.Extent{}, err
 	}
+	//mutant:xfs-cow-seq-bump-reserve noseq
 	ip.cf.Set(extent.Extent{Range: extent.Range{Start: start, End: end}, State: extent.Delalloc})
 	ip.noteCowChange(t)
 	ip.fs.Stats.CowReserved.Add(1)
@@ -178,6 +179,7 @@ func (ip *Inode) convertCow(t *lab.Thread, fblk uint64) (iomap.Mapping, uint64, 
 		at := c.Start
 		for _, run := range runs {
 			ip.fs.dev.Own(t, run.Start, run.Len(), uint64(ip.ino), at)
+			//mutant:xfs-cow-seq-bump-convert noseq
 			ip.cf.Convert(extent.Range{Start: at, End: at + run.Len()}, extent.Delalloc, extent.Unwritten, run.Start)
 			at += run.Len()
 			ip.lastAlloc = run.End
@@ -212,8 +214,11 @@ func (ip *Inode) endCow(t *lab.Thread, r extent.Range) {
 		if c.State != extent.Written {
 			continue
 		}
+		//mutant:xfs-seq-bump-end-cow noseq
 		ip.freeExtents(t, ip.df.Remove(c.Range))
+		//mutant:xfs-cow-seq-bump-end-cow noseq
 		ip.cf.Remove(c.Range)
+		//mutant:xfs-seq-bump-end-cow noseq
 		ip.df.Set(extent.Extent{Range: c.Range, State: extent.Written, PBlk: c.PBlk})
 		ip.fs.Stats.CowRemapped.Add(1)
 		off, n := c.Range.Bytes()

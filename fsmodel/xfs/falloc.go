@@ -16,7 +16,9 @@ func (ip *Inode) Fallocate(t *lab.Thread, mode vfs.FallocMode, off, length int64
 	}
 	ip.iolock.Lock(t)
 	defer ip.iolock.Unlock(t)
+	//mutant:xfs-falloc-mmaplock delete
 	ip.mmaplock.Lock(t)
+	//mutant:xfs-falloc-mmaplock delete
 	defer ip.mmaplock.Unlock(t)
 	end := off + length
 	switch mode {
@@ -96,15 +98,18 @@ func (ip *Inode) freeFileSpace(t *lab.Thread, off, length int64) error {
 		}
 	}
 	// xfs_flush_unmap_range, rounded out to whole blocks.
+	//mutant:xfs-free-space-flush delete
 	if err := iomap.WriteAndWait(t, &ip.io, ip.wb, roundDown(off), roundUp(end)); err != nil {
 		return err
 	}
+	//mutant:xfs-free-space-drop-pagecache delete
 	ip.io.Cache.TruncateRange(t, roundDown(off), roundUp(end))
 	if inner.Empty() {
 		return nil
 	}
 	ip.ilock.Lock(t)
 	defer ip.ilock.Unlock(t)
+	//mutant:xfs-seq-bump-free-space noseq
 	removed := ip.df.Remove(inner)
 	ip.noteChange(t)
 	ip.freeExtents(t, removed)

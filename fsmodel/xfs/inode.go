@@ -205,8 +205,10 @@ func (ip *Inode) allocate(t *lab.Thread, r extent.Range, st extent.State, reserv
 		ip.fs.dev.Own(t, run.Start, run.Len(), uint64(ip.ino), fblk)
 		fr := extent.Range{Start: fblk, End: fblk + run.Len()}
 		if reserved {
+			//mutant:xfs-seq-bump-delalloc-convert noseq
 			ip.df.Convert(fr, extent.Delalloc, st, run.Start, flags...)
 		} else {
+			//mutant:xfs-seq-bump-alloc noseq
 			ip.df.Set(extent.Extent{Range: fr, State: st, PBlk: run.Start})
 		}
 		ip.noteChange(t)

@@ -21,7 +21,9 @@ type readWriteOps struct{ ip *Inode }
 func (o readWriteOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (iomap.Mapping, error) {
 	ip := o.ip
 	r := extent.BlockRange(pos, length)
+	//mutant:xfs-begin-ilock delete
 	ip.ilock.Lock(t)
+	//mutant:xfs-begin-ilock delete
 	defer ip.ilock.Unlock(t)
 	e := ip.df.Lookup(r.Start)
 	if ip.reflink {
@@ -42,9 +44,11 @@ func (o readWriteOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (ioma
 	if err := ip.fs.space.Reserve(t, d.Len()); err != nil {
 		return iomap.Mapping{}, err
 	}
+	//mutant:xfs-seq-bump-delalloc-reserve noseq
 	ip.df.Set(d)
 	ip.noteChange(t)
 	if !ip.fs.opts.Variant.Has(variant.CookieBeforeInsert) {
+		//mutant:xfs-cookie-after-insert delete
 		cookie = ip.df.Seq()
 	}
 	ip.fs.Stats.HoleToDelalloc.Add(1)
@@ -71,7 +75,9 @@ func (o readWriteOps) End(t *lab.Thread, pos, length, written int64, op iomap.Op
 		return nil
 	}
 	if op&iomap.OpZero == 0 {
+		//mutant:xfs-write-end-mmaplock delete
 		ip.mmaplock.Lock(t)
+		//mutant:xfs-write-end-mmaplock delete
 		defer ip.mmaplock.Unlock(t)
 	}
 	return iomap.DelallocRelease(t, &ip.io, start, end, ip.punchDelalloc)
@@ -86,6 +92,7 @@ func (o readWriteOps) End(t *lab.Thread, pos, length, written int64, op iomap.Op
 func (o readWriteOps) Valid(t *lab.Thread, m *iomap.Mapping) (bool, uint64) {
 	ip := o.ip
 	seq := ip.sequence(m.Flags)
+	//mutant:xfs-iomap-valid true
 	if m.Cookie == seq {
 		return true, seq
 	}
@@ -117,6 +124,7 @@ func (ip *Inode) punchDelalloc(t *lab.Thread, off, n int64) error {
 		if e.State != extent.Delalloc {
 			continue
 		}
+		//mutant:xfs-seq-bump-punch-delalloc noseq
 		removed := ip.df.Remove(e.Range)
 		ip.noteChange(t)
 		ip.fs.Stats.DelallocPunched.Add(int64(e.Len()))

@@ -61,7 +61,9 @@ func (ip *Inode) mapEach(t *lab.Thread, length, off int64, access func(f *pageca
 
 // fault is filemap_fault plus, for a store, xfs_write_fault.
 func (ip *Inode) fault(t *lab.Thread, pos, n, done int64, access func(f *pagecache.Folio, pos, n, done int64), store bool) error {
+	//mutant:xfs-fault-mmaplock delete
 	ip.mmaplock.RLock(t)
+	//mutant:xfs-fault-mmaplock delete
 	defer ip.mmaplock.RUnlock(t)
 	fpos := ip.io.Cache.FolioPos(pos)
 	f, err := iomap.GetUptodate(t, &ip.io, ip.read, fpos, ip.io.Cache.FolioSize())
@@ -69,6 +71,7 @@ func (ip *Inode) fault(t *lab.Thread, pos, n, done int64, access func(f *pagecac
 		return err
 	}
 	defer f.Unlock(t)
+	//mutant:xfs-fault-eof false
 	if pos >= ip.io.Size() {
 		return syscall.EFAULT
 	}

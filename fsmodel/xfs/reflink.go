@@ -103,10 +103,12 @@ func (ip *Inode) remapExtent(t *lab.Thread, d extent.Range, e extent.Extent) {
 	ip.ilock.Lock(t)
 	defer ip.ilock.Unlock(t)
 	ip.reflink = true
+	//mutant:xfs-seq-bump-remap noseq
 	ip.freeExtents(t, ip.df.Remove(d))
 	if e.State == extent.Written {
 		ip.fs.space.Share(t, e.PBlk, e.Len())
 		ip.fs.dev.Share(t, e.PBlk, e.Len(), uint64(ip.ino), d.Start)
+		//mutant:xfs-seq-bump-remap noseq
 		ip.df.Set(extent.Extent{Range: d, State: extent.Written, PBlk: e.PBlk})
 	}
 	ip.noteChange(t)

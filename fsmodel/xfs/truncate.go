@@ -15,7 +15,9 @@ func (ip *Inode) Truncate(t *lab.Thread, size int64) error {
 	}
 	ip.iolock.Lock(t)
 	defer ip.iolock.Unlock(t)
+	//mutant:xfs-truncate-mmaplock delete
 	ip.mmaplock.Lock(t)
+	//mutant:xfs-truncate-mmaplock delete
 	defer ip.mmaplock.Unlock(t)
 	return ip.setSize(t, size)
 }
@@ -40,12 +42,15 @@ func (ip *Inode) setSize(t *lab.Thread, size int64) error {
 			return err
 		}
 		ip.io.SetSize(size)
+		//mutant:xfs-truncate-pagecache delete
 		ip.io.Cache.TruncateRange(t, size, maxFileSize)
 		ip.ilock.Lock(t)
 		past := extent.Range{Start: uint64(roundUp(size) / bs), End: extent.MaxBlock}
+		//mutant:xfs-seq-bump-truncate noseq
 		removed := ip.df.Remove(past)
 		ip.noteChange(t)
 		ip.freeExtents(t, removed)
+		//mutant:xfs-truncate-cancel-cow delete
 		ip.cancelCow(t, past) // xfs_itruncate_extents_flags' xfs_reflink_cancel_cow_blocks
 		ip.persist(t)
 		ip.ilock.Unlock(t)

@@ -47,10 +47,12 @@ func (c *wpc) ValidWBNamed(t *lab.Thread, m *iomap.Mapping) (bool, uint64, strin
 	if m.Flags&iomap.FlagShared != 0 {
 		return true, c.cowSeq, ""
 	}
+	//mutant:xfs-imap-valid-data-seq false
 	if seq := ip.df.Seq(); c.dataSeq != seq {
 		return false, seq, "wb_iomap_invalid"
 	}
 	if ip.cowData.Load() {
+		//mutant:xfs-imap-valid-cow-seq false
 		if seq := ip.cf.Seq(); c.cowSeq != seq {
 			if !ip.fs.opts.Variant.Has(variant.WBNoCowValidate) {
 				return false, seq, "wb_cow_iomap_invalid"
@@ -113,6 +115,7 @@ func (c *wpc) MapBlocks(t *lab.Thread, pos, length int64) (iomap.Mapping, error)
 		}
 		m, ok := ip.convertDelalloc(t, fblk)
 		if ok {
+			//mutant:xfs-wb-data-seq-after-convert delete
 			c.dataSeq = m.Cookie
 			if cowNext != extent.MaxBlock && int64(cowNext*bs) < m.End() {
 				m.Length = int64(cowNext*bs) - m.Offset

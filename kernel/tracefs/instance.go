@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -17,6 +18,10 @@ type Instance struct {
 	dir       string   // <tracefs>/instances/<name>
 	mountedAt string   // tracefs mount point this package created, or ""
 	enabled   []string // "system/event", in Enable order
+	// reaper removes the instance if this process dies (RemoveOnExit);
+	// reaperPipe is the write end of its stdin.
+	reaper     *exec.Cmd
+	reaperPipe *os.File
 }
 
 // DefaultRoot is where tracefs is usually mounted.
@@ -149,8 +154,8 @@ func (in *Instance) Read() ([]Event, error) {
 	return evs, sc.Err()
 }
 
-// Close disables the events, removes the instance and unmounts tracefs if
-// Create mounted it. It is safe to call twice.
+// Close disables the events, removes the instance, unmounts tracefs if
+// Create mounted it, and ends the reaper. It is safe to call twice.
 func (in *Instance) Close() error {
 	if in.dir == "" {
 		return nil
@@ -166,6 +171,9 @@ func (in *Instance) Close() error {
 	in.dir = ""
 	if uerr := in.unmount(); err == nil {
 		err = uerr
+	}
+	if rerr := in.stopReaper(true); err == nil {
+		err = rerr
 	}
 	return err
 }
