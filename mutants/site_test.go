@@ -3,6 +3,7 @@ package mutants
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -90,5 +91,27 @@ func TestReportKillRateLeavesOutEquivalents(t *testing.T) {
 	rep.add(SiteResult{Outcome: Killed, Equivalent: "wrongly listed"})
 	if rep.Killed != 2 || rep.Survived != 1 || rep.Equivalent != 1 || rep.KillRate < 66 || rep.KillRate > 67 {
 		t.Errorf("report %+v: want 2 killed, 1 survived, 1 equivalent, 66.7%%", rep)
+	}
+}
+
+// TestEngineMarkers scans the engine's own markers: every one well formed
+// and placed, and enough sites for a kill rate to mean something.
+func TestEngineMarkers(t *testing.T) {
+	sites, err := Scan("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sites) < 30 {
+		t.Fatalf("%d sites marked, want at least 30", len(sites))
+	}
+	for _, s := range sites {
+		if _, err := s.Apply(".."); err != nil {
+			t.Errorf("%s: %v", s.Name, err)
+		}
+	}
+	for name := range Equivalents() {
+		if !slices.ContainsFunc(sites, func(s Site) bool { return s.Name == name }) {
+			t.Errorf("equivalent.txt names %s, which no marker does", name)
+		}
 	}
 }
