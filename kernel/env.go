@@ -18,6 +18,18 @@ type EnvError struct{ Reason string }
 
 func (e *EnvError) Error() string { return e.Reason }
 
+// Environment marks the error as "this machine cannot run it" (exit 3).
+func (e *EnvError) Environment() bool { return true }
+
+// BadInputError is a request the kernel target refuses before creating
+// anything: a value out of range, a plan it cannot run (exit 2).
+type BadInputError struct{ Reason string }
+
+func (e *BadInputError) Error() string { return e.Reason }
+
+// BadInput marks the error as bad input or usage (exit 2).
+func (e *BadInputError) BadInput() bool { return true }
+
 // CheckEnv checks, before anything is created, that the kernel target can
 // run here for these filesystem types: root, userfaultfd, the filesystem in
 // the kernel, its mkfs, and loop devices unless a scratch device is given.

@@ -28,14 +28,46 @@ type ScenarioConfig struct {
 	OnParked func()
 }
 
+// Limits of a ScenarioConfig (a *BadInputError beyond them). A watchdog
+// is the longest one parked write may hold its window; 0 means the default
+// (10s), as Runs 0 means 20 and MinRate 0 means 0.99.
+const (
+	MaxWatchdog = time.Hour
+	MaxRuns     = 100_000
+)
+
+// CheckWatchdog bounds a user's watchdog: more than 0, at most MaxWatchdog.
+// (A watchdog <= 0 would resolve every fault at once, so every directed
+// run would end as a watchdog violation.)
+func CheckWatchdog(d time.Duration) error {
+	if d <= 0 || d > MaxWatchdog {
+		return &BadInputError{fmt.Sprintf("watchdog %v: want more than 0 and at most %v", d, MaxWatchdog)}
+	}
+	return nil
+}
+
+// check rejects values out of range before anything is created.
+func (cfg *ScenarioConfig) check() error {
+	switch {
+	case cfg.Runs < 0 || cfg.Runs > MaxRuns:
+		return &BadInputError{fmt.Sprintf("runs %d: want 1..%d", cfg.Runs, MaxRuns)}
+	case cfg.MinRate < 0 || cfg.MinRate > 1:
+		return &BadInputError{fmt.Sprintf("minimum evidence rate %g: want 0..1", cfg.MinRate)}
+	case cfg.Watchdog != 0:
+		return CheckWatchdog(cfg.Watchdog)
+	}
+	return nil
+}
+
 // RunScenarios runs every planned cell: for each filesystem one scratch
 // filesystem, and on it each scenario Runs times through scenario.Run in a
 // free lab world (the kernel schedules; await/release go through lab). The
 // runner remounts once per run (its data oracle's on-disk view), so every
 // run is verified after a mount cycle. Everything created is registered
-// with sup and released before it returns; an *EnvError means exit 3.
+// with sup and released before it returns; an *EnvError means exit 3, a
+// *BadInputError (a value out of range, nothing created) exit 2.
 func RunScenarios(sup *Supervisor, cfg ScenarioConfig) (rep *Report, err error) {
-	if cfg.Runs <= 0 {
+	if cfg.Runs == 0 {
 		cfg.Runs = 20
 	}
 	if cfg.MinRate == 0 {
@@ -50,6 +82,9 @@ func RunScenarios(sup *Supervisor, cfg ScenarioConfig) (rep *Report, err error) 
 		}
 	}()
 	defer sup.Recover("kernel scenario runner")
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	env, err := OpenScenarioEnv(sup, cfg.ScratchDev, cfg.Destroy)
 	if err != nil {
 		return nil, err

@@ -102,7 +102,7 @@ func (w *Workspace) NewScratch(fstype string) (*Scratch, error) {
 	image := filepath.Join(w.Dir, fstype+".img")
 	f, err := os.OpenFile(image, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, err
+		return nil, hostErr("scratch image", err)
 	}
 	s := &Scratch{FSType: fstype, image: image, sup: w.sup}
 	s.onClose("remove "+image, func() error { return os.Remove(image) })
@@ -111,7 +111,7 @@ func (w *Workspace) NewScratch(fstype string) (*Scratch, error) {
 		err = cerr
 	}
 	if err != nil {
-		return nil, err
+		return nil, hostErr("scratch image", err)
 	}
 	loop, err := attachLoop(image)
 	if err != nil {
@@ -154,9 +154,37 @@ func (w *Workspace) UseDevice(dev, fstype string, destroy bool) (*Scratch, error
 func (s *Scratch) mkfsAndMount(w *Workspace) error {
 	args := append(append([]string{}, mkfsArgs[s.FSType]...), s.Dev)
 	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-		return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		return s.mkfsFailed(fmt.Sprintf("%s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out))))
 	}
 	return s.makeMountpoint(w, "")
+}
+
+// mkfsFailed classifies a failed mkfs. On a loop image this package just
+// made, nothing the user wrote can make mkfs fail: the host is out of space
+// for the image (its writes then fail with ENOSPC or, through the loop
+// device, EIO) or mkfs itself is broken: an environment error either way,
+// with the host's free space when it is short. On a user's device the
+// device may be unfit (too small): bad input, unless mkfs names ENOSPC or
+// EIO.
+func (s *Scratch) mkfsFailed(msg string) error {
+	if s.image != "" {
+		var st unix.Statfs_t
+		if err := unix.Statfs(filepath.Dir(s.image), &st); err == nil {
+			if free := st.Bavail * uint64(st.Bsize); free < ImageSize {
+				msg += fmt.Sprintf(" (the host filesystem of %s has %d bytes free)", s.image, free)
+			}
+		}
+		return &EnvError{msg}
+	}
+	if strings.Contains(msg, "No space left on device") || strings.Contains(msg, "Input/output error") {
+		return &EnvError{msg}
+	}
+	return &BadInputError{msg}
+}
+
+// hostErr makes a failure to create or size the image an environment error.
+func hostErr(what string, err error) error {
+	return &EnvError{fmt.Sprintf("%s: %v", what, err)}
 }
 
 func (s *Scratch) makeMountpoint(w *Workspace, opts string) error {
