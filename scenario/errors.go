@@ -24,6 +24,12 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
 }
 
+// BadInput marks a parse error as bad input (the CLI exits 2).
+func (e *Error) BadInput() bool { return true }
+
+// BadInput marks a parse error as bad input (the CLI exits 2).
+func (l ErrorList) BadInput() bool { return true }
+
 // ErrorList is every problem found in one file, in file order. Parse returns
 // at most maxErrors of them.
 type ErrorList []*Error

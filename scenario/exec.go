@@ -64,12 +64,20 @@ func (r *run) exec(t *lab.Thread, thread string, op Op) bool {
 	case OpReflink:
 		err = r.reflink(t, op, start)
 	case OpAwait:
+		// Recorded while blocked, for misuse; a run that deadlocks here
+		// unwinds without clearing it.
+		r.mu.Lock()
+		r.awaiting[thread] = op
+		r.mu.Unlock()
 		if op.Done {
 			d := r.done[op.Thread]
 			r.doneEv.Wait(t, d.Load)
 		} else {
 			t.AwaitParked(op.Thread)
 		}
+		r.mu.Lock()
+		delete(r.awaiting, thread)
+		r.mu.Unlock()
 	case OpRelease:
 		r.mu.Lock()
 		r.released[op.Thread] = r.clock.Add(1)

@@ -16,7 +16,7 @@ import (
 // bugs that each oracle path must catch.
 type fakeTarget struct {
 	types []string // fs types it mounts; nil for all
-	bug   string   // "", "stale-zero", "ownership", "lose-unsynced", "fsck", "lost-after-park"
+	bug   string   // "", "stale-zero", "ownership", "lose-unsynced", "fsck", "lost-after-park", "lost-wakeup", "abba", "pread-rwsem"
 	last  *fakeFS
 }
 
@@ -160,7 +160,7 @@ func (f *fakeFile) write(t *lab.Thread, p []byte, off int64, seq *uint64) {
 }
 
 func (f *fakeFile) Pread(t *lab.Thread, p []byte, off int64) (int, error) {
-	if f.fs.typ == "xfs" {
+	if f.fs.typ == "xfs" || f.fs.bug == "pread-rwsem" {
 		f.rwsem.RLock(t)
 		defer f.rwsem.RUnlock(t)
 	}
@@ -230,6 +230,18 @@ func (f *fakeFile) Truncate(t *lab.Thread, size int64) error {
 }
 
 func (f *fakeFile) Fsync(t *lab.Thread) error {
+	switch f.fs.bug {
+	case "lost-wakeup": // waits for a writeback completion nobody signals
+		ev := lab.Event{Name: "writeback-done"}
+		ev.Wait(t, func() bool { return false })
+	case "abba": // takes the page cache lock before i_rwsem; Truncate the other way
+		f.mu.Lock(t)
+		defer f.mu.Unlock(t)
+		f.rwsem.Lock(t)
+		defer f.rwsem.Unlock(t)
+		f.disk = append([]byte(nil), f.data...)
+		return nil
+	}
 	f.mu.Lock(t)
 	defer f.mu.Unlock(t)
 	f.disk = append([]byte(nil), f.data...)

@@ -134,13 +134,6 @@ var EvidenceAliases = map[string]string{
 // "correct" first.
 var Variants = variant.Names()
 
-// Points are the injection points inject lines may name (DESIGN.md).
-var Points = []string{
-	"iomap.write.after_begin", "iomap.write.prefault", "iomap.write.before_valid",
-	"iomap.write.after_valid", "iomap.wb.map_blocks", "ext4.da_map.after_lookup",
-	"ext4.da_map.before_insert", "xfs.alloc.convert", "xfs.ioend.convert",
-}
-
 // DaemonNames are the model's daemon threads; scenario threads may not
 // take these names.
 var DaemonNames = []string{"io-completion", "flusher", "kswapd"}

@@ -40,6 +40,11 @@ func Run(sc *Scenario, target Target, cfg lab.Config) *Verdict {
 		}
 	}
 	v.Violations = append(resultViolation(target, v.Result), r.violations...)
+	if v.Result.Outcome == lab.Deadlock {
+		if e := r.misuse(v.Result.Message, r.awaiting); e != nil {
+			v.ScenarioError, v.Violations = e, r.violations
+		}
+	}
 	for _, name := range sc.Files() {
 		if r.uncertain[name] {
 			v.Unchecked = append(v.Unchecked, name)
@@ -124,21 +129,25 @@ type run struct {
 	ref        map[string]*check.RefFile
 	hist       map[string]history
 	released   map[string]int64 // per thread name: clock when it was last released
+	awaiting   map[string]Op    // per thread name: the await it is blocked in
 	uncertain  map[string]bool
 	opErrs     []OpError
 	violations []Violation
 
-	clock  atomic.Int64            // orders op starts and returns (history)
-	done   map[string]*atomic.Bool // per scenario thread, set when it returns
-	ndone  atomic.Int32
-	doneEv lab.Event
+	clock atomic.Int64            // orders op starts and returns (history)
+	done  map[string]*atomic.Bool // per scenario thread, set when it returns or unwinds
+	// returned: per scenario thread, set when it ran all its ops.
+	returned map[string]*atomic.Bool
+	ndone    atomic.Int32
+	doneEv   lab.Event
 }
 
 func newRun(sc *Scenario, target Target) *run {
-	r := &run{sc: sc, target: target, files: map[string]vfs.File{}, ref: map[string]*check.RefFile{}, hist: map[string]history{}, released: map[string]int64{},
-		uncertain: map[string]bool{}, done: map[string]*atomic.Bool{}, doneEv: lab.Event{Name: "scenario-thread-done"}}
+	r := &run{sc: sc, target: target, files: map[string]vfs.File{}, ref: map[string]*check.RefFile{}, hist: map[string]history{}, released: map[string]int64{}, awaiting: map[string]Op{},
+		uncertain: map[string]bool{}, done: map[string]*atomic.Bool{}, returned: map[string]*atomic.Bool{}, doneEv: lab.Event{Name: "scenario-thread-done"}}
 	for _, th := range sc.Threads {
 		r.done[th.Name] = new(atomic.Bool)
+		r.returned[th.Name] = new(atomic.Bool)
 	}
 	return r
 }
@@ -182,6 +191,7 @@ func (r *run) main(t *lab.Thread) {
 			for _, op := range th.Ops {
 				r.exec(u, th.Name, op)
 			}
+			r.returned[th.Name].Store(true) // not when a finished run unwinds it
 		})
 	}
 	n := int32(len(r.sc.Threads))

@@ -97,14 +97,6 @@ func TestRunTargetCheck(t *testing.T) {
 	}
 }
 
-func TestRunDeadlock(t *testing.T) {
-	sc := mustParse(t, head+"thread a: await b.done\nthread b: await a.done\n")
-	v := Run(sc, &fakeTarget{}, controlled(1))
-	if strings.Join(v.Fired(), ",") != ClassDeadlock || !strings.Contains(v.Violations[0].Message, "wait-for graph") {
-		t.Fatalf("%v", v)
-	}
-}
-
 func TestRunSkipped(t *testing.T) {
 	v := Run(mustLookup(t, "ext4-mkwrite-fallocate"), &fakeTarget{types: []string{"xfs"}}, controlled(1))
 	if v.Skipped != "needs the ext4 model" || v.Result != nil || v.Violated() {

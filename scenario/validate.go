@@ -55,19 +55,22 @@ func (p *parser) finish() {
 		}
 	}
 	p.checkStalls()
+	p.checkParks()
 	p.checkWindows()
 	p.checkOverlaps()
+	if len(p.errs) == 0 {
+		p.checkCycles()
+	}
 }
 
 // stallCounts counts, per thread name, the parks the scenario causes: pwrite
 // stall-at ops and inject park rules (each fires once: hit=K is required).
-func (p *parser) stallCounts() (stalls map[string]int, byPwrite map[string]bool) {
-	stalls, byPwrite = map[string]int{}, map[string]bool{}
+func (p *parser) stallCounts() map[string]int {
+	stalls := map[string]int{}
 	for _, th := range p.sc.Threads {
 		for _, op := range th.Ops {
 			if op.Kind == OpPwrite && op.StallAt >= 0 {
 				stalls[th.Name]++
-				byPwrite[th.Name] = true
 			}
 		}
 	}
@@ -80,17 +83,13 @@ func (p *parser) stallCounts() (stalls map[string]int, byPwrite map[string]bool)
 			continue
 		}
 		stalls[r.Thread]++
-		if _, seen := byPwrite[r.Thread]; !seen || byPwrite[r.Thread] {
-			// A park at an iomap.write.* point is inside a pwrite too.
-			byPwrite[r.Thread] = strings.HasPrefix(r.Point, "iomap.write.")
-		}
 	}
-	return stalls, byPwrite
+	return stalls
 }
 
 func (p *parser) checkStalls() {
 	sc := p.sc
-	stalls, _ := p.stallCounts()
+	stalls := p.stallCounts()
 	declared := map[string]bool{}
 	for _, th := range sc.Threads {
 		declared[th.Name] = true
@@ -164,37 +163,6 @@ func (p *parser) stallPos(name string) Pos {
 		}
 	}
 	return p.once["scenario"]
-}
-
-// checkWindows rejects, between 'await T.stalled' and 'release T', any op
-// that takes i_rwsem while T is parked inside a pwrite that holds it (a
-// stall-at, or an inject park at an iomap.write.* point): on both targets
-// that op would wait for T, and T waits for the release.
-func (p *parser) checkWindows() {
-	_, byPwrite := p.stallCounts()
-	fs := p.sc.FS.Type
-	for _, th := range p.sc.Threads {
-		open := map[string]bool{}
-		var order []string
-		for _, op := range th.Ops {
-			switch {
-			case op.Kind == OpAwait && !op.Done && byPwrite[op.Thread]:
-				if !open[op.Thread] {
-					order = append(order, op.Thread)
-				}
-				open[op.Thread] = true
-			case op.Kind == OpRelease:
-				open[op.Thread] = false
-			case op.takesRwsem(fs):
-				for _, t := range order {
-					if open[t] {
-						p.errorf(op.Pos, "%s takes i_rwsem on %s, which %s holds while stalled in pwrite: it would deadlock (release %s first)", op.Kind, fs, t, t)
-						break
-					}
-				}
-			}
-		}
-	}
 }
 
 // checkOverlaps rejects a truncate that may run concurrently with another

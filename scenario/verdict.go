@@ -28,6 +28,11 @@ type Verdict struct {
 	// Unchecked names files the data oracle skipped: an op that may fail
 	// did, so their contents are not known.
 	Unchecked []string
+	// ScenarioError, when set, says the run deadlocked because of the
+	// scenario's own awaits, parks and releases (an authoring mistake only
+	// a run could find): bad input, not a violation. Violations then holds
+	// no deadlock.
+	ScenarioError *RunError
 }
 
 // EvidenceResult is one evidence expectation and what the run reached.
@@ -92,6 +97,8 @@ func (v *Verdict) String() string {
 	case v.Skipped != "":
 		fmt.Fprintf(&b, "skipped: %s", v.Skipped)
 		return b.String()
+	case v.ScenarioError != nil:
+		fmt.Fprintf(&b, "scenario error: %s", v.ScenarioError.Msg)
 	case v.Violated():
 		fmt.Fprintf(&b, "VIOLATION %s", strings.Join(v.Fired(), ","))
 	default:

@@ -1,0 +1,88 @@
+package scenario
+
+// The engine's names a scenario may use, kept in one place. A test in
+// scenario/model reads the engine's source (t.Tracepoint and t.Point calls
+// in iomap/, fsmodel/, blockdev/) and fails when this registry and the
+// engine disagree, so a new tracepoint or point must be added here.
+
+// Tracepoints are the model engine's tracepoint names: what `trace NAME`
+// may count. A name outside this list is a parse error.
+var Tracepoints = []string{
+	// iomap (iomap/buffered_write.go, iter.go, writeback.go)
+	"iomap_invalid", "iomap_stale_reached", "iomap_remap", "iomap_livelock",
+	"wb_iomap_invalid", "wb_stale_reached",
+	// xfs (fsmodel/xfs)
+	"wb_cow_iomap_invalid", "wb_cow_stale_reached", "da_reserve", "da_release",
+	"cow_reserve", "cow_remap", "protocol_violation", "reserved_not_cleared",
+	// ext4 (fsmodel/ext4)
+	"da_update_reserve", "ext4_allocate_blocks", "ext4_da_map_race_reached",
+	"ext4_es_insert_delayed_block", "ext4_es_insert_extent", "ext4_es_lookup_extent",
+	"ext4_ext_convert", "ext4_free_blocks", "ext4_page_mkwrite",
+	// block device (blockdev)
+	"block_io_error", "block_ownership_violation",
+}
+
+// point is one injection point: where the model engine reaches it.
+type point struct {
+	name string
+	// fs says on which mounts the model reaches the point: "xfs", "ext4"
+	// (both ext4 paths), "ext4-legacy", or "iomap" (xfs and ext4's iomap
+	// path).
+	fs string
+	// ops are the scenario ops during which a scenario thread can reach
+	// the point (a park with thread=T needs one of them in T); nil when
+	// only an engine daemon reaches it.
+	ops []OpKind
+	// daemons are the engine daemons that reach the point.
+	daemons []string
+	// holds says what a thread parked at the point holds (locks.go).
+	holds parkKind
+}
+
+// writebackOps are the ops that may write back on the caller's thread.
+var writebackOps = []OpKind{OpFsync, OpSyncRange, OpFadviseDontneed, OpRemount, OpPunch, OpZero, OpTruncate, OpFallocate, OpReflink}
+
+var points = []point{
+	{"iomap.write.after_begin", "iomap", []OpKind{OpPwrite}, nil, parkInWrite},
+	{"iomap.write.prefault", "iomap", []OpKind{OpPwrite}, nil, parkInWrite},
+	{"iomap.write.before_valid", "iomap", []OpKind{OpPwrite}, nil, parkInWriteFolio},
+	{"iomap.write.after_valid", "iomap", []OpKind{OpPwrite}, nil, parkInWriteFolio},
+	{"ext4.write.prefault", "ext4-legacy", []OpKind{OpPwrite}, nil, parkInWrite},
+	{"iomap.wb.map_blocks", "xfs", writebackOps, []string{"flusher"}, parkInWriteback},
+	{"xfs.alloc.convert", "xfs", writebackOps, []string{"flusher"}, parkInWriteback},
+	{"xfs.ioend.convert", "xfs", nil, []string{"io-completion"}, parkInIoend},
+	{"ext4.da_map.after_lookup", "ext4", []OpKind{OpPwrite, OpMapStore}, nil, parkInDaMap},
+	{"ext4.da_map.before_insert", "ext4", []OpKind{OpPwrite, OpMapStore}, nil, parkInDaMap},
+	{"iomap.iter", "iomap", nil, DaemonNames, parkUnknown},
+}
+
+// Points are the injection points inject lines may name.
+var Points = func() []string {
+	var names []string
+	for _, p := range points {
+		names = append(names, p.name)
+	}
+	return names
+}()
+
+func lookupPoint(name string) (point, bool) {
+	for _, p := range points {
+		if p.name == name {
+			return p, true
+		}
+	}
+	return point{}, false
+}
+
+// reaches reports whether the model reaches the point on a mount of spec.
+func (p point) reaches(spec FSSpec) bool {
+	switch p.fs {
+	case "xfs", "ext4":
+		return spec.Type == p.fs
+	case "ext4-legacy":
+		return spec.Type == "ext4" && !spec.Iomap
+	case "iomap":
+		return spec.Type == "xfs" || spec.Type == "ext4" && spec.Iomap
+	}
+	return false
+}
