@@ -2,6 +2,7 @@ package fsx
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -45,19 +46,23 @@ type Log struct {
 	Streams [][]Op
 }
 
-// ReadLog parses a log written by WriteLog. Errors carry the line number.
+// ReadLog parses a log written by WriteLog. Errors carry the line number;
+// a log that is malformed or asks for more than the limits allow (MaxOps
+// ops, the options' bounds, ranges past its maximum file size) is an
+// *InputError, found before any work proportional to the bad number.
 func ReadLog(r io.Reader) (*Log, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	l := &Log{Options: Defaults()}
 	line := 0
 	seenOptions := false
+	var ops int64
 	for sc.Scan() {
 		line++
 		text := strings.TrimSpace(sc.Text())
 		if line == 1 {
 			if text != logMagic {
-				return nil, fmt.Errorf("line 1: not an fsx log (want %q)", logMagic)
+				return nil, badInput("line 1: not an fsx log (want %q)", logMagic)
 			}
 			continue
 		}
@@ -66,30 +71,45 @@ func ReadLog(r io.Reader) (*Log, error) {
 		}
 		if strings.HasPrefix(text, "#") {
 			if rest, ok := strings.CutPrefix(text, "# options: "); ok {
+				if seenOptions {
+					return nil, badInput("line %d: a second options line", line)
+				}
 				if err := parseOptions(&l.Options, rest); err != nil {
-					return nil, fmt.Errorf("line %d: %v", line, err)
+					return nil, fmt.Errorf("line %d: %w", line, err)
 				}
 				seenOptions = true
 			}
 			continue
 		}
-		op, err := ParseOp(text)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %v", line, err)
+		if !seenOptions {
+			return nil, badInput("line %d: an op before the options line", line)
 		}
-		for len(l.Streams) <= op.Thread {
+		if ops++; ops > MaxOps {
+			return nil, badInput("line %d: more than %d ops", line, MaxOps)
+		}
+		op, err := ParseOp(text)
+		if err == nil {
+			err = op.checkRange(l.Options.MaxFileSize)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		for len(l.Streams) <= op.Thread { // op.Thread < MaxThreads
 			l.Streams = append(l.Streams, nil)
 		}
 		l.Streams[op.Thread] = append(l.Streams[op.Thread], op)
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, badInput("line %d: longer than 1 MiB", line+1)
+		}
 		return nil, err
 	}
 	if line == 0 {
-		return nil, fmt.Errorf("empty log")
+		return nil, badInput("empty log")
 	}
 	if !seenOptions {
-		return nil, fmt.Errorf("no options line")
+		return nil, badInput("no options line")
 	}
 	for len(l.Streams) < l.Options.Threads {
 		l.Streams = append(l.Streams, nil)
@@ -100,11 +120,13 @@ func ReadLog(r io.Reader) (*Log, error) {
 	return l, nil
 }
 
+// parseOptions parses the options line's key=value pairs into o and
+// validates the result (on a copy: the log's options stay as written).
 func parseOptions(o *Options, s string) error {
 	for _, kv := range strings.Fields(s) {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return fmt.Errorf("option %q: want key=value", kv)
+			return badInput("option %s: want key=value", clip(kv))
 		}
 		if k == "disabled" {
 			set, err := ParseKindSet(v)
@@ -116,7 +138,7 @@ func parseOptions(o *Options, s string) error {
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return fmt.Errorf("option %q: %v", kv, err)
+			return badInput("option %s: not a number", clip(kv))
 		}
 		switch k {
 		case "seed":
@@ -144,10 +166,11 @@ func parseOptions(o *Options, s string) error {
 		case "short":
 			o.ShortEvery = n
 		default:
-			return fmt.Errorf("unknown option %q", k)
+			return badInput("unknown option %s", clip(k))
 		}
 	}
-	return nil
+	check := *o
+	return check.Validate()
 }
 
 // checkStreams rejects streams a replay could not follow: ops must name a
@@ -162,11 +185,11 @@ func checkStreams(streams [][]Op, files int) error {
 		for i, op := range s {
 			switch {
 			case op.Thread != ti:
-				return fmt.Errorf("thread %d op %d (ID %d) names thread %d", ti, i, op.ID, op.Thread)
+				return badInput("thread %d op %d (ID %d) names thread %d", ti, i, op.ID, op.Thread)
 			case op.File < 0 || op.File >= files || op.SrcFile < 0 || op.SrcFile >= files:
-				return fmt.Errorf("op %d names file %d or %d of %d", op.ID, op.File, op.SrcFile, files)
+				return badInput("op %d names file %d or %d of %d", op.ID, op.File, op.SrcFile, files)
 			case op.Epoch < prev || prevExcl && op.Epoch == prev:
-				return fmt.Errorf("op %d: epoch %d after epoch %d on thread %d", op.ID, op.Epoch, prev, ti)
+				return badInput("op %d: epoch %d after epoch %d on thread %d", op.ID, op.Epoch, prev, ti)
 			}
 			prev, prevExcl = op.Epoch, op.Excl
 			if op.Excl {
@@ -179,11 +202,11 @@ func checkStreams(streams [][]Op, files int) error {
 	slices.Sort(excl)
 	for i, e := range excl {
 		if e != int64(i) {
-			return fmt.Errorf("exclusive ops end epochs %v..., want each of 0..%d once", excl[:i+1], len(excl)-1)
+			return badInput("exclusive ops end epochs ... %d, want each of 0..%d once", e, len(excl)-1)
 		}
 	}
 	if maxShared > int64(len(excl)) {
-		return fmt.Errorf("an op runs in epoch %d, but only %d exclusive ops end epochs", maxShared, len(excl))
+		return badInput("an op runs in epoch %d, but only %d exclusive ops end epochs", maxShared, len(excl))
 	}
 	return nil
 }

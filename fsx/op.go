@@ -1,7 +1,9 @@
 package fsx
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -59,7 +61,7 @@ func ParseKind(name string) (Kind, error) {
 			return Kind(k), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown operation %q", name)
+	return 0, badInput("unknown operation %s (want one of %s)", clip(name), strings.Join(kindNames[:], ", "))
 }
 
 // neutral kinds change no byte and no size: they run under the harness lock
@@ -142,50 +144,58 @@ func (o Op) String() string {
 	return b.String()
 }
 
-// ParseOp parses a line written by Op.String.
+// ParseOp parses a line written by Op.String. Every number is parsed with
+// its bound before anything is done with it: a thread below MaxThreads, a
+// file below MaxFiles, offsets, lengths and sizes up to MaxFileSize (so no
+// range's end can overflow). Errors are *InputError.
 func ParseOp(line string) (Op, error) {
 	f := strings.Fields(line)
 	if len(f) < 8 {
-		return Op{}, fmt.Errorf("want at least 8 fields, have %d", len(f))
+		return Op{}, badInput("want at least 8 fields, have %d", len(f))
 	}
 	var o Op
 	var err error
-	num := func(s, prefix string, base int) int64 {
+	// num parses field s, prefix then a number in base, in 0..most.
+	num := func(s, prefix string, base int, most int64) int64 {
 		if err != nil {
 			return 0
 		}
-		if !strings.HasPrefix(s, prefix) {
-			err = fmt.Errorf("field %q: want prefix %q", s, prefix)
+		digits, ok := strings.CutPrefix(s, prefix)
+		if !ok {
+			err = badInput("field %s: want prefix %q", clip(s), prefix)
 			return 0
 		}
-		v, e := strconv.ParseInt(strings.TrimPrefix(s, prefix), base, 64)
-		if e != nil || v < 0 {
-			err = fmt.Errorf("field %q: not a number", s)
+		v, e := strconv.ParseInt(digits, base, 64)
+		switch {
+		case e != nil && !errors.Is(e, strconv.ErrRange) || strings.HasPrefix(digits, "+"):
+			err = badInput("field %s: not a number", clip(s))
+		case e != nil || v < 0 || v > most:
+			err = badInput("field %s: not in 0..%d", clip(s), most)
 		}
 		return v
 	}
-	o.ID = num(f[0], "", 10)
-	o.Thread = int(num(f[1], "t", 10))
-	o.Epoch = num(f[2], "e", 10)
+	o.ID = num(f[0], "", 10, math.MaxInt64)
+	o.Thread = int(num(f[1], "t", 10, MaxThreads-1))
+	o.Epoch = num(f[2], "e", 10, MaxOps)
 	if err != nil {
 		return Op{}, err
 	}
 	if o.Kind, err = ParseKind(f[3]); err != nil {
 		return Op{}, err
 	}
-	o.File = int(num(f[4], "f", 10))
-	o.Off = num(f[5], "0x", 16)
-	o.Len = num(f[6], "0x", 16)
-	o.Size = num(f[7], "size=0x", 16)
+	o.File = int(num(f[4], "f", 10, MaxFiles-1))
+	o.Off = num(f[5], "0x", 16, MaxFileSize)
+	o.Len = num(f[6], "0x", 16, MaxFileSize)
+	o.Size = num(f[7], "size=0x", 16, MaxFileSize)
 	hasSrc := false
 	for _, s := range f[8:] {
 		if src, ok := strings.CutPrefix(s, "src="); ok {
 			file, off, found := strings.Cut(src, ":")
-			if !found {
-				return Op{}, fmt.Errorf("field %q: want src=fN:0xOFF", s)
+			if !found || hasSrc {
+				return Op{}, badInput("field %s: want one src=fN:0xOFF", clip(s))
 			}
-			o.SrcFile = int(num(file, "f", 10))
-			o.SrcOff = num(off, "0x", 16)
+			o.SrcFile = int(num(file, "f", 10, MaxFiles-1))
+			o.SrcOff = num(off, "0x", 16, MaxFileSize)
 			hasSrc = true
 			continue
 		}
@@ -196,25 +206,39 @@ func ParseOp(line string) (Op, error) {
 			o.Excl = true
 		default:
 			if strings.HasPrefix(s, "short=") {
-				o.Short = num(s, "short=0x", 16)
+				o.Short = num(s, "short=0x", 16, MaxFileSize)
 				continue
 			}
-			return Op{}, fmt.Errorf("unknown flag %q", s)
+			return Op{}, badInput("unknown flag %s", clip(s))
 		}
 	}
 	if err != nil {
 		return Op{}, err
 	}
 	if o.Kind.neutral() && o.Excl || o.Kind.exclusive() && !o.Excl {
-		return Op{}, fmt.Errorf("%s with the wrong lock mode", o.Kind)
+		return Op{}, badInput("%s with the wrong lock mode", o.Kind)
 	}
 	if hasSrc != o.Kind.remap() {
-		return Op{}, fmt.Errorf("%s with src= %v", o.Kind, hasSrc)
+		return Op{}, badInput("%s with src= %v", o.Kind, hasSrc)
 	}
 	if o.Short > 0 && (o.Kind != Write || o.Short >= o.Len) {
-		return Op{}, fmt.Errorf("short=0x%x on a %s of 0x%x bytes", o.Short, o.Kind, o.Len)
+		return Op{}, badInput("short=0x%x on a %s of 0x%x bytes", o.Short, o.Kind, o.Len)
 	}
 	return o, nil
+}
+
+// checkRange rejects an op whose ranges reach past maxFile (the log's
+// maximum file size): a generated op never does, so the log was edited,
+// and a replay could be asked for work no run was sized for.
+func (o Op) checkRange(maxFile int64) error {
+	end := o.End() // a truncate's new size: Off, Len 0
+	switch {
+	case end > maxFile || o.Size > maxFile:
+		return badInput("op %d: %s reaches 0x%x or size 0x%x, past the log's maximum file size 0x%x", o.ID, o.Kind, end, o.Size, maxFile)
+	case o.Kind.remap() && o.SrcOff+o.Len > maxFile:
+		return badInput("op %d: %s source reaches 0x%x, past the log's maximum file size 0x%x", o.ID, o.Kind, o.SrcOff+o.Len, maxFile)
+	}
+	return nil
 }
 
 // exclusive kinds always take the harness lock exclusively: they change a

@@ -45,25 +45,60 @@ func Defaults() Options {
 	}
 }
 
-// Validate reports the first bad option.
+// Limits on the options, checked before any work proportional to them: the
+// harness keeps every op it ran (about 100 bytes each) for the log, gives
+// each thread a buffer of the longest op, and keeps a reference model that
+// grows with the bytes written, not with the file size.
+const (
+	MaxOps      = 10_000_000 // ops
+	MaxThreads  = 64         // threads
+	MaxFiles    = 64         // files
+	MaxFileSize = 1 << 40    // bytes (-l): 1 TiB
+	MaxOpSize   = 16 << 20   // bytes (-o): 16 MiB
+)
+
+// InputError is an option, or a line of an op log, that the harness cannot
+// or will not run: bad input, not a verdict (the CLI's exit 2).
+type InputError struct{ msg string }
+
+func (e *InputError) Error() string { return e.msg }
+
+// BadInput marks the error as bad input for the CLI's exit-code contract.
+func (e *InputError) BadInput() bool { return true }
+
+func badInput(format string, args ...any) error {
+	return &InputError{fmt.Sprintf(format, args...)}
+}
+
+// clip quotes s for an error message, cut to a few dozen bytes: a bad
+// megabyte-long word is not echoed whole.
+func clip(s string) string {
+	const most = 40
+	if len(s) > most {
+		return fmt.Sprintf("%q...", s[:most])
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// Validate reports the first bad option (an *InputError).
 func (o *Options) Validate() error {
 	switch {
-	case o.Ops < 0:
-		return fmt.Errorf("ops %d < 0", o.Ops)
-	case o.Threads < 1 || o.Threads > 64:
-		return fmt.Errorf("threads %d not in 1..64", o.Threads)
-	case o.Files < 1 || o.Files > 64:
-		return fmt.Errorf("files %d not in 1..64", o.Files)
-	case o.MaxFileSize < 1 || o.MaxFileSize > 1<<40:
-		return fmt.Errorf("max file size %d not in 1..1T", o.MaxFileSize)
-	case o.MaxOpSize < 1:
-		return fmt.Errorf("max op size %d < 1", o.MaxOpSize)
+	case o.Ops < 0 || o.Ops > MaxOps:
+		return badInput("ops %d not in 0..%d", o.Ops, MaxOps)
+	case o.Threads < 1 || o.Threads > MaxThreads:
+		return badInput("threads %d not in 1..%d", o.Threads, MaxThreads)
+	case o.Files < 1 || o.Files > MaxFiles:
+		return badInput("files %d not in 1..%d", o.Files, MaxFiles)
+	case o.MaxFileSize < 1 || o.MaxFileSize > MaxFileSize:
+		return badInput("max file size %d not in 1..%d (1 TiB)", o.MaxFileSize, int64(MaxFileSize))
+	case o.MaxOpSize < 1 || o.MaxOpSize > MaxOpSize:
+		return badInput("max op size %d not in 1..%d (16 MiB)", o.MaxOpSize, MaxOpSize)
 	case o.RemountEvery < 0 || o.DropEvery < 0 || o.ShortEvery < 0:
-		return fmt.Errorf("remount, drop and short-write rates must be >= 0")
+		return badInput("remount, drop and short-write rates must be >= 0")
 	}
 	for _, a := range []int64{o.ReadAlign, o.WriteAlign, o.TruncAlign} {
 		if a < 1 || a > o.MaxFileSize {
-			return fmt.Errorf("alignment %d not in 1..max file size", a)
+			return badInput("alignment %d not in 1..max file size %d", a, o.MaxFileSize)
 		}
 	}
 	if o.Disabled.Has(Remount) {
@@ -79,7 +114,7 @@ func (o *Options) Validate() error {
 		o.Disabled = o.Disabled.With(DropCaches)
 	}
 	if o.Disabled.enabledWeight() == 0 {
-		return fmt.Errorf("every operation but remount and drop-caches is disabled")
+		return badInput("every operation but remount and drop-caches is disabled")
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package iomap
 
 import (
+	"math"
+	"syscall"
+
 	"iomaplab/fsmodel/variant"
 	"iomaplab/lab"
 	"iomaplab/pagecache"
@@ -14,11 +17,20 @@ import (
 // converted extents again and zeroes the folios over them. Skipping the
 // flush leaves dirty data over an "already zero" unwritten extent.
 //
+// A negative pos is EINVAL and a range whose end overflows a loff_t is
+// EFBIG, as vfs_fallocate and generic_write_checks answer before a
+// filesystem ever zeroes: the range is never wrapped.
+//
 // Preconditions: i_rwsem and invalidate_lock held exclusively; the range
 // lies below i_size or the caller extends i_size afterwards.
 func ZeroRange(t *lab.Thread, in *Inode, ops Ops, wb WritebackOps, pos, length int64) error {
-	if length <= 0 {
+	switch {
+	case pos < 0:
+		return syscall.EINVAL
+	case length <= 0:
 		return nil
+	case length > math.MaxInt64-pos:
+		return syscall.EFBIG
 	}
 	// filemap_range_needs_writeback, checked once up front: checking after
 	// each mapping lookup would race with writeback and reclaim.
