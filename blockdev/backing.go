@@ -2,6 +2,7 @@ package blockdev
 
 import (
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -29,17 +30,43 @@ func (m *memory) writeBlock(pblk uint64, p []byte) error {
 
 func (m *memory) close() error { return nil }
 
+// HostFile is what a file-backed device stores its blocks in: an *os.File,
+// or a stand-in that fails as a full or failing host filesystem would.
+type HostFile interface {
+	io.ReaderAt
+	io.WriterAt
+	io.Closer
+}
+
 // file keeps the device in a sparse regular file, through pread and pwrite.
-type file struct{ f *os.File }
+// A failed or short transfer is a HostError: the host's fault, not the
+// modelled device's.
+type file struct {
+	path string
+	f    HostFile
+}
 
 func (f *file) readBlock(pblk uint64, p []byte) error {
-	_, err := f.f.ReadAt(p, int64(pblk*BlockSize))
-	return err
+	n, err := f.f.ReadAt(p, int64(pblk*BlockSize))
+	return f.hostError("pread", pblk, n, len(p), err)
 }
 
 func (f *file) writeBlock(pblk uint64, p []byte) error {
-	_, err := f.f.WriteAt(p, int64(pblk*BlockSize))
-	return err
+	n, err := f.f.WriteAt(p, int64(pblk*BlockSize))
+	return f.hostError("pwrite", pblk, n, len(p), err)
+}
+
+func (f *file) hostError(op string, pblk uint64, n, want int, err error) error {
+	if n == want {
+		return nil // ReadAt may return io.EOF with a full read at the end
+	}
+	if err == nil || err == io.EOF {
+		err = fmt.Errorf("short %s: %d of %d bytes: %w", op, n, want, io.ErrShortWrite)
+		if op == "pread" {
+			err = fmt.Errorf("short %s: %d of %d bytes: %w", op, n, want, io.ErrUnexpectedEOF)
+		}
+	}
+	return &HostError{Path: f.path, Op: op, PBlk: pblk, Err: err}
 }
 
 func (f *file) close() error { return f.f.Close() }
@@ -47,11 +74,11 @@ func (f *file) close() error { return f.f.Close() }
 func openFile(path string, blocks uint64) (*file, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return nil, err
+		return nil, &HostError{Path: path, Op: "create", Err: err}
 	}
 	if err := f.Truncate(int64(blocks * BlockSize)); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("blockdev: size %s to %d blocks: %w", path, blocks, err)
+		return nil, &HostError{Path: path, Op: fmt.Sprintf("size to %d blocks", blocks), Err: err}
 	}
-	return &file{f}, nil
+	return &file{path: path, f: f}, nil
 }

@@ -42,8 +42,9 @@ type Bio struct {
 	// moved and Err was set.
 	End func(t *lab.Thread, b *Bio)
 	// Err is the first error of the I/O (EIO from an injected error, an
-	// error injected at the blockdev.submit or blockdev.complete point, a
-	// backing file error), set by the device. A write rejected by the
+	// error injected at the blockdev.submit or blockdev.complete point), set
+	// by the device. A backing file's error is not an I/O error: it ends
+	// the run (lab.HostFault, see HostError). A write rejected by the
 	// ownership oracle is not an error: the oracle reports it instead, and
 	// the fs model carries on as the kernel would.
 	Err error
@@ -168,7 +169,7 @@ func (d *Device) transfer(t *lab.Thread, b *Bio, checked bool) {
 			err = d.store.readBlock(pblk, p)
 		}
 		if err != nil {
-			b.setErr(fmt.Errorf("blockdev: %v at pblk %d: %w", b.Op, pblk, err))
+			t.HostFault(err) // a HostError: the host failed, not the device
 		}
 	}
 }

@@ -98,13 +98,20 @@ func NewFile(path string, blocks uint64) (*Device, error) {
 	return newDevice(f, blocks), nil
 }
 
+// NewOnFile returns a device of blocks blocks stored in f (path names it in
+// errors), which must already be that large: a stand-in for the host
+// file that fails as a full or failing host would.
+func NewOnFile(path string, f HostFile, blocks uint64) *Device {
+	return newDevice(&file{path: path, f: f}, blocks)
+}
+
 // NewTempFile returns a device backed by a new sparse file in dir, unlinked
 // at once: the open device keeps its data until Close, and nothing is left
 // behind however the process ends.
 func NewTempFile(dir string, blocks uint64) (*Device, error) {
 	f, err := os.CreateTemp(dir, "iomaplab-dev-*.img")
 	if err != nil {
-		return nil, err
+		return nil, &HostError{Path: dir, Op: "create", Err: err}
 	}
 	path := f.Name()
 	f.Close()

@@ -1,6 +1,49 @@
 package blockdev
 
-import "iomaplab/lab"
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"iomaplab/lab"
+)
+
+// Two kinds of I/O error meet a Device. Injected errors (InjectError, or a
+// Fail rule at blockdev.submit or blockdev.complete) model the device
+// failing: the I/O reports EIO and the filesystem model handles it as the
+// kernel would. A HostError is the host failing under a file-backed device
+// (ENOSPC, EIO or a short transfer on the backing file): the model asked
+// for nothing that could fail, so the run stops at once with outcome
+// lab.HostFault, and nothing it did is a verdict.
+
+// HostError is a failed transfer or setup of a device's backing file. It is
+// an environment error (exit 3), never a violation.
+type HostError struct {
+	Path string // the backing file
+	Op   string // pread, pwrite, create, ...
+	PBlk uint64 // the block, for pread and pwrite
+	Err  error
+}
+
+func (e *HostError) Error() string {
+	at := ""
+	if e.Op == "pread" || e.Op == "pwrite" {
+		at = fmt.Sprintf(" of block %d", e.PBlk)
+	}
+	msg := e.Err.Error()
+	var errno unix.Errno
+	if errors.As(e.Err, &errno) {
+		msg = fmt.Sprintf("%s (%v)", unix.ErrnoName(errno), errno)
+	}
+	return fmt.Sprintf("blockdev: the host failed %s%s on the backing file %s: %s", e.Op, at, e.Path, msg)
+}
+
+// Unwrap returns the host's error.
+func (e *HostError) Unwrap() error { return e.Err }
+
+// Environment marks the error as the host's: the run could not be done.
+func (e *HostError) Environment() bool { return true }
 
 type faultKey struct {
 	pblk uint64

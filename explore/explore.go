@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -65,6 +66,13 @@ type Cell struct {
 	Token         string `json:"token,omitempty"`
 	Diagram       string `json:"diagram,omitempty"`
 	Deterministic bool   `json:"deterministic"`
+	// NoToken says why a violation has no token (its scenario file changed
+	// while it was explored, or the schedule is too long for one).
+	NoToken string `json:"no_token,omitempty"`
+	// Err, with Verdict "error", is the error when the environment could
+	// not run the cell (it implements Environment() bool): a host fault
+	// under a file-backed device. Nothing the cell ran is then a verdict.
+	Err error `json:"-"`
 }
 
 // staleDetected are the tracepoints of a stale mapping caught by its
@@ -104,6 +112,9 @@ func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Option
 			break
 		}
 		v := run(strat)
+		if c.hostFault(v) {
+			return c
+		}
 		if v.Skipped != "" {
 			c.Verdict, c.Message = "skipped", v.Skipped
 			return c
@@ -130,16 +141,51 @@ func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Option
 	}
 	c.Verdict, c.Oracles = "violation", failing.Fired()
 	small := shrink(failing, run, opt.ShrinkBudget)
-	again := runReplay(sc, target, small.Result.Decisions)
-	c.Deterministic = again.Result.Trace.Hash() == small.Result.Trace.Hash()
+	again, err := replayChecked(sc, target, small.Result.Decisions)
+	if c.hostFault(again) {
+		return c
+	}
+	c.Deterministic = err == nil && again.Result.Trace.Hash() == small.Result.Trace.Hash()
 	c.Message = small.Violations[0].Message
 	c.Preemptions = small.Result.Preemptions
 	c.Steps = small.Result.Steps
 	c.TraceHash = fmt.Sprintf("%016x", small.Result.Trace.Hash())
-	c.Token = lab.Token{Build: lab.BuildHash(), Scenario: Ref(sc), Variant: variant, Strategy: opt.Strategy,
-		Seed: opt.Seed, Schedule: c.FirstFailure, Decisions: small.Result.Decisions}.Encode()
+	if c.Token, err = newToken(sc, variant, opt, c.FirstFailure, small.Result.Decisions); err != nil {
+		c.NoToken = err.Error()
+	}
 	c.Diagram = Draw(sc, small)
 	return c
+}
+
+// hostFault ends the cell as an environment error if the environment could
+// not run v (see environmental), and reports whether it did.
+func (c *Cell) hostFault(v *scenario.Verdict) bool {
+	err := environmental(v)
+	if err == nil {
+		return false
+	}
+	c.Verdict, c.Message, c.Err = "error", err.Error(), err
+	c.Oracles, c.FirstFailure = nil, -1
+	return true
+}
+
+// environmental returns the error that kept the environment from running
+// v: a host fault that stopped the run (lab.HostFault), or an op (the
+// mount, say) that failed with an error implementing Environment() bool.
+func environmental(v *scenario.Verdict) error {
+	if v == nil {
+		return nil
+	}
+	if v.Result != nil && v.Result.Outcome == lab.HostFault {
+		return v.Result.Err
+	}
+	for _, e := range v.OpErrors {
+		var env interface{ Environment() bool }
+		if errors.As(e.Err, &env) && env.Environment() {
+			return fmt.Errorf("line %d: %s in %s: %w", e.Op.Pos.Line, e.Op.Kind, e.Thread, e.Err)
+		}
+	}
+	return nil
 }
 
 // Draw renders a verdict's schedule with every violation in the footer.
@@ -219,12 +265,4 @@ func (c *Cell) matches(exp scenario.Cell) bool {
 		return c.Verdict == "clean"
 	}
 	return c.Verdict != "error"
-}
-
-// Ref is how a token names a scenario: its catalogue name, or its file path.
-func Ref(sc *scenario.Scenario) string {
-	if strings.HasPrefix(sc.File, "catalogue/") {
-		return sc.Name
-	}
-	return sc.File
 }

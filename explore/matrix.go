@@ -9,6 +9,8 @@ import (
 // Matrix explores every scenario with "correct" and with each variant its
 // catches or clean lines name: the mutation matrix. Cells run in catalogue
 // order, variants in the order given; onCell sees each cell as it finishes.
+// A cell the environment could not run (Cell.Err) ends the matrix there:
+// the host is failing, and the cells after it would say nothing.
 func Matrix(scenarios []*scenario.Scenario, variants []string, mk TargetFactory, opt Options, onCell func(*Cell)) []*Cell {
 	var cells []*Cell
 	for _, sc := range scenarios {
@@ -20,6 +22,9 @@ func Matrix(scenarios []*scenario.Scenario, variants []string, mk TargetFactory,
 			cells = append(cells, c)
 			if onCell != nil {
 				onCell(c)
+			}
+			if c.Err != nil {
+				return cells
 			}
 		}
 	}

@@ -10,12 +10,19 @@ import (
 // Strategies names the strategies NewStrategy accepts.
 var Strategies = []string{"pct", "random", "dfs", "delay"}
 
-// Systematic reports whether a strategy ignores its seed (it enumerates a
-// bounded space of schedules and can say when it has run them all).
+// Systematic reports whether a strategy enumerates a bounded space of
+// schedules and can say when it has run them all (dfs, delay).
 func Systematic(name string) bool { return name == "dfs" || name == "delay" }
 
+// UsesSeed reports whether a strategy's seed changes what it runs: pct and
+// random draw from it; delay orders its space by it (the same schedules for
+// every seed, in another order); dfs ignores it, so runs of dfs that differ
+// only in the seed are one run repeated.
+func UsesSeed(name string) bool { return name != "dfs" }
+
 // NewStrategy builds a strategy by name: pct (depth d), random, dfs (depth
-// first) or delay (fewest delays first), both with a preemption bound.
+// first) or delay (fewest delays first, in the seed's order), both with a
+// preemption bound.
 func NewStrategy(name string, seed uint64, depth, preemptions int) (lab.Strategy, error) {
 	switch name {
 	case "pct":
@@ -25,7 +32,7 @@ func NewStrategy(name string, seed uint64, depth, preemptions int) (lab.Strategy
 	case "dfs":
 		return lab.NewDFS(preemptions), nil
 	case "delay":
-		return lab.NewDelaySearch(preemptions), nil
+		return lab.NewSeededDelaySearch(preemptions, seed), nil
 	}
 	return nil, fmt.Errorf("unknown strategy %q (known: %s)", name, strings.Join(Strategies, ", "))
 }

@@ -1,6 +1,10 @@
 package lab
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
 
 // DelaySearch is a systematic search that runs the schedules closest to a
 // deterministic default schedule first: delay bounding (Emmi, Qadeer and
@@ -11,14 +15,20 @@ import "fmt"
 //
 // The default schedule is PCT's (Burckhardt et al., ASPLOS 2010) without the
 // dice: the running thread continues while it can; when it blocks or exits,
-// the runnable thread of highest priority runs. Threads start in priority
-// order of their IDs; each delay is a priority change: the thread it picks
-// goes to the top, the thread the default would have run goes to the bottom.
+// the runnable thread of highest priority runs. Threads start in the
+// seed's priority order (see below); each delay is a priority change: the
+// thread it picks goes to the top, the thread the default would have run
+// goes to the bottom.
 // So one delay expresses "preempt the writer here and let the others run
 // before it comes back", which a fixed round-robin default needs several
 // delays for.
 //
-// The space is exactly DFS's: every schedule with at most bound preemptions,
+// The seed orders threads of equal standing (those no delay has moved):
+// seed 1 by ID, any other seed by a hash of the seed and the ID. Different
+// seeds start from different default schedules and so run the same space
+// in different orders.
+//
+// The space is exactly DFS's, whatever the seed: every schedule with at most bound preemptions,
 // each run once (a schedule is identified by its delays; its parent is the
 // schedule without the last one), and NewSchedule reports false when all
 // have run. The order differs: see delayTree.
@@ -27,6 +37,7 @@ import "fmt"
 // each (interned shapes); the decisions before it are its parent's.
 type DelaySearch struct {
 	bound int
+	seed  uint64
 	tree  delayTree
 
 	// The schedule being run.
@@ -43,9 +54,30 @@ type DelaySearch struct {
 }
 
 // NewDelaySearch returns a delay-ordered search allowing at most bound
-// preemptions.
-func NewDelaySearch(bound int) *DelaySearch {
-	return &DelaySearch{bound: bound, tree: delayTree{bound: bound, shapeIDs: map[string]uint32{}}}
+// preemptions, with seed 1 (threads of equal standing in ID order).
+func NewDelaySearch(bound int) *DelaySearch { return NewSeededDelaySearch(bound, 1) }
+
+// NewSeededDelaySearch returns a delay-ordered search allowing at most
+// bound preemptions, whose default schedule the seed chooses.
+func NewSeededDelaySearch(bound int, seed uint64) *DelaySearch {
+	return &DelaySearch{bound: bound, seed: seed, tree: delayTree{bound: bound, shapeIDs: map[string]uint32{}}}
+}
+
+// standing is a thread's place among threads no delay has moved.
+func (d *DelaySearch) standing(id int) uint64 {
+	if d.seed == 1 {
+		return uint64(id)
+	}
+	return splitmix64(d.seed ^ splitmix64(uint64(id)))
+}
+
+// splitmix64 is SplitMix64's output function (Steele, Lea and Flood,
+// OOPSLA 2014): a bijective mix of 64 bits.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // NewSchedule implements Strategy: it starts the next unexplored schedule.
@@ -120,10 +152,14 @@ func (d *DelaySearch) preference(runnable []int, current int) []int {
 			order = append(order, id)
 		}
 	}
+	middle := len(order)
 	for _, id := range runnable {
 		if id != current && !contains(d.top, id) && !contains(d.bottom, id) {
 			order = append(order, id)
 		}
+	}
+	if d.seed != 1 {
+		slices.SortFunc(order[middle:], func(a, b int) int { return cmp.Compare(d.standing(a), d.standing(b)) })
 	}
 	for _, id := range d.bottom {
 		if id != current && contains(runnable, id) {

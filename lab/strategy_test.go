@@ -352,3 +352,29 @@ func TestDelaySearchFindsLostUpdateAndReplays(t *testing.T) {
 	}
 	t.Fatalf("lost update not found; exhausted after %d schedules", d.Schedules())
 }
+
+// Seeds change the order in which delay search runs its space, never the
+// space: every seed runs exactly the schedules DFS runs, each once, and
+// different seeds start from different default schedules.
+func TestSeededDelaySearchSameSpaceOtherOrder(t *testing.T) {
+	main := func(t *Thread) { checkCounterOK(t, 3) }
+	dfs, _ := explored(t, NewDFS(1), main, 100000)
+	firsts := map[string]bool{}
+	for seed := range uint64(6) {
+		d := NewSeededDelaySearch(1, seed)
+		got, _ := explored(t, d, main, 100000)
+		if !d.Exhausted() || fmt.Sprint(got) != fmt.Sprint(dfs) {
+			t.Fatalf("seed %d: exhausted %v, %d schedules, dfs %d, or different sets", seed, d.Exhausted(), len(got), len(dfs))
+		}
+		first := NewSeededDelaySearch(1, seed)
+		first.NewSchedule()
+		r := NewWorld(Config{Controlled: true, Strategy: first}).Run(main)
+		if r.Preemptions != 0 {
+			t.Fatalf("seed %d: the default schedule has %d preemptions", seed, r.Preemptions)
+		}
+		firsts[fmt.Sprint(r.Decisions)] = true
+	}
+	if len(firsts) < 3 {
+		t.Fatalf("6 seeds started from %d distinct default schedules, want >= 3", len(firsts))
+	}
+}
