@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 	"syscall"
 	"unicode/utf8"
 
@@ -99,10 +98,10 @@ func classify(err error) error {
 	return err
 }
 
-// longWord is a run of more than maxWord non-space bytes.
+// longWord is a run of more than maxWord bytes other than spaces and quotes.
 const maxWord = 80
 
-var longWord = regexp.MustCompile(fmt.Sprintf(`\S{%d,}`, maxWord+1))
+var longWord = regexp.MustCompile(fmt.Sprintf(`[^\s"']{%d,}`, maxWord+1))
 
 // truncateWords shortens every word of msg longer than maxWord bytes, so a
 // 1 MB flag value or token is not echoed whole.
@@ -112,7 +111,7 @@ func truncateWords(msg string) string {
 		for !utf8.ValidString(cut) {
 			cut = cut[:len(cut)-1] // a rune the cut split
 		}
-		return fmt.Sprintf("%s...(%d bytes)", strings.TrimRight(cut, `"'`), len(w))
+		return fmt.Sprintf("%s...(%d bytes)", cut, len(w))
 	})
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -74,12 +75,24 @@ type sizeValue struct {
 func (v *sizeValue) String() string { return formatSize(*v.p) }
 func (v *sizeValue) Type() string   { return "size" }
 func (v *sizeValue) Set(s string) error {
-	n, err := scenario.ParseSize(s)
+	n, err := parseSize(s)
 	if err != nil || n < v.lo || n > v.hi {
 		return fmt.Errorf("want a size in %s..%s (e.g. 4096, 64k, 2M, 1G)", formatSize(v.lo), formatSize(v.hi))
 	}
 	*v.p = n
 	return nil
+}
+
+// parseSize is scenario.ParseSize plus the suffix T (fsx -l goes to 1T).
+func parseSize(s string) (int64, error) {
+	if n := len(s); n > 1 && (s[n-1] == 't' || s[n-1] == 'T') {
+		v, err := scenario.ParseSize(s[:n-1])
+		if err != nil || v > math.MaxInt64>>40 {
+			return 0, fmt.Errorf("bad size %q", s)
+		}
+		return v << 40, nil
+	}
+	return scenario.ParseSize(s)
 }
 
 // sizeFlag adds --name (and -short) taking a size within [lo, hi].

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func main() {
@@ -113,8 +114,10 @@ verification, and runs the same scenario files on real xfs, ext4 and btrfs.`,
 				return nil
 			}
 			msg := fmt.Sprintf("unknown command %q (commands: %s)", args[0], strings.Join(commandNames(cmd), ", "))
-			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			if len(args[0]) <= maxWord { // edit distance is quadratic
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					msg += "; did you mean " + strings.Join(s, " or ") + "?"
+				}
 			}
 			return badInput("%s", msg)
 		},
@@ -127,6 +130,9 @@ verification, and runs the same scenario files on real xfs, ext4 and btrfs.`,
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if strings.HasPrefix(err.Error(), "unknown") { // unknown flag or shorthand
+			return badInput("%v (flags: %s; see %s -h)", err, strings.Join(flagNames(c), ", "), c.CommandPath())
+		}
 		return badInput("%v (see %s -h)", err, c.CommandPath())
 	})
 	root.SuggestionsMinimumDistance = 2
@@ -160,6 +166,17 @@ func helpCmd() *cobra.Command {
 			return target.Help()
 		},
 	}
+}
+
+// flagNames are the flags c takes, as a user types them.
+func flagNames(c *cobra.Command) []string {
+	var names []string
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, "--"+f.Name)
+		}
+	})
+	return names
 }
 
 // commandNames are the subcommands a user may type.

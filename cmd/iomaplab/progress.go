@@ -48,15 +48,21 @@ func (a *app) startStatus(quiet bool, line func() string) (stop func()) {
 	}
 	ticks, stopTicker := a.ticker()
 	start := time.Now()
+	show := func() { fmt.Fprintf(a.stderr, "%s, elapsed %s\n", line(), time.Since(start).Round(time.Second)) }
 	quit, finished := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
 		for {
 			select {
-			case <-quit:
-				return
 			case <-ticks:
-				fmt.Fprintf(a.stderr, "%s, elapsed %s\n", line(), time.Since(start).Round(time.Second))
+				show()
+			case <-quit:
+				select { // a tick that came with the end still shows
+				case <-ticks:
+					show()
+				default:
+				}
+				return
 			}
 		}
 	}()

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"iomaplab/fsx"
+	"iomaplab/kernel"
+)
+
+// runCLI runs one command line in-process, as main does.
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// Every subcommand: `CMD -h` and `help CMD` print the same page (its
+// synopsis, examples, flags and exit codes) on stdout and exit 0; a bad
+// flag exits 2 with a message on stderr that starts `iomaplab CMD:` and
+// names the valid values; nothing goes to stdout.
+func TestEverySubcommandHelpAndBadFlag(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  string
+		bad  []string
+		want []string // in the bad flag's message: the valid values
+	}{
+		{"list", []string{"--jsn"}, []string{"unknown flag: --jsn", "--json"}},
+		{"explore", []string{"--strategy", "foo"}, []string{"pct, random, dfs, delay"}},
+		{"replay", []string{"TOKEN", "--device", "floppy"}, []string{"file, memory"}},
+		{"fsx", []string{"--target", "nfs"}, []string{"model, kernel"}},
+		{"kernel", []string{"--watchdog", "0s"}, []string{"1ms..1h0m0s"}},
+		{"bench", []string{"--runs", "0"}, []string{"1..1000"}},
+	} {
+		code, dashH, stderr := runCLI(tc.cmd, "-h")
+		if code != exitOK || stderr != "" {
+			t.Errorf("%s -h: exit %d, stderr %q", tc.cmd, code, stderr)
+		}
+		for _, section := range []string{"Usage:\n  iomaplab " + tc.cmd, "Examples:\n", "Flags:\n", "Exit codes:\n  0  ", "\n  2  "} {
+			if !strings.Contains(dashH, section) {
+				t.Errorf("%s -h lacks %q:\n%s", tc.cmd, section, dashH)
+			}
+		}
+		code, help, _ := runCLI("help", tc.cmd)
+		if code != exitOK || help != dashH {
+			t.Errorf("help %s: exit %d, and its page differs from %s -h:\n%s", tc.cmd, code, tc.cmd, help)
+		}
+		code, stdout, stderr := runCLI(append([]string{tc.cmd}, tc.bad...)...)
+		if code != exitUsage || stdout != "" {
+			t.Errorf("%s %q: exit %d, stdout %q", tc.cmd, tc.bad, code, stdout)
+		}
+		if !strings.HasPrefix(stderr, "iomaplab "+tc.cmd+": ") {
+			t.Errorf("%s %q: message %q lacks the prefix", tc.cmd, tc.bad, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s %q: message %q does not name %q", tc.cmd, tc.bad, stderr, w)
+			}
+		}
+	}
+}
+
+// Values out of range, or not in the set, exit 2 naming the range, before
+// any work.
+func TestFlagRanges(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"explore", "--budget", "0"}, "1..1000000"},
+		{[]string{"explore", "--depth", "-5"}, "1..64"},
+		{[]string{"explore", "--depth", "0"}, "1..64"},
+		{[]string{"explore", "--preemptions", "-1"}, "0..32"},
+		{[]string{"explore", "--variant", "nope"}, "correct, no-validate"},
+		{[]string{"explore", "--matrix", "--variant", "no-validate"}, "--matrix takes no scenario and no --variant"},
+		{[]string{"kernel", "--watchdog", "-5s"}, "1ms..1h0m0s"},
+		{[]string{"kernel", "--runs", "-1"}, "1..100000"},
+		{[]string{"kernel", "--min-rate", "1.5"}, "0..1"},
+		{[]string{"kernel", "--fs", "zfs"}, "xfs, ext4, btrfs"},
+		{[]string{"fsx", "-l", "2T"}, "1..1T"},
+		{[]string{"fsx", "--threads", "65"}, "1..64"},
+		{[]string{"fsx", "--ops", "-1"}, "0..10000000"},
+		{[]string{"fsx", "--disable", "scribble"}, "read, write"},
+		{[]string{"bench", "bogus"}, "write, lab, kernel, fsx"},
+		{[]string{"bench", "--io", "5000"}, "multiple of 4k"},
+		{[]string{"bench", "--io", "1000"}, "4k..64M"},
+		{[]string{"replay"}, "one TOKEN"},
+		{[]string{"list", "extra"}, `unexpected argument "extra"`},
+		{[]string{"expore"}, "did you mean explore?"},
+		{[]string{"help", "nosuch"}, "commands: bench, completion, explore"},
+		{nil, "missing command"},
+	} {
+		code, stdout, stderr := runCLI(tc.args...)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 naming %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+}
+
+// Sizes take scenario-style suffixes and T; -l 1T is the documented top.
+func TestSizeFlags(t *testing.T) {
+	for in, want := range map[string]int64{"1T": 1 << 40, "64k": 64 << 10, "0x1000": 4096, "65536": 65536} {
+		var n int64
+		if err := (&sizeValue{&n, 1, 1 << 40}).Set(in); err != nil || n != want {
+			t.Errorf("size %q: %d, %v; want %d", in, n, err, want)
+		}
+	}
+	for _, in := range []string{"0", "2T", "9999999T", "-1", "1Q", ""} {
+		var n int64
+		if err := (&sizeValue{&n, 1, 1 << 40}).Set(in); err == nil {
+			t.Errorf("size %q accepted as %d", in, n)
+		}
+	}
+}
+
+// A 1 MB word is not echoed whole, in a flag value or a command name.
+func TestLongWordsTruncated(t *testing.T) {
+	huge := strings.Repeat("x", 1<<20)
+	for _, args := range [][]string{{"explore", "--strategy", huge}, {huge}, {"explore", "--" + huge}} {
+		code, _, stderr := runCLI(args...)
+		if code != exitUsage || len(stderr) > 2000 || !regexp.MustCompile(`x\.\.\.\(104857[68] bytes\)`).MatchString(stderr) {
+			t.Errorf("%d-byte word: exit %d, %d-byte message %.200q", len(huge), code, len(stderr), stderr)
+		}
+	}
+	msg := truncateWords("bad " + strings.Repeat("é", 100) + " end")
+	if !utf8.ValidString(msg) || !strings.HasSuffix(msg, "...(200 bytes) end") || strings.Count(msg, "é") != 40 {
+		t.Errorf("truncated %q", msg)
+	}
+	if short := "a short message"; truncateWords(short) != short {
+		t.Errorf("short message changed: %q", truncateWords(short))
+	}
+}
+
+type envErr struct{ env bool }
+
+func (e envErr) Error() string     { return "env" }
+func (e envErr) Environment() bool { return e.env }
+
+type inputErr struct{ bad bool }
+
+func (e inputErr) Error() string  { return "input" }
+func (e inputErr) BadInput() bool { return e.bad }
+
+// exitFor: the interfaces decide, anywhere in the chain; an environment
+// cause beats a bad-input wrapper; 1 only for a violation.
+func TestExitFor(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{nil, exitOK},
+		{errViolation, exitFail},
+		{fmt.Errorf("cell: %w", errViolation), exitFail},
+		{inputErr{true}, exitUsage},
+		{fmt.Errorf("scenario: %w", inputErr{true}), exitUsage},
+		{inputErr{false}, exitEnv},
+		{envErr{true}, exitEnv},
+		{fmt.Errorf("run: %w", envErr{true}), exitEnv},
+		{badInputError{envErr{true}}, exitEnv},
+		{badInputError{envErr{false}}, exitUsage},
+		{errors.New("no verdict, no bad input"), exitEnv},
+		{classify(&kernel.EnvError{Reason: "no root"}), exitEnv},
+		{classify(fmt.Errorf("%w: mount", fsx.ErrSetup)), exitEnv},
+		{classify(errors.New("other")), exitEnv},
+		{hostOrInput(&fs.PathError{Op: "open", Path: "/ro/x", Err: syscall.EROFS}), exitEnv},
+		{hostOrInput(&fs.PathError{Op: "open", Path: "/no/x", Err: syscall.ENOENT}), exitUsage},
+	} {
+		if got := exitFor(tc.err); got != tc.want {
+			t.Errorf("exitFor(%#v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+// Each class of exit, through the command line: a clean and a violating
+// explore and fsx (the model, controlled: one fixed schedule), and the
+// places that must fail before running.
+func TestExitClasses(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"explore", "write-stale-unwritten", "--device", "memory", "--budget", "5", "--quiet"}, exitOK},
+		{[]string{"explore", "write-stale-unwritten", "--variant", "no-validate", "--device", "memory", "--budget", "50", "--quiet"}, exitFail},
+		{[]string{"explore", filepath.Join(dir, "missing.scn")}, exitUsage},
+		{[]string{"fsx", "--device", "memory", "--ops", "500", "--seed", "1", "--controlled", "--log", filepath.Join(dir, "ok.log"), "-q"}, exitOK},
+		{[]string{"fsx", "--variant", "zero-skips-dirty-unwritten", "--device", "memory", "--ops", "2000", "--seed", "1", "--controlled",
+			"--remount-every", "100", "--log", filepath.Join(dir, "bad.log"), "-q"}, exitFail},
+		{[]string{"fsx", "--ops", "1000000", "--log", filepath.Join(dir, "no-such-dir", "x.log")}, exitUsage},
+		{[]string{"fsx", "--ops", "1000000", "--log", dir}, exitUsage},
+		{[]string{"fsx", "--replay", filepath.Join(dir, "missing.log")}, exitUsage},
+		{[]string{"bench", "--plot", "/proc/iomaplab-no-such-dir"}, exitUsage},
+		{[]string{"replay", "iml1-not-a-token"}, exitUsage},
+		{[]string{"completion", "bash"}, exitOK},
+	} {
+		code, stdout, stderr := runCLI(tc.args...)
+		if code != tc.want {
+			t.Errorf("%q: exit %d, want %d\nstdout %.500s\nstderr %.500s", tc.args, code, tc.want, stdout, stderr)
+		}
+		if code == exitUsage && stdout != "" {
+			t.Errorf("%q: bad input ran: %.300s", tc.args, stdout)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.log")); err != nil {
+		t.Errorf("the failing fsx run wrote no op log: %v", err)
+	}
+}
+
+// lineWriter hands each write to the test as one line.
+type lineWriter struct{ lines chan string }
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	w.lines <- string(p)
+	return len(p), nil
+}
+
+// Off a terminal, each tick prints the caller's line and the elapsed time;
+// the test drives the ticks, so nothing sleeps.
+func TestStatusLine(t *testing.T) {
+	ticks := make(chan time.Time)
+	w := lineWriter{make(chan string, 4)}
+	stopped := false
+	a := &app{stderr: w, ticker: func() (<-chan time.Time, func()) { return ticks, func() { stopped = true } }}
+	var done atomic.Int64
+	stop := a.startStatus(false, func() string { return fmt.Sprintf("cells %d/3", done.Load()) })
+	for i := int64(1); i <= 2; i++ {
+		done.Store(i)
+		ticks <- time.Now()
+		if got, want := <-w.lines, fmt.Sprintf("cells %d/3, elapsed ", i); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "s\n") {
+			t.Errorf("tick %d: %q, want %q...", i, got, want)
+		}
+	}
+	stop()
+	if !stopped || len(w.lines) != 0 {
+		t.Errorf("after stop: ticker stopped %v, %d more lines", stopped, len(w.lines))
+	}
+
+	started := false
+	a.ticker = func() (<-chan time.Time, func()) { started = true; return ticks, func() {} }
+	a.startStatus(true, func() string { return "quiet" })()
+	if started {
+		t.Error("--quiet started the status line")
+	}
+}
+
+// explore wires its status line: cells done of the planned total and
+// schedules; --quiet silences it.
+func TestExploreStatusLine(t *testing.T) {
+	for _, quiet := range []bool{false, true} {
+		var out, errb bytes.Buffer
+		started := 0
+		a := &app{stdout: &out, stderr: &errb, ticker: func() (<-chan time.Time, func()) {
+			started++
+			tick := make(chan time.Time, 1)
+			tick <- time.Now() // due at once: it shows by the end of the run
+			return tick, func() {}
+		}}
+		args := []string{"explore", "write-stale-unwritten", "--device", "memory", "--budget", "3"}
+		if quiet {
+			args = append(args, "--quiet")
+		}
+		if code := a.run(args); code != exitOK {
+			t.Fatalf("%q: exit %d: %s", args, code, errb.String())
+		}
+		line := regexp.MustCompile(`(?m)^iomaplab explore: cells [01]/1, schedules [0-3], elapsed \d+s$`)
+		if shown := line.MatchString(errb.String()); shown == quiet || (started == 1) == quiet {
+			t.Errorf("quiet %v: ticker started %d times, stderr %q", quiet, started, errb.String())
+		}
+	}
+}
