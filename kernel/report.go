@@ -44,6 +44,9 @@ type CellReport struct {
 	ExtentsAfter    string    `json:"extents_after"`
 	Violations      []string  `json:"violations"`
 	OK              bool      `json:"ok"`
+	// WindowMisses explains each directed run that expected stale evidence
+	// and got none: which step of the window did not happen.
+	WindowMisses []string `json:"window_misses,omitempty"`
 
 	// Source, Mode and Notes are set for scenario files (RunScenarios):
 	// the file, "directed" or "free race", and its `kernel note` lines.

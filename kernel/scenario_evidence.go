@@ -13,7 +13,18 @@ import (
 const (
 	markBegin = "iomaplab pwrite begin"
 	markEnd   = "iomaplab pwrite end"
+	// The window of a parked writer: from its park to its release.
+	markOpen  = "iomaplab window open"
+	markClose = "iomaplab window close"
 )
+
+func (r *scenarioRun) markWindow(open bool) {
+	if open {
+		r.tg.env.trace.Mark(markOpen)
+	} else {
+		r.tg.env.trace.Mark(markClose)
+	}
+}
 
 func (r *scenarioRun) markBegin(tid int, stall bool) {
 	r.tg.env.trace.Mark(fmt.Sprintf("%s tid=%d stall=%t", markBegin, tid, stall))
@@ -29,7 +40,12 @@ type runStats struct {
 	iters   int // iomap_iter in the counted writers' threads
 	wbStale int // xfs_wb_data_iomap_invalid for the files, any thread
 	wbCow   int // xfs_wb_cow_iomap_invalid for the files, any thread
-	err     error
+	// Extent changes for the files (evConvert, evAlloc), any thread: from
+	// the run's start (its setup included) until a parked writer's first
+	// iomap_iter (it had not mapped its range yet), and inside a window.
+	extentBefore, extentInWindow int
+	windowSeen                   bool
+	err                          error
 }
 
 // stats reads the trace once per run (after the world has finished).
@@ -57,19 +73,34 @@ func countEvidence(evs []tracefs.Event) runStats {
 		}
 	}
 	var st runStats
-	active := map[int]bool{} // tid -> counted
+	active := map[int]bool{}    // tid -> counted
+	stallTids := map[int]bool{} // parked writers' tids
+	mapped := false             // a parked writer has had its iomap_iter
+	windows := 0                // open windows
 	for _, e := range evs {
 		switch e.Name {
 		case "tracing_mark_write":
 			var tid int
 			var stall bool
-			if i := strings.Index(e.Fields, markBegin); i >= 0 {
+			switch {
+			case strings.Contains(e.Fields, markOpen):
+				windows++
+				st.windowSeen = true
+			case strings.Contains(e.Fields, markClose):
+				windows = max(windows-1, 0)
+			case strings.Contains(e.Fields, markBegin):
+				i := strings.Index(e.Fields, markBegin)
 				if _, err := fmt.Sscanf(e.Fields[i+len(markBegin):], " tid=%d stall=%t", &tid, &stall); err == nil {
 					active[tid] = stall || !directed
+					if stall {
+						stallTids[tid] = true
+					}
 				}
-			} else if i := strings.Index(e.Fields, markEnd); i >= 0 {
+			case strings.Contains(e.Fields, markEnd):
+				i := strings.Index(e.Fields, markEnd)
 				if _, err := fmt.Sscanf(e.Fields[i+len(markEnd):], " tid=%d", &tid); err == nil {
 					delete(active, tid)
+					delete(stallTids, tid)
 				}
 			}
 		case evInvalid:
@@ -79,6 +110,13 @@ func countEvidence(evs []tracefs.Event) runStats {
 		case evIter:
 			if active[e.PID] {
 				st.iters++
+			}
+			mapped = mapped || stallTids[e.PID]
+		case evConvert, evAlloc:
+			if windows > 0 {
+				st.extentInWindow++
+			} else if !mapped {
+				st.extentBefore++
 			}
 		case evWBInvalid:
 			st.wbStale++

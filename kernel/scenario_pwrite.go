@@ -4,8 +4,6 @@ import (
 	"runtime"
 	"sync/atomic"
 
-	"golang.org/x/sys/unix"
-
 	"iomaplab/kernel/uffd"
 	"iomaplab/lab"
 	"iomaplab/vfs"
@@ -113,9 +111,15 @@ func (f *scenarioFile) pwriteParked(t *lab.Thread, buf vfs.Buffer, off int64) (i
 			<-hookDone
 		}
 	}
+	if parked {
+		f.run.markWindow(true)
+	}
 	inPark.Store(true)
 	t.Park(where)
 	inPark.Store(false)
+	if parked {
+		f.run.markWindow(false)
+	}
 	src.Release()
 	if !returned {
 		r = <-done
@@ -129,16 +133,4 @@ func (f *scenarioFile) pwriteParked(t *lab.Thread, buf vfs.Buffer, off int64) (i
 		r.err = serr
 	}
 	return r.n, r.err
-}
-
-// SyncRange implements vfs.File for scenario runs as the XFS model does
-// (xfs_io sync_range -a -w, as xfs/559 runs it): sync_file_range(WRITE |
-// WAIT_AFTER), WB_SYNC_NONE writeback of the range (folios already under
-// writeback are skipped), then a wait for the range's writeback, whose
-// completion is where XFS converts unwritten extents. It takes no inode
-// lock, so it runs inside a stall window on every filesystem.
-func (f *scenarioFile) SyncRange(_ *lab.Thread, off, length int64) error {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return errno(unix.SyncFileRange(f.fd, off, length, unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER))
 }

@@ -147,6 +147,11 @@ func batchScenario(tg *ScenarioTarget, sc *scenario.Scenario, cfg ScenarioConfig
 		}
 		if st.stale > 0 {
 			hits++
+		} else if cr.Stale && sc.Directed && !cfg.Undirected && tg.EvidenceKnown("stale") {
+			run.mu.Lock()
+			notes := run.notes
+			run.mu.Unlock()
+			cr.WindowMisses = append(cr.WindowMisses, fmt.Sprintf("run %d: %s", i, windowMiss(st, notes)))
 		}
 		cr.IomapIter += st.iters
 		cr.WBInvalid += st.wbStale

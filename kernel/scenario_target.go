@@ -343,8 +343,9 @@ type scenarioRun struct {
 	parked   int // of those, parked on their uffd page
 	watchdog int
 	kmsg     []string
-	before   Extents // the first scenario-thread pwrite's file, just before it
-	after    Extents // the same file (shownFile), after fsync at the first check
+	notes    []string // window steps that did not have their effect
+	before   Extents  // the first scenario-thread pwrite's file, just before it
+	after    Extents  // the same file (shownFile), after fsync at the first check
 	befFile  *scenarioFile
 	st       *runStats
 }

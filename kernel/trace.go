@@ -15,9 +15,13 @@ const (
 	evWBInvalid = "xfs_wb_data_iomap_invalid"
 	evWBCow     = "xfs_wb_cow_iomap_invalid"
 	evIter      = "iomap_iter"
+	// Extent changes a window's writeback makes: unwritten -> written at
+	// I/O completion, delalloc -> allocated at writeback.
+	evConvert = "xfs_unwritten_convert"
+	evAlloc   = "xfs_map_blocks_alloc"
 )
 
-var traceEvents = []string{"xfs/" + evInvalid, "xfs/" + evWBInvalid, "xfs/" + evWBCow, "iomap/" + evIter, "xfs/xfs_map_blocks_alloc"}
+var traceEvents = []string{"xfs/" + evInvalid, "xfs/" + evWBInvalid, "xfs/" + evWBCow, "iomap/" + evIter, "xfs/" + evAlloc, "xfs/" + evConvert}
 
 // openTrace creates the run's private tracefs instance (mounted under the
 // workspace when tracefs is not mounted already), registered with sup, with
