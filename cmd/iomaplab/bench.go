@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -74,6 +75,9 @@ func (a *app) bench(f benchFlags) error {
 		if err := writableDir(f.plotDir); err != nil {
 			return fmt.Errorf("--plot %s: %w", f.plotDir, err)
 		}
+	}
+	if len(cfg.Groups) > 0 && !slices.ContainsFunc(cfg.Groups, func(g string) bool { return g == "kernel" || g == "fsx" }) {
+		defer a.exitOnSignal("bench")() // the kernel and fsx groups use the kernel target's handler
 	}
 	steps := &lineCounter{}
 	cfg.Progress = steps

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -277,5 +280,41 @@ func TestExploreStatusLine(t *testing.T) {
 		if shown := line.MatchString(errb.String()); shown == quiet || (started == 1) == quiet {
 			t.Errorf("quiet %v: ticker started %d times, stderr %q", quiet, started, errb.String())
 		}
+	}
+}
+
+// A signal ends a model run with exit 3 and says so. The child is this
+// test binary running explore with a status line due at once, which tells
+// the parent the handler is in place.
+func TestSignalExits3(t *testing.T) {
+	if os.Getenv("IOMAPLAB_CLI_SIGNAL_CHILD") != "" {
+		a := &app{stdout: io.Discard, stderr: os.Stderr, ticker: func() (<-chan time.Time, func()) {
+			tick := make(chan time.Time, 1)
+			tick <- time.Now()
+			return tick, func() {}
+		}}
+		os.Exit(a.run([]string{"explore", "--budget", "1000000", "--device", "memory"}))
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSignalExits3$")
+	cmd.Env = append(os.Environ(), "IOMAPLAB_CLI_SIGNAL_CHILD=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "iomaplab explore: cells ") {
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	var rest strings.Builder
+	for lines.Scan() {
+		rest.WriteString(lines.Text() + "\n")
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitEnv || !strings.Contains(rest.String(), "iomaplab explore: interrupted by terminated") {
+		t.Errorf("after SIGTERM: %v, stderr %q; want exit 3 saying interrupted", err, rest.String())
 	}
 }

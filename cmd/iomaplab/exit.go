@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"regexp"
 	"syscall"
 	"unicode/utf8"
@@ -125,4 +127,26 @@ func hostOrInput(err error) error {
 		}
 	}
 	return badInputError{err}
+}
+
+// exitOnSignal makes SIGINT and SIGTERM end a model run at once, exit 3:
+// the model holds nothing outside the process (its device file is unlinked
+// when made). The kernel target's supervisor has its own handler, which
+// unmounts and detaches first, so its runs do not call this.
+func (a *app) exitOnSignal(cmd string) (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	quit := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			fmt.Fprintf(a.stderr, "iomaplab %s: interrupted by %v\n", cmd, sig)
+			os.Exit(exitEnv)
+		case <-quit:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(quit)
+	}
 }

@@ -111,6 +111,7 @@ func (a *app) explore(f exploreFlags, positional []string) error {
 			}
 		}
 	}
+	defer a.exitOnSignal("explore")()
 	var cellsDone, schedules atomic.Int64
 	stopStatus := a.startStatus(f.quiet, func() string {
 		return fmt.Sprintf("iomaplab explore: cells %d/%d, schedules %d", cellsDone.Load(), len(plan), schedules.Load())

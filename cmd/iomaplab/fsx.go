@@ -202,6 +202,9 @@ func (a *app) fsx(f *fsxFlags) error {
 	if cfg.RemountEvery == 0 {
 		cfg.NoFinalRemount = true
 	}
+	if f.target == "model" {
+		defer a.exitOnSignal("fsx")()
+	}
 	tgt, err := openFsxTarget(f)
 	if err != nil {
 		return err

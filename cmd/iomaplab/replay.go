@@ -46,6 +46,7 @@ func (a *app) replay(token string, asJSON bool, device string) error {
 	if err != nil {
 		return err
 	}
+	defer a.exitOnSignal("replay")()
 	r, err := explore.Replay(tk, mk)
 	if err != nil {
 		return asBadInput(classify(err))
