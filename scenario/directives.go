@@ -34,11 +34,11 @@ func (p *parser) expectLine(l *line) {
 			continue
 		case toks[0].text == "trace" && len(toks) >= 2:
 			e.Evidence = toks[1].text
-			toks = toks[2:]
-			if !identRE.MatchString(e.Evidence) {
-				p.errorf(l.toks[0].pos, "bad tracepoint name %q", e.Evidence)
+			if !contains(Tracepoints, e.Evidence) {
+				p.errorf(toks[1].pos, "unknown tracepoint %q (the engine's: %s)", e.Evidence, strings.Join(Tracepoints, ", "))
 				continue
 			}
+			toks = toks[2:]
 		case EvidenceAliases[toks[0].text] != "" || toks[0].text == "reachable":
 			e.Evidence = toks[0].text
 			toks = toks[1:]

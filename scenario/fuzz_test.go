@@ -25,7 +25,7 @@ func FuzzParse(f *testing.F) {
 	}
 	for _, s := range []string{
 		"", "scenario", "scenario t\nfs xfs\nthread a: pwrite f 0 4k stall-at=1k\nthread b: await a.stalled ; release a\n",
-		head + "thread a: fsync f ;; ; \nexpect stale>=1;reachable!=2;trace x<3\n",
+		head + "thread a: fsync f ;; ; \nexpect stale>=1;reachable!=2;trace da_reserve<3\n",
 		head + "inject iomap.write.prefault park thread=a hit=1\nthread a: map-store f 0 1\nthread b: await a.stalled;release a\n",
 		"scenario t\nfs ext4 iomap folio=2M dev=1M\nthread a: zero f 0x10 1k keep-size may-fail\n",
 	} {

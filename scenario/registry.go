@@ -26,8 +26,8 @@ var Tracepoints = []string{
 type point struct {
 	name string
 	// fs says on which mounts the model reaches the point: "xfs", "ext4"
-	// (both ext4 paths), "ext4-legacy", or "iomap" (xfs and ext4's iomap
-	// path).
+	// (both ext4 paths), "ext4-legacy", "iomap" (xfs and ext4's iomap
+	// path) or "any".
 	fs string
 	// ops are the scenario ops during which a scenario thread can reach
 	// the point (a park with thread=T needs one of them in T); nil when
@@ -54,6 +54,8 @@ var points = []point{
 	{"ext4.da_map.after_lookup", "ext4", []OpKind{OpPwrite, OpMapStore}, nil, parkInDaMap},
 	{"ext4.da_map.before_insert", "ext4", []OpKind{OpPwrite, OpMapStore}, nil, parkInDaMap},
 	{"iomap.iter", "iomap", nil, DaemonNames, parkUnknown},
+	{"blockdev.submit", "any", nil, DaemonNames, parkUnknown},
+	{"blockdev.complete", "any", nil, DaemonNames, parkUnknown},
 }
 
 // Points are the injection points inject lines may name.
@@ -83,6 +85,8 @@ func (p point) reaches(spec FSSpec) bool {
 		return spec.Type == "ext4" && !spec.Iomap
 	case "iomap":
 		return spec.Type == "xfs" || spec.Type == "ext4" && spec.Iomap
+	case "any":
+		return true
 	}
 	return false
 }

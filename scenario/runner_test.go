@@ -132,9 +132,9 @@ func TestRunOpErrors(t *testing.T) {
 }
 
 func TestRunEvidenceUnmetIsNotAViolation(t *testing.T) {
-	sc := mustParse(t, head+"thread a: pwrite f 0 8k\nexpect data ; stale >= 100 ; reachable == 0 ; trace nosuch < 1\n")
+	sc := mustParse(t, head+"thread a: pwrite f 0 8k\nexpect data ; stale >= 100 ; reachable == 0 ; trace da_release < 1\n")
 	v := Run(sc, &fakeTarget{}, controlled(1))
-	if v.Violated() || v.EvidenceMet() || len(v.Evidence) != 3 {
+	if v.Violated() || v.EvidenceMet() || len(v.Evidence) != 3 || len(v.Unreached()) != 1 || v.Unreached()[0].Evidence != "stale" {
 		t.Fatalf("%v", v)
 	}
 	if e := v.Evidence; e[0].Met || !e[1].Met || !e[1].Known || !e[2].Met {
