@@ -101,35 +101,6 @@ func TestShrinkReducesPreemptionsAndReplays(t *testing.T) {
 	}
 }
 
-func TestTokenRoundTrip(t *testing.T) {
-	tk := Token{Build: BuildHash(), Scenario: "write-stale-unwritten", Variant: "no-validate", Strategy: "pct", Seed: 7, Schedule: 12, Decisions: []int{1, 2, 0, 3, 1, 1, 1, 2}}
-	s := tk.Encode()
-	got, err := DecodeToken(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(got) != fmt.Sprint(tk) {
-		t.Fatalf("round trip: %+v != %+v", got, tk)
-	}
-	for _, bad := range []string{"", "xyz", s[:len(s)-3], "iml1-!!!"} {
-		if _, err := DecodeToken(bad); err == nil {
-			t.Errorf("DecodeToken(%q) accepted", bad)
-		}
-	}
-}
-
-func FuzzDecodeToken(f *testing.F) {
-	f.Add(Token{Scenario: "s", Decisions: []int{1, 2}}.Encode())
-	f.Fuzz(func(t *testing.T, s string) {
-		tk, err := DecodeToken(s)
-		if err == nil {
-			if _, err := DecodeToken(tk.Encode()); err != nil {
-				t.Fatal(err)
-			}
-		}
-	})
-}
-
 // twoThreads is a toy whose schedules can be counted: main spawns b, then
 // main and b each pass m points. After the spawn decision each thread runs
 // m+1 segments (to each point, then to its exit), so a schedule is an

@@ -124,12 +124,16 @@ func DecodeToken(s string) (Token, error) {
 	if err != nil {
 		return Token{}, badToken("%v", err)
 	}
-	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(z)), maxTokenRaw+1))
+	zr := bytes.NewReader(z)
+	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(zr), maxTokenRaw+1))
 	if err != nil {
 		return Token{}, badToken("%v", err)
 	}
 	if len(raw) > maxTokenRaw {
 		return Token{}, badToken("it inflates to more than %d bytes", maxTokenRaw)
+	}
+	if zr.Len() != 0 {
+		return Token{}, badToken("%d bytes after its end", zr.Len())
 	}
 	if len(raw) == 0 {
 		return Token{}, badToken("it is empty")
