@@ -215,9 +215,38 @@ func TestCountEvidence(t *testing.T) {
 	if st.stale != 1 || st.iters != 1 || st.wbStale != 1 {
 		t.Errorf("directed: %+v", st)
 	}
+	// Extent changes: one in the setup and one after the parked writer's
+	// begin but before its first iomap_iter count as before its mapping;
+	// one inside the window as in it; one after the window as neither.
+	window := []tracefs.Event{ev(1, evConvert), mark(7, markBegin+" tid=7 stall=true"), ev(4, evAlloc), ev(7, evIter),
+		mark(1, markOpen), ev(4, evConvert), mark(1, markClose), ev(4, evConvert), mark(7, markEnd+" tid=7")}
+	if st := countEvidence(window); st.extentBefore != 2 || st.extentInWindow != 1 || !st.windowSeen {
+		t.Errorf("extent changes: %+v", st)
+	}
+	if st := countEvidence(evs); st.windowSeen || st.extentBefore != 0 {
+		t.Errorf("no window: %+v", st)
+	}
 	free := []tracefs.Event{mark(9, markBegin+" tid=9 stall=false"), ev(9, evInvalid), mark(9, markEnd+" tid=9"), ev(9, evInvalid)}
 	if st := countEvidence(free); st.stale != 1 {
 		t.Errorf("free race: %+v", st)
+	}
+}
+
+// A missed window names the step that did not happen.
+func TestWindowMiss(t *testing.T) {
+	for _, c := range []struct {
+		st    runStats
+		notes []string
+		want  string
+	}{
+		{runStats{}, nil, "the writer never parked"},
+		{runStats{windowSeen: true, extentBefore: 1}, nil, "before the parked writer mapped its range"},
+		{runStats{windowSeen: true}, nil, "no extent change"},
+		{runStats{windowSeen: true, extentInWindow: 1}, []string{"reclaim f 0+4096: 1 page(s) still in the page cache"}, "still in the page cache"},
+	} {
+		if got := windowMiss(c.st, c.notes); !strings.Contains(got, c.want) {
+			t.Errorf("%+v %v: %q, want %q in it", c.st, c.notes, got, c.want)
+		}
 	}
 }
 
