@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"testing"
+	"time"
 )
 
 // requireEnv is how a test says it needs the real kernel target: it skips
@@ -19,12 +20,26 @@ func requireEnv(t *testing.T, fstypes ...string) {
 	}
 }
 
+// quietSupervisor is a test's supervisor: it reports through t, and ends
+// the run (everything created released) deadlineMargin before `go test
+// -timeout` would kill the binary without running any cleanup.
 func quietSupervisor(t *testing.T) *Supervisor {
 	sup := NewSupervisor()
 	sup.Fatal = func(reason string, code int) { t.Errorf("fatal (%d): %s", code, reason) }
 	sup.Log = t.Logf
+	if d, ok := t.Deadline(); ok {
+		t.Cleanup(sup.EndAt(d.Add(-deadlineMargin)))
+	}
 	return sup
 }
+
+// deadlineMargin is how long before the test binary's timeout a test's
+// kernel run is ended: time to resolve faults, unmount and detach.
+const deadlineMargin = 30 * time.Second
+
+// short says whether to run the slow real-kernel tests small: under -short
+// or -race (which makes each run about four times slower).
+func short() bool { return testing.Short() || raceEnabled }
 
 // privateTmp points TMPDIR at a directory of this test, so the workspaces
 // the test creates (and anything they leave behind) are found under it.

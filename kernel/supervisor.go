@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Supervisor owns every resource a kernel run creates (temp dir, image,
@@ -178,4 +179,15 @@ func (s *Supervisor) Recover(where string) {
 		return
 	}
 	s.end(fmt.Sprintf("panic in %s: %v\n%s", where, p, debug.Stack()), 1)
+}
+
+// EndAt ends the run at deadline as a signal would (cleanup, then Fatal
+// with exit code 3), unless stop is called first. Tests end their runs a
+// margin before `go test -timeout` would kill the binary, whose panic runs
+// no cleanup at all.
+func (s *Supervisor) EndAt(deadline time.Time) (stop func()) {
+	t := time.AfterFunc(time.Until(deadline), func() {
+		s.end(fmt.Sprintf("deadline %s reached; everything created was removed", deadline.Format(time.TimeOnly)), 3)
+	})
+	return func() { t.Stop() }
 }

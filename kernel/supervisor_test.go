@@ -2,8 +2,10 @@ package kernel
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSupervisorOrderAndRelease(t *testing.T) {
@@ -52,4 +54,27 @@ func TestSupervisorPanicCleansUpFirst(t *testing.T) {
 	if !strings.HasPrefix(reason, "panic in worker: boom") {
 		t.Fatalf("Fatal reason %q", reason)
 	}
+}
+
+// A deadline ends the run like a signal: cleanup first, then Fatal with 3.
+func TestSupervisorEndAtCleansUpFirst(t *testing.T) {
+	sup := NewSupervisor()
+	sup.Log = t.Logf
+	cleaned := false
+	sup.Defer("resource", func() error { cleaned = true; return nil })
+	fatal := make(chan string, 1)
+	sup.Fatal = func(reason string, code int) {
+		if !cleaned || code != 3 {
+			reason = fmt.Sprintf("cleaned %v, code %d: %s", cleaned, code, reason)
+		}
+		fatal <- reason
+	}
+	sup.EndAt(time.Now())
+	if reason := <-fatal; !strings.HasPrefix(reason, "deadline") {
+		t.Fatalf("Fatal reason %q", reason)
+	}
+	if !errors.Is(sup.Cleanup(), ErrEnded) {
+		t.Error("Cleanup after the deadline did not report the end")
+	}
+
 }
