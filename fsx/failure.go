@@ -1,10 +1,15 @@
 package fsx
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"iomaplab/lab"
 )
@@ -181,4 +186,79 @@ func dump(w io.Writer, base, bad int64, want, got []byte) {
 		}
 		fmt.Fprintf(w, "%s 0x%08x  %-47s   %s\n", mark, base+int64(i), e.String(), a.String())
 	}
+}
+
+// Signature is what a failure is, without where in the run it happened:
+// Shrink keeps a reduction only if it fails with the same Signature.
+type Signature struct {
+	// Class is "data" (a byte mismatch), "size" (a size mismatch) or
+	// "error" (an unexpected error or a lab verdict).
+	Class string
+	// Source says who reported an error: "op KIND" (the target call of an
+	// op of that kind), "target check" (the target's own oracles, after any
+	// remount), "lab" (a panic, deadlock or failed thread), or the stage
+	// that read or remounted ("final remount", "check after remount", ...).
+	Source string
+	// Message is the error's message class (messageClass); empty for a
+	// mismatch.
+	Message string
+}
+
+func (s Signature) String() string {
+	if s.Class != "error" {
+		return s.Class + " mismatch"
+	}
+	return fmt.Sprintf("error from %s: %s", s.Source, s.Message)
+}
+
+// Signature returns f's signature.
+func (f *Failure) Signature() Signature {
+	switch {
+	case f.Err != nil:
+	case f.SizeMismatch:
+		return Signature{Class: "size"}
+	default:
+		return Signature{Class: "data"}
+	}
+	s := Signature{Class: "error", Source: f.Stage, Message: messageClass(f.Err)}
+	switch {
+	case f.Stage == "op" && f.Op != nil:
+		s.Source = "op " + f.Op.Kind.String()
+	case strings.HasPrefix(f.Stage, "target check"):
+		s.Source = "target check"
+	}
+	return s
+}
+
+// labVerdict matches a lab result's "OUTCOME after N steps (thread T): "
+// prefix (lab.Result.String).
+var labVerdict = regexp.MustCompile(`^(\S+) after \d+ steps \(thread [^)]*\)(: )?`)
+
+// messageClass is the class of an error: an errno's name (EINVAL, ENOSPC)
+// if it wraps one; otherwise its first line's leading ": "-separated parts
+// up to the first that holds a digit — the oracle and the kind of
+// violation ("block ownership: write-unowned", "fsck", "reservations"),
+// without the block numbers, inodes, offsets and thread names that
+// shrinking changes. A lab verdict keeps its outcome ("panic: ...").
+func messageClass(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		if name := unix.ErrnoName(errno); name != "" {
+			return name
+		}
+		return errno.Error()
+	}
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	var parts []string
+	if m := labVerdict.FindStringSubmatch(line); m != nil {
+		parts = append(parts, m[1])
+		line = line[len(m[0]):]
+	}
+	for part := range strings.SplitSeq(line, ": ") {
+		if part == "" || strings.ContainsAny(part, "0123456789") {
+			break
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, ": ")
 }

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"iomaplab/check"
 	"iomaplab/lab"
 	"iomaplab/vfs"
 )
@@ -74,7 +73,7 @@ type harness struct {
 	cfg   *Config
 	fs    vfs.FS
 	files []vfs.File
-	refs  []*check.RefFile
+	refs  []*refFile
 
 	// mu is taken shared by data and neutral ops and exclusively by ops
 	// that change a size or punch a hole. epoch and cuts change only under
@@ -236,7 +235,7 @@ func (h *harness) main(t *lab.Thread) {
 			return
 		}
 		h.files = append(h.files, f)
-		h.refs = append(h.refs, &check.RefFile{})
+		h.refs = append(h.refs, &refFile{})
 	}
 	h.recut()
 	for i := range cfg.Threads {

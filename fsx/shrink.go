@@ -5,10 +5,13 @@ import (
 	"slices"
 )
 
-// Shrink reduces a failing log to a shorter one that still fails alike (a
-// data mismatch stays a data mismatch, a size mismatch a size mismatch, an
-// error an error), by delta debugging over its ops (Zeller and Hildebrandt's
-// ddmin: drop chunks of ops, halve the chunk size when none can go).
+// Shrink reduces a failing log to a shorter one that still fails the same
+// way (the same Signature: a data mismatch stays a data mismatch, an error
+// stays the same oracle's or the same op's error of the same class; a
+// reduction that fails some other way, such as a clone whose source range
+// moved past EOF failing with EINVAL, is not kept), by delta debugging over
+// its ops (Zeller and Hildebrandt's ddmin: drop chunks of ops, halve the
+// chunk size when none can go).
 //
 // Each candidate is replayed with cfg, so cfg.Mount is called once per
 // candidate (a model target builds a fresh engine each time). A one-thread
@@ -40,7 +43,7 @@ func Shrink(cfg Config, streams [][]Op, budget int) ([][]Op, *Result, error) {
 	if res.Failure == nil {
 		return nil, nil, errors.New("fsx: the log does not fail when replayed on this target")
 	}
-	want := res.Failure.class()
+	want := res.Failure.Signature()
 	best, bestRes := all, res
 	runs := 1
 	for n := 2; n <= len(best) && runs < budget; {
@@ -53,7 +56,7 @@ func Shrink(cfg Config, streams [][]Op, budget int) ([][]Op, *Result, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			if r.Failure != nil && r.Failure.class() == want {
+			if r.Failure != nil && r.Failure.Signature() == want {
 				best, bestRes, removed = cand, r, true
 				break
 			}
@@ -68,17 +71,6 @@ func Shrink(cfg Config, streams [][]Op, budget int) ([][]Op, *Result, error) {
 		}
 	}
 	return split(renumber(best), threads), bestRes, nil
-}
-
-// class is what kind of failure f is, for Shrink's "fails alike".
-func (f *Failure) class() string {
-	switch {
-	case f.Err != nil:
-		return "error"
-	case f.SizeMismatch:
-		return "size"
-	}
-	return "data"
 }
 
 // renumber gives the ops that are left consistent epochs: an op's new epoch
