@@ -2,9 +2,16 @@
 // scheduling strategy for a budget of schedules, stops at the first safety
 // violation, shrinks the failing schedule, checks that it replays
 // identically (the nondeterminism detector), and hands back a replay token
-// and a two-column drawing. Matrix runs every (scenario, variant) cell the
-// catalogue's `catches` lines define and compares each verdict with the
-// expected one.
+// and a two-column drawing. A token carries its scenario (a catalogue
+// name with a digest of its text, or a scenario file's whole text), so
+// replaying opens no host path and a changed catalogue scenario is
+// reported; a token that does not replay (a decision that names a thread
+// that cannot run) is a lab.TokenError, bad input. A host fault under a
+// file-backed device (ENOSPC, EIO, a short transfer on the backing file)
+// ends a cell as an environment error (Cell.Err), never as a violation.
+//
+// Matrix runs every (scenario, variant) cell the catalogue's `catches`
+// lines define and compares each verdict with the expected one.
 //
 // Evidence and reachability are reported beside the verdict, never as a
 // catch: a cell counts the schedules that reached a stale window, whatever

@@ -24,6 +24,15 @@
 // wall-clock watchdog (which dumps every goroutine's stack) catch runaway and
 // invisible-lock schedules.
 //
+// Free mode: a thread that panics, fails an oracle or meets a host fault
+// ends the run; every thread waiting on a lab lock or Event then unwinds
+// (the dead thread may hold what they wait for), so a free run never
+// hangs on a dead thread.
+//
+// Replay tokens (Token) carry a scenario, a variant and a schedule; decoding
+// bounds every size before allocating for it, and a schedule that does not
+// replay ends the run as Diverged, naming the decision.
+//
 // Engine packages must not use sync.Mutex, sync.RWMutex, sync.Cond, channels or
 // go statements (the lab rule, checked by internal/labrule). Fields the kernel
 // reads with READ_ONCE use sync/atomic.
