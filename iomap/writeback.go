@@ -43,7 +43,12 @@ type NamedValidator interface {
 // Writepages writes back the dirty folios overlapping [start, end)
 // (iomap_writepages over writeback_iter). WB_SYNC_NONE (syncAll false) skips
 // folios already under writeback; WB_SYNC_ALL waits for them. It does not
-// wait for the I/O it starts (see WaitRange, WriteAndWait).
+// wait for the I/O it starts (see WaitRange, WriteAndWait). It visits the
+// folios pagecache.WritebackFolios yields (writeback_iter): a WB_SYNC_ALL
+// pass only those dirty when it began, and no pass goes back to an index
+// its batched lookup has passed, so a folio truncated and instantiated
+// again behind the pass waits for the next pass, whose context maps afresh
+// (explore-truncate-cow-writeback).
 //
 // The writeback context caches the last mapping across folios and reuses
 // it only after revalidating it with the folio locked: between two folios,
@@ -55,7 +60,7 @@ func Writepages(t *lab.Thread, in *Inode, wb WritebackOps, start, end int64, syn
 	}
 	w := wbCtx{in: in, ops: wb}
 	var firstErr error
-	for f := range in.Cache.LockedDirty(t, start, end, pagecache.Dirty) {
+	for f := range in.Cache.WritebackFolios(t, start, end, syncAll) {
 		if f.Writeback() {
 			if !syncAll {
 				f.Unlock(t)

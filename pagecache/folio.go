@@ -35,6 +35,7 @@ type Folio struct {
 	writeback atomic.Bool  // PG_writeback; set under Lock, cleared at I/O completion
 	wbRefs    atomic.Int32 // writeback references: a bias plus one per ioend range
 	removed   atomic.Bool  // folio->mapping == NULL; set under Lock
+	towrite   atomic.Bool  // PAGECACHE_TAG_TOWRITE: a WB_SYNC_ALL pass will write it
 
 	cache *Cache
 }

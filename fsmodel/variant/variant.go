@@ -41,6 +41,11 @@ const (
 	// after the mapping was cached does not redirect writeback, which
 	// writes shared blocks in place (fstests xfs/558).
 	WBNoCowValidate
+	// TruncateFreeBeforeWait: XFS truncate frees the blocks past the new EOF
+	// and cancels their COW staging blocks (xfs_itruncate_extents) before
+	// truncate_setsize has waited for their writeback and dropped their
+	// folios, so a writeback pass that mapped them writes freed blocks.
+	TruncateFreeBeforeWait
 )
 
 var names = []struct {
@@ -55,6 +60,7 @@ var names = []struct {
 	{ZeroSkipsDirtyUnwritten, "zero-skips-dirty-unwritten"},
 	{Ext4NoRecheck, "ext4-no-recheck"},
 	{WBNoCowValidate, "wb-no-cow-validate"},
+	{TruncateFreeBeforeWait, "truncate-free-before-wait"},
 }
 
 // Has reports whether v includes mutation m.

@@ -4,6 +4,7 @@ import (
 	"syscall"
 
 	"iomaplab/extent"
+	"iomaplab/fsmodel/variant"
 	"iomaplab/iomap"
 	"iomaplab/lab"
 )
@@ -22,10 +23,18 @@ func (ip *Inode) Truncate(t *lab.Thread, size int64) error {
 	return ip.setSize(t, size)
 }
 
-// setSize changes i_size. Growing zeroes [old, new) through the page cache
-// (xfs_zero_range); shrinking zeroes the rest of the new EOF block
-// (iomap_truncate_page), drops the page cache past EOF (truncate_setsize)
-// and frees the blocks past the EOF block (xfs_itruncate_extents).
+// setSize changes i_size (xfs_setattr_size, Linux 6.18). Growing zeroes
+// [old, new) through the page cache (xfs_zero_range); shrinking zeroes the
+// rest of the new EOF block (xfs_truncate_page), sets i_size and drops the
+// page cache past EOF (truncate_setsize: truncate_inode_pages_range locks
+// each folio and waits for its writeback), and only then frees the blocks
+// past the EOF block and cancels their COW staging blocks
+// (xfs_itruncate_extents, whose xfs_reflink_cancel_cow_blocks runs in the
+// same transaction). The order is what keeps writeback safe: a pass that
+// mapped blocks past the new EOF has finished with them (its folios are no
+// longer under writeback) before they are freed, and a folio instantiated
+// again there later is written by a later pass that maps afresh. The
+// truncate-free-before-wait mutation frees first.
 // Preconditions: i_rwsem and invalidate_lock exclusive.
 func (ip *Inode) setSize(t *lab.Thread, size int64) error {
 	old := ip.io.Size()
@@ -42,22 +51,34 @@ func (ip *Inode) setSize(t *lab.Thread, size int64) error {
 			return err
 		}
 		ip.io.SetSize(size)
+		if ip.fs.opts.Variant.Has(variant.TruncateFreeBeforeWait) {
+			ip.truncateExtents(t, size)
+		}
 		//mutant:xfs-truncate-pagecache delete
 		ip.io.Cache.TruncateRange(t, size, maxFileSize)
-		ip.ilock.Lock(t)
-		past := extent.Range{Start: uint64(roundUp(size) / bs), End: extent.MaxBlock}
-		//mutant:xfs-seq-bump-truncate noseq
-		removed := ip.df.Remove(past)
-		ip.noteChange(t)
-		ip.freeExtents(t, removed)
-		//mutant:xfs-truncate-cancel-cow delete
-		ip.cancelCow(t, past) // xfs_itruncate_extents_flags' xfs_reflink_cancel_cow_blocks
-		ip.persist(t)
-		ip.ilock.Unlock(t)
+		if !ip.fs.opts.Variant.Has(variant.TruncateFreeBeforeWait) {
+			ip.truncateExtents(t, size)
+		}
 		return nil
 	}
 	ip.ilock.Lock(t)
 	ip.persist(t)
 	ip.ilock.Unlock(t)
 	return nil
+}
+
+// truncateExtents is xfs_itruncate_extents for a new size: free the data
+// fork's blocks past the EOF block and cancel the COW fork there
+// (xfs_itruncate_extents_flags' xfs_reflink_cancel_cow_blocks).
+func (ip *Inode) truncateExtents(t *lab.Thread, size int64) {
+	ip.ilock.Lock(t)
+	defer ip.ilock.Unlock(t)
+	past := extent.Range{Start: uint64(roundUp(size) / bs), End: extent.MaxBlock}
+	//mutant:xfs-seq-bump-truncate noseq
+	removed := ip.df.Remove(past)
+	ip.noteChange(t)
+	ip.freeExtents(t, removed)
+	//mutant:xfs-truncate-cancel-cow delete
+	ip.cancelCow(t, past)
+	ip.persist(t)
 }

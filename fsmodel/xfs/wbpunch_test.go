@@ -7,15 +7,19 @@ import (
 	"iomaplab/check"
 	"iomaplab/fsmodel/variant"
 	"iomaplab/lab"
+	"iomaplab/pagecache"
 	"iomaplab/vfs"
 )
 
 // wbStalePunch is DESIGN.md's writeback-stale-punch: writeback converts the
-// delalloc under [0, 32k) at folio 0 and caches that mapping; it parks at
-// map_blocks of folio 1. Meanwhile [8k, 32k) is punched (written back,
-// dropped, its blocks freed) and an mmap store re-dirties folio 2 over new
-// delalloc. Writeback resumes; without revalidation it writes folio 2 to
-// the freed block that its cached mapping still names.
+// delalloc under [0, 256k) at folio 0 and caches that mapping; it parks at
+// map_blocks of folio 1. Meanwhile [punchOff, punchOff+24k) is punched
+// (written back, dropped, its blocks freed) and an mmap store re-dirties
+// its first folio over new delalloc. The punched range lies past the
+// writeback pass's first batch lookup (pagecache.WritebackBatch folios),
+// so the resumed pass finds the new folio in its next batch, as
+// writeback_iter would. Without revalidation it writes that folio to the
+// freed block that its cached mapping still names.
 func wbStalePunch(t *testing.T, v variant.Variant, seed uint64) (violations []blockdev.Violation, dataOK bool, checkErr error, wbInvalid int) {
 	w := controlled(seed, lab.Rule{Point: "iomap.wb.map_blocks", Thread: "flusher", Hit: 2, Action: lab.Park})
 	var ref check.RefFile
@@ -24,7 +28,8 @@ func wbStalePunch(t *testing.T, v variant.Variant, seed uint64) (violations []bl
 		dev := newDev()
 		fs := Mount(lt, dev, Options{Variant: v})
 		f := fs.OpenInode(lt, "f")
-		data := fill(0x61, 32<<10)
+		const punchOff = (pagecache.WritebackBatch + 1) * pagecache.PageSize
+		data := fill(0x61, 256<<10)
 		if _, err := f.Pwrite(lt, vfs.Plain(data), 0); err != nil {
 			t.Errorf("pwrite: %v", err)
 		}
@@ -37,15 +42,15 @@ func wbStalePunch(t *testing.T, v variant.Variant, seed uint64) (violations []bl
 		})
 		g.Go(lt, "puncher", func(lt *lab.Thread) {
 			lt.AwaitParked("flusher")
-			if err := f.Fallocate(lt, vfs.FallocPunch, 8<<10, 24<<10); err != nil {
+			if err := f.Fallocate(lt, vfs.FallocPunch, punchOff, 24<<10); err != nil {
 				t.Errorf("punch: %v", err)
 			}
-			ref.Zero(8<<10, 24<<10, false)
+			ref.Zero(punchOff, 24<<10, false)
 			store := fill(0x62, 16)
-			if err := f.MapStore(lt, store, 8<<10); err != nil {
+			if err := f.MapStore(lt, store, punchOff); err != nil {
 				t.Errorf("map-store: %v", err)
 			}
-			ref.Write(store, 8<<10)
+			ref.Write(store, punchOff)
 			lt.Release("flusher")
 		})
 		g.Wait(lt)
