@@ -36,8 +36,11 @@ var Defaults = Options{Strategy: "pct", Budget: 300, Depth: 3, Preemptions: 2, S
 type Cell struct {
 	Scenario string `json:"scenario"`
 	Variant  string `json:"variant"`
-	// Verdict is "clean", "violation", "skipped" or "error" (an op failed:
-	// the scenario did not run as written).
+	// Verdict is "clean", "violation", "skipped", "error" (an op failed:
+	// the scenario did not run as written), "unreached" (under correct, an
+	// evidence line did not hold as scenario.EvidenceTally requires; never
+	// a violation, never a catch) or "scenario error" (the scenario's own
+	// awaits and parks deadlocked the run: Err, bad input).
 	Verdict string   `json:"verdict"`
 	Oracles []string `json:"oracles,omitempty"`
 	// Expected is "catch", "clean" or "-" (not a matrix cell), with the
@@ -58,6 +61,9 @@ type Cell struct {
 	Reachable int `json:"reachable"`
 	// Evidence is the largest value each evidence counter reached.
 	Evidence map[string]int `json:"evidence,omitempty"`
+	// EvidenceStats is each evidence line over the schedules run: min,
+	// max, and in how many it held.
+	EvidenceStats []scenario.EvidenceStat `json:"evidence_stats,omitempty"`
 	// Violation details, after shrinking.
 	Message       string `json:"message,omitempty"`
 	Preemptions   int    `json:"preemptions,omitempty"`
@@ -72,6 +78,8 @@ type Cell struct {
 	// Err, with Verdict "error", is the error when the environment could
 	// not run the cell (it implements Environment() bool): a host fault
 	// under a file-backed device. Nothing the cell ran is then a verdict.
+	// With Verdict "scenario error" it is the *scenario.RunError (it
+	// implements BadInput() bool).
 	Err error `json:"-"`
 }
 
@@ -106,6 +114,8 @@ func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Option
 		return scenario.Run(sc, target, lab.Config{Controlled: true, Strategy: s})
 	}
 	var failing *scenario.Verdict
+	var tally scenario.EvidenceTally
+	defer func() { c.EvidenceStats = tally.Stats() }()
 	for i := 0; i < opt.Budget; i++ {
 		if !strat.NewSchedule() {
 			c.Exhausted = true
@@ -119,8 +129,13 @@ func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Option
 			c.Verdict, c.Message = "skipped", v.Skipped
 			return c
 		}
+		if v.ScenarioError != nil {
+			c.Verdict, c.Message, c.Err = "scenario error", v.ScenarioError.Error(), v.ScenarioError
+			return c
+		}
 		c.Schedules++
 		c.observe(v)
+		tally.Add(v)
 		if opt.Progress != nil {
 			opt.Progress(c.Schedules)
 		}
@@ -137,6 +152,9 @@ func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Option
 	}
 	if failing == nil {
 		c.Verdict = "clean"
+		if msg := tally.Unmet(sc.Directed); msg != "" && variant == "correct" {
+			c.Verdict, c.Message = "unreached", msg
+		}
 		return c
 	}
 	c.Verdict, c.Oracles = "violation", failing.Fired()
@@ -249,6 +267,9 @@ func (c *Cell) observe(v *scenario.Verdict) {
 func (c *Cell) matches(exp scenario.Cell) bool {
 	if c.Verdict == "skipped" {
 		return true // the target cannot run it; the table says why
+	}
+	if c.Verdict == "scenario error" {
+		return false
 	}
 	switch exp {
 	case scenario.MustCatch:
