@@ -147,7 +147,17 @@ func needsZeroing(in *Inode, m *Mapping, pos int64) bool {
 }
 
 // prepareBlocks makes the blocks of f that [pos, pos+n) touches but does not
-// cover wholly uptodate, zeroing or reading each (__iomap_write_begin).
+// cover wholly uptodate, zeroing or reading each (__iomap_write_begin,
+// Linux 6.18, with the short-copy fix below).
+//
+// A block to be zeroed is zeroed whole, the write's own range included,
+// before it is marked uptodate: the copy that follows may come up short (a
+// fault in the user buffer), and writeEnd then accepts it because the
+// block is uptodate, so whatever the write did not copy must already read
+// as zeroes. 6.18 up to at least 7.2 zero only the parts outside the write
+// (folio_zero_segments(folio, poff, from, to, poff + plen)) and leave the
+// uncopied bytes holding the folio's previous memory; that is the
+// short-copy-stale variant.
 func prepareBlocks(t *lab.Thread, in *Inode, m *Mapping, f *pagecache.Folio, pos, n int64) error {
 	const bs = pagecache.BlockSize
 	for b := pos &^ (bs - 1); b < pos+n; b += bs {
@@ -156,8 +166,11 @@ func prepareBlocks(t *lab.Thread, in *Inode, m *Mapping, f *pagecache.Folio, pos
 			continue
 		}
 		if needsZeroing(in, m, b) {
-			// Zero the parts of the block outside the write.
 			from, to := max(pos, b)-f.Pos, min(pos+n, b+bs)-f.Pos
+			//mutant:iomap-write-begin-zero-whole-block delete
+			if !in.Variant.Has(variant.ShortCopyStale) {
+				from = to // zero the whole block
+			}
 			f.Zero(off, from-off)
 			f.Zero(to, off+bs-to)
 		} else if err := in.Dev.ReadAt(t, f.Data[off:off+bs], m.AddrAt(b)); err != nil {

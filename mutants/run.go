@@ -162,7 +162,7 @@ func (rep *Report) add(r SiteResult) {
 	}
 }
 
-func runSite(root, tmp string, s Site, opt Options) SiteResult {
+func runSite(root, tmp string, s Site, opt Options) (r SiteResult) {
 	start := time.Now()
 	var kinds []string
 	for _, e := range s.Edits {
@@ -170,7 +170,7 @@ func runSite(root, tmp string, s Site, opt Options) SiteResult {
 			kinds = append(kinds, string(e.Kind))
 		}
 	}
-	r := SiteResult{Site: s.Name, Where: s.Where(), Kinds: strings.Join(kinds, "+")}
+	r = SiteResult{Site: s.Name, Where: s.Where(), Kinds: strings.Join(kinds, "+")}
 	defer func() { r.Seconds = time.Since(start).Seconds() }()
 	bin, err := build(root, tmp, s)
 	if err != nil {

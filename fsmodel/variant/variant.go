@@ -46,6 +46,14 @@ const (
 	// truncate_setsize has waited for their writeback and dropped their
 	// folios, so a writeback pass that mapped them writes freed blocks.
 	TruncateFreeBeforeWait
+	// ShortCopyStale: __iomap_write_begin zeroes only the parts of a block
+	// outside the write before marking it uptodate, so when the copy from
+	// the user buffer comes up short (a fault) __iomap_write_end accepts it
+	// and the uncopied rest of the write's range in that block keeps the
+	// folio's previous contents: recycled memory, another file's data
+	// (Linux 6.18 up to at least 7.2; docs/fsx.md "Findings"). Correct
+	// zeroes the whole block.
+	ShortCopyStale
 )
 
 var names = []struct {
@@ -61,6 +69,7 @@ var names = []struct {
 	{Ext4NoRecheck, "ext4-no-recheck"},
 	{WBNoCowValidate, "wb-no-cow-validate"},
 	{TruncateFreeBeforeWait, "truncate-free-before-wait"},
+	{ShortCopyStale, "short-copy-stale"},
 }
 
 // Has reports whether v includes mutation m.
