@@ -186,6 +186,9 @@ func runSite(root, tmp string, s Site, opt Options) (r SiteResult) {
 	if !opt.All {
 		args = append(args, "-first")
 	}
+	if fs := s.Model(); fs != "" {
+		args = append(args, "-fs", fs)
+	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -199,6 +202,26 @@ func runSite(root, tmp string, s Site, opt Options) (r SiteResult) {
 		r.Outcome, r.Detail = Crashed, strings.TrimSpace(firstLines(stderr.String(), 3)+" "+errText(runErr, perr))
 	}
 	return r
+}
+
+// Model is the filesystem model whose code every edit of the site is in
+// ("xfs", "ext4"), or "" for shared code (iomap, page cache, extents):
+// only that model's scenarios can kill the site's mutant.
+func (s Site) Model() string {
+	model := ""
+	for i, e := range s.Edits {
+		m := ""
+		for _, fs := range []string{"xfs", "ext4"} {
+			if strings.HasPrefix(e.File, "fsmodel/"+fs+"/") {
+				m = fs
+			}
+		}
+		if i > 0 && m != model {
+			return ""
+		}
+		model = m
+	}
+	return model
 }
 
 // build compiles the judge with the site's mutated files overlaid.

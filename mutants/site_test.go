@@ -115,3 +115,24 @@ func TestEngineMarkers(t *testing.T) {
 		}
 	}
 }
+
+func TestSiteModel(t *testing.T) {
+	for _, tc := range []struct {
+		files []string
+		want  string
+	}{
+		{[]string{"fsmodel/xfs/a.go", "fsmodel/xfs/b.go"}, "xfs"},
+		{[]string{"fsmodel/ext4/a.go"}, "ext4"},
+		{[]string{"iomap/a.go"}, ""},
+		{[]string{"fsmodel/xfs/a.go", "fsmodel/ext4/a.go"}, ""},
+		{[]string{"fsmodel/xfs/a.go", "iomap/a.go"}, ""},
+	} {
+		var s Site
+		for _, f := range tc.files {
+			s.Edits = append(s.Edits, Edit{File: f})
+		}
+		if got := s.Model(); got != tc.want {
+			t.Errorf("%v: model %q, want %q", tc.files, got, tc.want)
+		}
+	}
+}
