@@ -99,6 +99,13 @@ type usageError struct{ msg string }
 func (e usageError) Error() string  { return e.msg }
 func (e usageError) BadInput() bool { return true }
 
+// envError is a missing go toolchain or an unwritable temporary directory.
+type envError struct{ err error }
+
+func (e envError) Error() string     { return e.err.Error() }
+func (e envError) Unwrap() error     { return e.err }
+func (e envError) Environment() bool { return true }
+
 // Run plants each selected site's mutant in turn, builds the judge with it
 // and classifies the judge's cells.
 func Run(opt Options) (Report, error) {
@@ -108,6 +115,12 @@ func Run(opt Options) (Report, error) {
 	}
 	if opt.Timeout == 0 {
 		opt.Timeout = 15 * time.Minute
+	}
+	if mod, err := os.ReadFile(filepath.Join(root, "go.mod")); err != nil || !bytes.HasPrefix(mod, []byte("module iomaplab\n")) {
+		return Report{}, usageError{"mutants needs the iomaplab source: run it in the module's root directory"}
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		return Report{}, envError{fmt.Errorf("mutants builds each mutant: %w", err)}
 	}
 	if _, err := path.Match(opt.Sites, ""); err != nil {
 		return Report{}, usageError{"bad --sites glob: " + err.Error()}
@@ -127,7 +140,7 @@ func Run(opt Options) (Report, error) {
 	}
 	tmp, err := os.MkdirTemp("", "mutants-")
 	if err != nil {
-		return Report{}, err
+		return Report{}, envError{err}
 	}
 	defer os.RemoveAll(tmp)
 	equiv := Equivalents()
