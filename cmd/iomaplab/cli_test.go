@@ -276,7 +276,7 @@ func TestExploreStatusLine(t *testing.T) {
 		if code := a.run(args); code != exitOK {
 			t.Fatalf("%q: exit %d: %s", args, code, errb.String())
 		}
-		line := regexp.MustCompile(`(?m)^iomaplab explore: cells [01]/1, schedules [0-3], elapsed \d+s$`)
+		line := regexp.MustCompile(`(?m)^iomaplab explore: cells [01]/1, schedules [0-3](, now write-stale-unwritten \[correct\])?, elapsed \d+s$`)
 		if shown := line.MatchString(errb.String()); shown == quiet || (started == 1) == quiet {
 			t.Errorf("quiet %v: ticker started %d times, stderr %q", quiet, started, errb.String())
 		}

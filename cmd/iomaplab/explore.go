@@ -113,14 +113,20 @@ func (a *app) explore(f exploreFlags, positional []string) error {
 	}
 	defer a.exitOnSignal("explore")()
 	var cellsDone, schedules atomic.Int64
+	var current atomic.Pointer[string] // the cell running
 	stopStatus := a.startStatus(f.quiet, func() string {
-		return fmt.Sprintf("iomaplab explore: cells %d/%d, schedules %d", cellsDone.Load(), len(plan), schedules.Load())
+		now := ""
+		if c := current.Load(); c != nil {
+			now = ", now " + *c
+		}
+		return fmt.Sprintf("iomaplab explore: cells %d/%d, schedules %d%s", cellsDone.Load(), len(plan), schedules.Load(), now)
 	})
 	bar := newProgress(a.stderr, f.quiet)
 	var cells []*explore.Cell
 	for _, p := range plan {
 		o := opt
 		label := p.sc.Name + " [" + p.variant + "]"
+		current.Store(&label)
 		last := 0
 		o.Progress = func(done int) {
 			schedules.Add(int64(done - last))

@@ -79,14 +79,16 @@ func printJSON(w io.Writer, v any) error {
 
 // scenarioNames completes positional arguments with catalogue names (and,
 // the shell's default, file names for .scn paths).
-func scenarioNames(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+func scenarioNames(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
 	list, err := scenario.List()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}
 	var names []string
 	for _, sc := range list {
-		names = append(names, sc.Name+"\t"+sc.Summary())
+		if strings.HasPrefix(sc.Name, prefix) {
+			names = append(names, sc.Name+"\t"+sc.Summary())
+		}
 	}
 	return names, cobra.ShellCompDirectiveDefault
 }

@@ -82,7 +82,7 @@ Global Flags:
 Exit codes:
 {{. | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
 
-"{{.CommandPath}} help COMMAND" is "{{.CommandPath}} COMMAND -h": each command's flags, examples and exit codes.{{end}}
+{{if .HasParent}}"{{.CommandPath}} COMMAND -h"{{else}}"{{.CommandPath}} help COMMAND" is "{{.CommandPath}} COMMAND -h"{{end}}: each command's flags, examples and exit codes.{{end}}
 `
 
 // rootExit is the exit-code contract every subcommand follows.
