@@ -33,6 +33,8 @@ type Scenario struct {
 	// interleaving that matters is spelled out. Otherwise the scenario is
 	// exploratory and the lab's strategies search for it.
 	Directed bool
+	// moved is what the scenario's ops move through buffers (Limits).
+	moved int64
 }
 
 // FSSpec is the fs line: the filesystem type and its mount options.
@@ -122,10 +124,14 @@ type KernelNotes struct {
 	Notes []string
 }
 
-// Config returns cfg with the scenario's injection rules added; build the
-// world of each run from it.
+// Config returns cfg with the scenario's injection rules added, and its
+// step bound (MaxSteps) unless cfg sets one; build the world of each run
+// from it.
 func (sc *Scenario) Config(cfg lab.Config) lab.Config {
 	cfg.Rules = append(append([]lab.Rule(nil), cfg.Rules...), sc.Rules...)
+	if cfg.MaxSteps == 0 {
+		cfg.MaxSteps = sc.MaxSteps()
+	}
 	return cfg
 }
 

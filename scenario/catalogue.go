@@ -3,6 +3,7 @@ package scenario
 import (
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -71,18 +72,49 @@ func Lookup(name string) (*Scenario, error) {
 			return sc, nil
 		}
 	}
-	return nil, fmt.Errorf("no scenario %q in the catalogue (iomaplab list shows them)", name)
+	return nil, &LoadError{fmt.Errorf("no scenario %q in the catalogue (iomaplab list shows them)", name)}
 }
 
-// Load resolves a command-line argument: a catalogue name, or a path to a
-// .scn file (anything containing a path separator or ending in .scn).
-func Load(arg string) (*Scenario, error) {
+// MaxFileSize bounds a scenario file (1 MiB; the catalogue's largest is
+// under 4 KiB): Load reads no more.
+const MaxFileSize = 1 << 20
+
+// LoadError is a scenario argument that names nothing loadable: no such
+// catalogue scenario, or a file that cannot be read or is too large. It is
+// bad input (the CLI exits 2).
+type LoadError struct{ Err error }
+
+func (e *LoadError) Error() string { return e.Err.Error() }
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// BadInput marks the error as the user's (exit 2).
+func (e *LoadError) BadInput() bool { return true }
+
+// Load resolves a command-line argument under DefaultLimits: a catalogue
+// name, or a path to a .scn file (anything containing a path separator or
+// ending in .scn).
+func Load(arg string) (*Scenario, error) { return LoadWith(arg, DefaultLimits) }
+
+// LoadWith is Load with the given limits for a file (catalogue scenarios
+// are within the defaults).
+func LoadWith(arg string, limits Limits) (*Scenario, error) {
 	if !strings.HasSuffix(arg, ".scn") && !strings.ContainsRune(arg, os.PathSeparator) && !strings.Contains(arg, "/") {
 		return Lookup(arg)
 	}
-	src, err := os.ReadFile(arg)
+	f, err := os.Open(arg)
 	if err != nil {
-		return nil, err
+		return nil, &LoadError{err}
 	}
-	return Parse(arg, src)
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, &LoadError{fmt.Errorf("%s: not a regular file", arg)}
+	}
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, &LoadError{err}
+	}
+	if len(src) > MaxFileSize {
+		return nil, &LoadError{fmt.Errorf("%s: scenario file over the %s limit", arg, FormatSize(MaxFileSize))}
+	}
+	return ParseWith(arg, src, limits)
 }

@@ -112,3 +112,39 @@ func TestEngineDeadlockStaysViolation(t *testing.T) {
 		t.Fatal("no schedule of 200 reached the ABBA deadlock")
 	}
 }
+
+// TestDataOracleOnLargeSparseFile: past denseCheck the oracle reads only
+// around what the run touched, and still sees a lost write there.
+func TestDataOracleOnLargeSparseFile(t *testing.T) {
+	src := head + "setup truncate f 100M\nthread a: pwrite f 99M 8k stall-at=4k\nthread b: await a.stalled ; release a\n"
+	if v := Run(mustParse(t, src), &fakeTarget{}, controlled(1)); v.Violated() {
+		t.Fatalf("correct: %v", v)
+	}
+	v := Run(mustParse(t, src), &fakeTarget{bug: "lost-after-park"}, controlled(1))
+	if strings.Join(v.Fired(), ",") != "data" || !strings.Contains(v.Violations[0].Message, "offset 103813120") {
+		t.Fatalf("lost write at 99M+4k: %v", v)
+	}
+}
+
+func TestScenarioBudget(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{head + "setup pwrite f 0 40M\nthread a: pread f 0 20M ; map-load f 0 8M\n", "e.scn:4:27: scenario too large: its pwrite, pread, map-store and map-load ops move 68M by here, over the 64M budget"},
+		{"scenario t\nfs xfs dev=2G\nthread a: fsync f\n", "e.scn:2:1: scenario too large: dev=2G is over the 1G limit"},
+	} {
+		_, err := Parse("e.scn", []byte(c.src))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("got %v\nwant %s", err, c.want)
+		}
+	}
+	ok := head + "setup pwrite f 1099511627775 1\nthread a: pwrite f 0 16M ; pread f 0 16M\n"
+	sc, err := Parse("e.scn", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sc.MaxSteps(), int64(200000+256*(8193+512)); got != want {
+		t.Errorf("MaxSteps %d, want %d", got, want)
+	}
+	if _, err := ParseWith("e.scn", []byte(ok), Limits{MaxBytes: 1 << 20, MaxDev: 1 << 30}); err == nil {
+		t.Error("a lower budget was not applied")
+	}
+}

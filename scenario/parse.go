@@ -8,10 +8,15 @@ import (
 	"iomaplab/vfs"
 )
 
-// Parse parses one scenario file. filename is used in error messages and
-// kept as Scenario.File. A bad file gives an ErrorList of file:line:col
-// messages and a nil Scenario; Parse never panics.
+// Parse parses one scenario file under DefaultLimits. filename is used in
+// error messages and kept as Scenario.File. A bad file gives an ErrorList
+// of file:line:col messages and a nil Scenario; Parse never panics.
 func Parse(filename string, src []byte) (*Scenario, error) {
+	return ParseWith(filename, src, DefaultLimits)
+}
+
+// ParseWith is Parse with the given limits.
+func ParseWith(filename string, src []byte, limits Limits) (*Scenario, error) {
 	p := &parser{file: filename, sc: &Scenario{File: filename}, threads: map[string]*Thread{}, once: map[string]Pos{}}
 	text := string(src)
 	p.sc.Doc = leadingComment(text)
@@ -21,6 +26,9 @@ func Parse(filename string, src []byte) (*Scenario, error) {
 		}
 	}
 	p.finish()
+	if len(p.errs) == 0 {
+		p.checkBudget(limits)
+	}
 	if len(p.errs) > 0 {
 		return nil, p.errs.sorted()
 	}
@@ -390,10 +398,6 @@ func (p *parser) positional(op *Op, name token, pos []token) bool {
 		}
 		if ok && op.Off+op.Len > maxOffset {
 			p.errorf(pos[2].pos, "range ends past 1T")
-			ok = false
-		}
-		if ok && opTable[op.Kind].writes && op.Len > maxLen && op.Kind != OpPunch && op.Kind != OpZero {
-			p.errorf(pos[2].pos, "%s of more than 256M (its buffer is allocated)", name.text)
 			ok = false
 		}
 	}

@@ -134,7 +134,7 @@ func TestParseErrors(t *testing.T) {
 		{head + "thread a: pwrite f 0\n", "e.scn:3:21: pwrite needs FILE OFF LEN"},
 		{head + "thread a: pwrite f 0 4q\n", "e.scn:3:22: bad size \"4q\""},
 		{head + "thread a: pwrite f 0 0\n", "e.scn:3:22: pwrite of 0 bytes"},
-		{head + "thread a: pwrite f 0 1G\n", "e.scn:3:22: pwrite of more than 256M"},
+		{head + "thread a: pwrite f 0 1G\n", "e.scn:3:11: scenario too large: its pwrite, pread, map-store and map-load ops move 1G by here, over the 64M budget"},
 		{head + "thread a: pwrite f 0x20000000000 1\n", "e.scn:3:20: size 0x20000000000 is too large"},
 		{head + "thread a: fsync f 0\n", "e.scn:3:19: unexpected \"0\": fsync takes FILE"},
 		{head + "thread a: remount f\n", "e.scn:3:19: unexpected \"f\": remount takes no arguments"},

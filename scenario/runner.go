@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -222,8 +223,12 @@ func (r *run) check(t *lab.Thread, at Quiescent) {
 }
 
 // dataOracle compares every file whose contents are known with its
-// reference model.
+// reference model, a chunk at a time. A file up to denseCheck bytes is read
+// whole; a larger one (sparse: an op near 1 TiB) only around what the run
+// did to it (checkRegions), so the oracle's work follows the bytes the
+// scenario touched, not the file's size.
 func (r *run) dataOracle(t *lab.Thread, when string) {
+files:
 	for _, name := range r.sc.Files() {
 		r.mu.Lock()
 		skip := r.uncertain[name]
@@ -237,44 +242,109 @@ func (r *run) dataOracle(t *lab.Thread, when string) {
 			r.opError("main", Op{Pos: r.sc.FS.Pos}, fmt.Errorf("data oracle: size of %s: %w", name, err))
 			continue
 		}
-		p := make([]byte, size)
-		n, err := f.Pread(t, p, 0)
-		if err != nil {
-			r.opError("main", Op{Pos: r.sc.FS.Pos}, fmt.Errorf("data oracle: read %s: %w", name, err))
-			continue
-		}
 		r.mu.Lock()
-		if msg := r.compare(name, p[:n], size); msg != "" {
-			r.violations = append(r.violations, Violation{Oracle: "data", Message: fmt.Sprintf("%s %s: %s", name, when, msg)})
-		}
+		regions := r.checkRegions(name, size)
 		r.mu.Unlock()
+		msg := ""
+		if len(regions) == 0 {
+			r.mu.Lock()
+			msg = r.compare(name, nil, 0, size)
+			r.mu.Unlock()
+		}
+		for _, rg := range regions {
+			for off := rg[0]; off < rg[1] && msg == ""; off += oracleChunk {
+				p := make([]byte, min(oracleChunk, rg[1]-off))
+				n, err := f.Pread(t, p, off)
+				if err != nil {
+					r.opError("main", Op{Pos: r.sc.FS.Pos}, fmt.Errorf("data oracle: read %s at %d: %w", name, off, err))
+					continue files
+				}
+				r.mu.Lock()
+				if msg = r.compare(name, p[:n], off, size); msg == "" && n < len(p) {
+					msg = fmt.Sprintf("read at %d returned %d bytes, %d below EOF %d", off, n, len(p), size)
+				}
+				r.mu.Unlock()
+			}
+			if msg != "" {
+				break
+			}
+		}
+		if msg != "" {
+			r.mu.Lock()
+			r.violations = append(r.violations, Violation{Oracle: "data", Message: fmt.Sprintf("%s %s: %s", name, when, msg)})
+			r.mu.Unlock()
+		}
 	}
 }
 
-// compare checks a file's contents against its reference model and, where
-// they differ, against the values its history allows (see history).
-// Preconditions: r.mu is held.
-func (r *run) compare(name string, got []byte, size int64) string {
-	ref := r.ref[name]
-	m := ref.Compare(got)
-	if m == nil && int64(len(got)) != size {
-		m = &check.Mismatch{Off: int64(len(got)), ExpectedSize: size, ActualSize: int64(len(got))}
-	}
-	if m == nil || m.ExpectedSize != m.ActualSize {
-		if m == nil {
-			return ""
+// oracleChunk is how much the data oracle reads at a time; denseCheck is
+// the largest file it reads whole; checkAlign is the largest folio (2 MiB):
+// what a run touched is checked out to whole naturally aligned 2 MiB
+// ranges, so a folio written back to the wrong place is still seen.
+const (
+	oracleChunk = 1 << 20
+	denseCheck  = 64 << 20
+	checkAlign  = 2 << 20
+)
+
+// checkRegions returns the ranges of a file of size bytes the data oracle
+// reads: all of it up to denseCheck, else the reference model's touched
+// spans and every write in the file's history, each widened to checkAlign,
+// merged. Preconditions: r.mu is held.
+func (r *run) checkRegions(name string, size int64) [][2]int64 {
+	if size <= denseCheck {
+		if size == 0 {
+			return nil
 		}
+		return [][2]int64{{0, size}}
+	}
+	var rs [][2]int64
+	add := func(off, end int64) {
+		off, end = off/checkAlign*checkAlign, min((end+checkAlign-1)/checkAlign*checkAlign, size)
+		if off < end {
+			rs = append(rs, [2]int64{off, end})
+		}
+	}
+	for off, end := range r.ref[name].Spans() {
+		add(off, end)
+	}
+	for _, w := range r.hist[name] {
+		add(w.off, w.end)
+	}
+	add(size-1, size) // the EOF block: a write past EOF lands there
+	slices.SortFunc(rs, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	var out [][2]int64
+	for _, x := range rs {
+		if n := len(out); n > 0 && x[0] <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], x[1])
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// compare checks got, read at off from a file of size bytes, against the
+// reference model and, where they differ, against the values the file's
+// history allows (see history). Preconditions: r.mu is held.
+func (r *run) compare(name string, got []byte, off, size int64) string {
+	ref := r.ref[name]
+	m := ref.CompareRange(got, off, size)
+	if m == nil {
+		return ""
+	}
+	if m.ExpectedSize != m.ActualSize {
 		return m.Error()
 	}
 	want := make([]byte, len(got))
-	ref.ReadAt(want, 0)
-	for off := m.Off; off < int64(len(got)); off++ {
-		if got[off] == want[off] {
+	ref.ReadAt(want, off)
+	for i := m.Off - off; i < int64(len(got)); i++ {
+		if got[i] == want[i] {
 			continue
 		}
-		vals := r.hist[name].allowed(off)
-		if !slices.Contains(vals, got[off]) {
-			return fmt.Sprintf("byte at offset %d (0x%x) is 0x%02x, expected %s", off, off, got[off], formatBytes(vals))
+		vals := r.hist[name].allowed(off + i)
+		if !slices.Contains(vals, got[i]) {
+			return fmt.Sprintf("byte at offset %d (0x%x) is 0x%02x, expected %s", off+i, off+i, got[i], formatBytes(vals))
 		}
 	}
 	return ""

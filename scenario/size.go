@@ -6,12 +6,9 @@ import (
 	"strings"
 )
 
-// maxOffset bounds offsets and sizes (1 TiB); maxLen bounds a data op's
-// length, since its buffer is allocated (256 MiB).
-const (
-	maxOffset = int64(1) << 40
-	maxLen    = int64(256) << 20
-)
+// maxOffset bounds offsets and sizes (1 TiB); what ops move is bounded by
+// Limits.
+const maxOffset = int64(1) << 40
 
 // ParseSize reads a byte count: decimal or 0x hex, optionally followed by
 // k, M or G (KiB, MiB, GiB; K and m are accepted too).
