@@ -156,3 +156,26 @@ func TestHugeOffsetIsSparse(t *testing.T) {
 		t.Fatalf("CompareRange missed a wrong byte at 1 TiB - 1: %v", m)
 	}
 }
+
+// BenchmarkWrite256MiB writes 256 MiB in 64 KiB writes at seeded offsets
+// below 1 TiB and reports the model's heap per written GiB (the figure in
+// docs/fsx.md) and its write throughput.
+func BenchmarkWrite256MiB(b *testing.B) {
+	const total, chunk = 256 << 20, 64 << 10
+	p := bytes.Repeat([]byte{0x5a}, chunk)
+	b.SetBytes(total)
+	for range b.N {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		rng := rand.New(rand.NewPCG(1, 2))
+		var r RefFile
+		for range total / chunk {
+			r.Write(p, rng.Int64N(1<<40-chunk))
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)*(1<<30)/total/(1<<20), "MiB/GiB-written")
+		runtime.KeepAlive(&r)
+	}
+}
