@@ -15,7 +15,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits Parse and Load apply.
-var DefaultLimits = Limits{MaxBytes: 64 << 20, MaxDev: 1 << 30}
+var DefaultLimits = Limits{MaxBytes: 64 << 20, MaxDev: 256 << 20}
 
 // baseSteps is the step bound of a run that moves no data, and
 // stepsPerBlock what each 4 KiB a scenario moves, or its device holds,

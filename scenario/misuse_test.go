@@ -129,7 +129,7 @@ func TestDataOracleOnLargeSparseFile(t *testing.T) {
 func TestScenarioBudget(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{head + "setup pwrite f 0 40M\nthread a: pread f 0 20M ; map-load f 0 8M\n", "e.scn:4:27: scenario too large: its pwrite, pread, map-store and map-load ops move 68M by here, over the 64M budget"},
-		{"scenario t\nfs xfs dev=2G\nthread a: fsync f\n", "e.scn:2:1: scenario too large: dev=2G is over the 1G limit"},
+		{"scenario t\nfs xfs dev=2G\nthread a: fsync f\n", "e.scn:2:1: scenario too large: dev=2G is over the 256M limit"},
 	} {
 		_, err := Parse("e.scn", []byte(c.src))
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
@@ -144,7 +144,7 @@ func TestScenarioBudget(t *testing.T) {
 	if got, want := sc.MaxSteps(), int64(200000+256*(8193+512)); got != want {
 		t.Errorf("MaxSteps %d, want %d", got, want)
 	}
-	if _, err := ParseWith("e.scn", []byte(ok), Limits{MaxBytes: 1 << 20, MaxDev: 1 << 30}); err == nil {
+	if _, err := ParseWith("e.scn", []byte(ok), Limits{MaxBytes: 1 << 20, MaxDev: 256 << 20}); err == nil {
 		t.Error("a lower budget was not applied")
 	}
 }
