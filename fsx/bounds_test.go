@@ -57,6 +57,8 @@ func TestReadLogBounds(t *testing.T) {
 		{head + "1 t0 e0 truncate f0 0x40001 0x0 size=0x0 x\n", "past the log's maximum file size"},
 		{head + "1 t0 e0 copy f0 0x0 0x10 size=0x0 src=f0:0x3fff8 x\n", "source reaches 0x40008"},
 		{head + "1 t0 e0 read f0 0x0 0x10 size=0x40001\n", "size 0x40001"},
+		{head + "1 t0 e0 write f0 0x0 0x10001 size=0x0 x\n", "longer than the log's maximum op size 0x10000"},
+		{head + "1 t0 e0 punch f0 0x0 0x10001 size=0x40000 x\n", "longer than the log's maximum op size"},
 		{logMagic + "\n# options: " + strings.Replace(options(1, 10, 1).String(), "threads=1", "threads=99999999999", 1) + "\n", "threads 99999999999 not in 1..64"},
 		{logMagic + "\n# options: " + strings.Replace(options(1, 10, 1).String(), "maxfile=262144", "maxfile=1099511627777", 1) + "\n", "not in 1..1099511627776"},
 		{logMagic + "\n# options: " + strings.Replace(options(1, 10, 1).String(), "maxop=65536", "maxop=1099511627776", 1) + "\n", "not in 1..16777216"},
@@ -72,8 +74,8 @@ func TestReadLogBounds(t *testing.T) {
 			t.Errorf("ReadLog(%.80q): %v, want bad input naming %q", tc.log, err, tc.want)
 		}
 	}
-	l, err := ReadLog(strings.NewReader(head + "1 t0 e0 write f0 0x3ffff 0x1 size=0x0 x\n"))
-	if err != nil || len(l.Streams) != 1 || l.Streams[0][0].End() != 256<<10 {
+	l, err := ReadLog(strings.NewReader(head + "1 t0 e0 write f0 0x3ffff 0x1 size=0x0 x\n2 t0 e1 sync-range f0 0x0 0x40000 size=0x40000\n"))
+	if err != nil || len(l.Streams) != 1 || l.Streams[0][0].End() != 256<<10 || l.Streams[0][1].Len != 256<<10 {
 		t.Fatalf("a write ending at the maximum file size: %v, %v", l, err)
 	}
 }

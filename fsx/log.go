@@ -89,7 +89,7 @@ func ReadLog(r io.Reader) (*Log, error) {
 		}
 		op, err := ParseOp(text)
 		if err == nil {
-			err = op.checkRange(l.Options.MaxFileSize)
+			err = op.checkRange(&l.Options)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)

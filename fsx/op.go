@@ -227,18 +227,32 @@ func ParseOp(line string) (Op, error) {
 	return o, nil
 }
 
-// checkRange rejects an op whose ranges reach past maxFile (the log's
-// maximum file size): a generated op never does, so the log was edited,
-// and a replay could be asked for work no run was sized for.
-func (o Op) checkRange(maxFile int64) error {
+// checkRange rejects an op whose ranges reach past the log's maximum file
+// size, or whose length passes its maximum op size where the length is
+// data to copy or allocate (not for fsync, sync-range, fadvise and reclaim,
+// whose ranges span the file): a generated op never does, so the log was
+// edited, and its replay could ask for work no run was sized for.
+func (o Op) checkRange(opt *Options) error {
 	end := o.End() // a truncate's new size: Off, Len 0
 	switch {
-	case end > maxFile || o.Size > maxFile:
-		return badInput("op %d: %s reaches 0x%x or size 0x%x, past the log's maximum file size 0x%x", o.ID, o.Kind, end, o.Size, maxFile)
-	case o.Kind.remap() && o.SrcOff+o.Len > maxFile:
-		return badInput("op %d: %s source reaches 0x%x, past the log's maximum file size 0x%x", o.ID, o.Kind, o.SrcOff+o.Len, maxFile)
+	case end > opt.MaxFileSize || o.Size > opt.MaxFileSize:
+		return badInput("op %d: %s reaches 0x%x or size 0x%x, past the log's maximum file size 0x%x", o.ID, o.Kind, end, o.Size, opt.MaxFileSize)
+	case o.Kind.remap() && o.SrcOff+o.Len > opt.MaxFileSize:
+		return badInput("op %d: %s source reaches 0x%x, past the log's maximum file size 0x%x", o.ID, o.Kind, o.SrcOff+o.Len, opt.MaxFileSize)
+	case o.Len > opt.MaxOpSize && !o.Kind.spansFile():
+		return badInput("op %d: %s of 0x%x bytes, longer than the log's maximum op size 0x%x", o.ID, o.Kind, o.Len, opt.MaxOpSize)
 	}
 	return nil
+}
+
+// spansFile kinds take a range as long as the file: they copy and allocate
+// nothing in proportion to it.
+func (k Kind) spansFile() bool {
+	switch k {
+	case Fsync, SyncRange, Fadvise, Reclaim:
+		return true
+	}
+	return false
 }
 
 // exclusive kinds always take the harness lock exclusively: they change a
