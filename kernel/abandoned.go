@@ -67,11 +67,20 @@ const workspacePrefix = "iomaplab-kernel-"
 
 // writeOwner records this process as the owner of workspace dir.
 func writeOwner(dir string) error {
-	start, err := processStart(os.Getpid())
+	owner, err := ownerLine()
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, ownerFile), fmt.Appendf(nil, "%d %s\n", os.Getpid(), start), 0o600)
+	return os.WriteFile(filepath.Join(dir, ownerFile), []byte(owner+"\n"), 0o600)
+}
+
+// ownerLine is this process's "PID START".
+func ownerLine() (string, error) {
+	start, err := processStart(os.Getpid())
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d %s", os.Getpid(), start), nil
 }
 
 // processStart is field 22 (starttime) of /proc/PID/stat. The fields are
@@ -132,7 +141,7 @@ func ReclaimAbandoned(registry string) (reclaimed []string, err error) {
 			errs = append(errs, fmt.Errorf("reclaim %s (pid %d): its owner file does not match the registry's marker %s; left alone", dir, pid, marker))
 			continue
 		default:
-			what, err := reclaimWorkspace(dir, pid)
+			what, err := reclaimWorkspace(dir, line)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("reclaim %s (pid %d): %w", dir, pid, err))
 				continue
@@ -164,7 +173,15 @@ func exists(path string) bool {
 	return err == nil
 }
 
-func reclaimWorkspace(dir string, pid int) (what []string, err error) {
+// instancePrefix names the tracefs instances of one owner ("PID START"):
+// iomaplab-PID-START-N. Instances are global, so the start time keeps a
+// reclaim from removing the instance of a live process that reuses a dead
+// owner's PID.
+func instancePrefix(owner string) string {
+	return "iomaplab-" + strings.Join(strings.Fields(owner), "-") + "-"
+}
+
+func reclaimWorkspace(dir, owner string) (what []string, err error) {
 	mounts := mountsUnder(dir)
 	root := tracefs.FindRoot()
 	if root == "" { // the dead run mounted tracefs privately, if at all
@@ -173,11 +190,13 @@ func reclaimWorkspace(dir string, pid int) (what []string, err error) {
 		}
 	}
 	if root != "" {
-		inst := filepath.Join(root, "instances", fmt.Sprintf("iomaplab-%d", pid))
-		if err := os.Remove(inst); err == nil {
-			what = append(what, "tracefs instance "+filepath.Base(inst))
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return what, err
+		insts, _ := filepath.Glob(filepath.Join(root, "instances", instancePrefix(owner)+"*"))
+		for _, inst := range insts {
+			if err := os.Remove(inst); err == nil {
+				what = append(what, "tracefs instance "+filepath.Base(inst))
+			} else if !errors.Is(err, os.ErrNotExist) {
+				return what, err
+			}
 		}
 	}
 	for _, m := range mounts {

@@ -174,7 +174,7 @@ func leftoversUnder(t *testing.T, dir string, pid int) []string {
 		}
 	}
 	if root := FindTraceRoot(); root != "" {
-		if _, err := os.Stat(fmt.Sprintf("%s/instances/iomaplab-%d", root, pid)); err == nil {
+		if insts, _ := filepath.Glob(fmt.Sprintf("%s/instances/iomaplab-%d-*", root, pid)); len(insts) > 0 {
 			out = append(out, "tracefs instance of the child")
 		}
 	}

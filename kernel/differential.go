@@ -169,7 +169,7 @@ func (dc *DiffCell) judge() {
 // run's outcome (last).
 type outcomeTarget struct {
 	scenario.Target
-	sc     *scenario.Scenario
+	sc *scenario.Scenario
 	// states reads a file's size and block states.
 	states func(t *lab.Thread, fsys vfs.FS, name string) (int64, string, error)
 	last   string

@@ -56,7 +56,7 @@ func TestDifferentialCatalogue(t *testing.T) {
 		t.Errorf("%d cells compared, %d planned", len(got), len(cells))
 	}
 	for _, c := range got {
-		if want := c.FS == scenarioFS(scs, c.Scenario); want != (c.Verdict != "no model") {
+		if want := c.FS == fsLineOf(scs, c.Scenario); want != (c.Verdict != "no model") {
 			t.Errorf("%s on %s: verdict %q", c.Scenario, c.FS, c.Verdict)
 		}
 		if c.Verdict == "disagree" {
@@ -106,8 +106,8 @@ func TestDifferentialAgreesOnXFS(t *testing.T) {
 	}
 }
 
-// scenarioFS is the fs line's type of the named scenario.
-func scenarioFS(scs []*scenario.Scenario, name string) string {
+// fsLineOf is the fs line's type of the named scenario.
+func fsLineOf(scs []*scenario.Scenario, name string) string {
 	for _, sc := range scs {
 		if sc.Name == name {
 			return sc.FS.Type

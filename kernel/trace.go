@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"iomaplab/kernel/tracefs"
 )
@@ -23,6 +24,9 @@ const (
 
 var traceEvents = []string{"xfs/" + evInvalid, "xfs/" + evWBInvalid, "xfs/" + evWBCow, "iomap/" + evIter, "xfs/" + evAlloc, "xfs/" + evConvert}
 
+// instanceSeq numbers this process's tracefs instances.
+var instanceSeq atomic.Int64
+
 // openTrace creates the run's private tracefs instance (mounted under the
 // workspace when tracefs is not mounted already), registered with sup, with
 // a reaper that removes it if this process dies unclean (SIGKILL), and
@@ -33,7 +37,11 @@ func openTrace(sup *Supervisor, ws *Workspace) (*tracefs.Instance, map[string]bo
 		return nil, nil, err
 	}
 	sup.Defer("rmdir "+priv, func() error { return os.Remove(priv) })
-	in, err := tracefs.Create(fmt.Sprintf("iomaplab-%d", os.Getpid()), priv)
+	owner, err := ownerLine()
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := tracefs.Create(fmt.Sprintf("%s%d", instancePrefix(owner), instanceSeq.Add(1)), priv)
 	if err != nil {
 		return nil, nil, &EnvError{fmt.Sprintf("tracefs: %v", err)}
 	}
