@@ -9,9 +9,12 @@
 // Nouns:
 //   - Supervisor: owns every resource and releases it, newest first, on
 //     success, error, SIGINT/SIGTERM and a panic in any goroutine it started.
-//   - Workspace: a private temp dir naming its owner; a new one first
-//     reclaims the workspaces of owners that died unclean (SIGKILL):
-//     ReclaimAbandoned. Scratch: a sparse image bound to a loop
+//   - Workspace: a private temp dir naming its owner, registered by a
+//     marker in RegistryDir (/run/iomaplab/workspaces); a new one first
+//     reclaims the registered workspaces of owners that died unclean
+//     (SIGKILL, a test binary's timeout), wherever they are:
+//     ReclaimAbandoned. The tracefs instance has a reaper process that
+//     removes it as soon as its owner dies. Scratch: a sparse image bound to a loop
 //     device (LO_FLAGS_AUTOCLEAR), mkfs'ed and mounted under the workspace,
 //     or a user device named with --scratch-dev (refused when mounted, held
 //     or, without --destroy, holding data).
@@ -36,7 +39,11 @@
 //     run), evidence from a private tracefs instance, /dev/kmsg scanned for
 //     WARN/BUG/hung-task/filesystem errors about our devices/threads.
 //     Kernel-only scenario files (mid/big geometries, controls) live in
-//     scenarios/*.scn.
+//     scenarios/*.scn. Window ops wait for their effect (scenario_window.go)
+//     and a directed run without evidence says which step did not happen.
+//   - Differential compares exploratory scenarios' outcomes on the kernel
+//     (free races) with the model's (random schedules): sizes and block
+//     states after remount, data through the runner's oracle.
 //
 // On kernel 6.18 only XFS takes the iomap buffered-write path: its evidence
 // is xfs_iomap_invalid fired in the parked writer's own thread for our
