@@ -31,8 +31,10 @@
 //
 // and blockdev's locks below everything. Page faults take invalidate_lock
 // shared then the folio lock, never i_rwsem; 6.8 fallocate (allocate,
-// KEEP_SIZE) takes i_rwsem only; punch, zero range and truncate take
-// i_rwsem and invalidate_lock exclusively; writeback takes folio locks and
+// KEEP_SIZE) takes i_rwsem only, and so does 6.8 zero range while it
+// preallocates a range with unaligned edges; punch, zero range (for its
+// whole blocks) and truncate take i_rwsem and invalidate_lock
+// exclusively; writeback takes folio locks and
 // i_data_sem (exclusive) to allocate; I/O completion runs on the
 // "io-completion" daemon (blockdev.RunCompletions) and converts unwritten
 // extents under i_data_sem.
@@ -129,7 +131,7 @@
 // at once, as ext4_ext_map_blocks does, and leaves a plain unwritten entry);
 // no extent status shrinker; no journal (metadata changes are durable at
 // once); no separate i_disksize (eviction writes i_size); no
-// ext4_nonda_switch (ENOSPC instead); zero range does not preallocate its
-// partial edge blocks; metadata blocks are not counted; writeback maps and
-// submits one folio (one block) at a time.
+// ext4_nonda_switch (ENOSPC instead); punch writes the range back under
+// i_rwsem (6.8 does it just before taking i_rwsem); metadata blocks are
+// not counted; writeback maps and submits one folio (one block) at a time.
 package ext4

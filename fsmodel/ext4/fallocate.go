@@ -79,17 +79,33 @@ func (in *inode) punchHole(t *lab.Thread, off, length int64) error {
 	return nil
 }
 
-// zeroRange is ext4_zero_range (6.8): under i_rwsem, write the range back;
-// under invalidate_lock exclusive drop the page cache of the whole blocks
-// and make them unwritten (allocating holes, converting written extents:
-// EXT4_GET_BLOCKS_CONVERT_UNWRITTEN); then zero the partial edge blocks
-// through the page cache and grow i_size unless keepSize.
+// zeroRange is ext4_zero_range as 6.8 has it (fs/ext4/extents.c, before
+// the 6.13 rework that takes invalidate_lock first and writes the range
+// back): under i_rwsem only, if an edge of the range is not block aligned,
+// preallocate the whole range rounded out to blocks as unwritten
+// (ext4_alloc_file_blocks with EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT; holes
+// only, written blocks stay) — no invalidate_lock, no folio lock, so
+// page_mkwrite can be between its lockless extent-status lookup and its
+// delayed insert on a block this allocates (the seed's window, as with
+// plain fallocate); then, under invalidate_lock exclusive, drop the page
+// cache of the whole blocks and make them unwritten (allocating holes,
+// converting written extents: EXT4_GET_BLOCKS_CONVERT_UNWRITTEN); then zero
+// the partial edge blocks through the page cache (ext4_zero_partial_blocks)
+// and grow i_size unless keepSize. Nothing is written back first (6.8 does
+// that only for data=journal, which the model does not have): dirty folios
+// over the whole blocks are dropped with their data, which the zeroing
+// replaces anyway, and dirty edge folios stay dirty and are zeroed in place.
 func (in *inode) zeroRange(t *lab.Thread, off, length int64, keepSize bool) error {
+	const bs = extent.BlockSize
 	in.iRwsem.Lock(t)
 	defer in.iRwsem.Unlock(t)
 	end := off + length
-	//mutant:ext4-zero-range-flush delete
-	in.writeAndWait(t, off, end)
+	if off%bs != 0 || end%bs != 0 {
+		edges := extent.Range{Start: uint64(off / bs), End: uint64((end + bs - 1) / bs)}
+		if err := in.allocFileBlocks(t, edges, gbCreate|gbUnwrit); err != nil {
+			return err
+		}
+	}
 	if full := innerBlocks(off, end); !full.Empty() {
 		in.invalidateLock.Lock(t)
 		s, n := full.Bytes()
@@ -139,21 +155,22 @@ func (in *inode) zeroPartialBlocks(t *lab.Thread, start, end int64) error {
 }
 
 // blockZeroRange is ext4_block_zero_page_range for [start, end) inside one
-// block. A written block is zeroed through its folio, which is dirtied so
-// the zeroes reach the disk; a hole, unwritten or delayed block already
-// reads as zeroes on disk, so only a cached copy is zeroed (a dirty one
+// block (__ext4_block_zero_page_range, 6.8): the folio is looked up and
+// locked first, created if absent (FGP_LOCK | FGP_CREAT), and only then is
+// the block looked up (ext4_get_block without create), so the lookup sees
+// what every thread that had the folio locked left. A written block is
+// read if the folio is not uptodate, zeroed, and dirtied so the zeroes
+// reach the disk; a hole, unwritten or delayed block already reads as
+// zeroes on disk, so only an uptodate cached copy is zeroed (a dirty one
 // stays dirty).
 func (in *inode) blockZeroRange(t *lab.Thread, start, end int64) error {
+	f := in.cache.GetLocked(t, start, true)
+	defer f.Unlock(t)
 	m, err := in.mapBlocks(t, lblkOf(start), 1, 0)
 	if err != nil {
 		return err
 	}
 	written := m.state == extent.Written
-	f := in.cache.GetLocked(t, start, written)
-	if f == nil {
-		return nil
-	}
-	defer f.Unlock(t)
 	if !f.Uptodate(0, f.Size) {
 		if !written {
 			return nil
