@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"iomaplab/explore"
 	"iomaplab/fsx"
 	"iomaplab/kernel"
 )
@@ -45,6 +46,7 @@ func TestEverySubcommandHelpAndBadFlag(t *testing.T) {
 		{"fsx", []string{"--target", "nfs"}, []string{"model, kernel"}},
 		{"kernel", []string{"--watchdog", "0s"}, []string{"1ms..1h0m0s"}},
 		{"bench", []string{"--runs", "0"}, []string{"1..1000"}},
+		{"mutants", []string{"--budget", "0"}, []string{"1..1000000"}},
 	} {
 		code, dashH, stderr := runCLI(tc.cmd, "-h")
 		if code != exitOK || stderr != "" {
@@ -316,5 +318,42 @@ func TestSignalExits3(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != exitEnv || !strings.Contains(rest.String(), "iomaplab explore: interrupted by terminated") {
 		t.Errorf("after SIGTERM: %v, stderr %q; want exit 3 saying interrupted", err, rest.String())
+	}
+}
+
+// explore's exit: 1 for a violation, an unmet expectation or a matrix
+// mismatch; 2 for a scenario error; 3 for a host fault; in that order.
+func TestExploreResult(t *testing.T) {
+	cell := func(verdict string, match bool, err error) *explore.Cell {
+		return &explore.Cell{Scenario: "s", Variant: "v", Verdict: verdict, Match: match, Deterministic: true, Err: err, Message: "why\nmore"}
+	}
+	host := environmentError{errors.New("EIO on the device file")}
+	for _, tc := range []struct {
+		name    string
+		cells   []*explore.Cell
+		matrix  bool
+		missing []string
+		want    int
+	}{
+		{"clean", []*explore.Cell{cell("clean", true, nil), cell("skipped", true, nil)}, false, nil, exitOK},
+		{"violation", []*explore.Cell{cell("clean", true, nil), cell("violation", false, nil)}, false, nil, exitFail},
+		{"unreached", []*explore.Cell{cell("unreached", false, nil)}, false, nil, exitFail},
+		{"nondeterministic", []*explore.Cell{{Verdict: "clean"}}, false, nil, exitFail},
+		{"scenario error", []*explore.Cell{cell("scenario error", false, inputErr{true})}, false, nil, exitUsage},
+		{"op error", []*explore.Cell{cell("error", false, nil)}, false, nil, exitUsage},
+		{"host fault", []*explore.Cell{cell("error", false, host)}, false, nil, exitEnv},
+		{"violation beats scenario error", []*explore.Cell{cell("scenario error", false, inputErr{true}), cell("violation", false, nil)}, false, nil, exitFail},
+		{"scenario error beats host fault", []*explore.Cell{cell("error", false, host), cell("scenario error", false, inputErr{true})}, false, nil, exitUsage},
+		{"matrix as expected", []*explore.Cell{cell("violation", true, nil), cell("clean", true, nil)}, true, nil, exitOK},
+		{"matrix mismatch", []*explore.Cell{cell("clean", false, nil)}, true, nil, exitFail},
+		{"mutant no exploratory scenario caught", []*explore.Cell{cell("violation", true, nil)}, true, []string{"no-validate"}, exitFail},
+	} {
+		err := exploreResult(tc.cells, tc.matrix, tc.missing)
+		if got := exitFor(err); got != tc.want {
+			t.Errorf("%s: exit %d (%v), want %d", tc.name, got, err, tc.want)
+		}
+		if err != nil && strings.Contains(errorMessage(err), "more") {
+			t.Errorf("%s: message %q is more than the cell's first line", tc.name, errorMessage(err))
+		}
 	}
 }

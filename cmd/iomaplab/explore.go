@@ -165,27 +165,44 @@ func (a *app) explore(f exploreFlags, positional []string) error {
 	return result
 }
 
-// exploreResult is the outcome of the cells: a violation (without --matrix)
-// or an unmet expectation (with it) is errViolation, exit 1; else a cell
-// that did not run as written is a scenario error, exit 2.
+// exploreResult is the outcome of the cells, most telling first: a
+// violation or an unmet evidence expectation (without --matrix), or a cell
+// not as expected (with it), is errViolation, exit 1; else a scenario that
+// did not run as written (its awaits deadlocked, or an op failed) is bad
+// input, exit 2; else a cell the host could not run is the environment's,
+// exit 3.
 func exploreResult(cells []*explore.Cell, matrix bool, missing []string) error {
-	errored := 0
+	var scenarioErr, hostErr error
 	for _, c := range cells {
-		if c.Verdict == "error" {
-			errored++
+		switch {
+		case c.Verdict == "scenario error" || (c.Verdict == "error" && c.Err == nil):
+			if scenarioErr == nil {
+				scenarioErr = badInput("scenario error: %s [%s]: %s", c.Scenario, c.Variant, firstLine(c.Message))
+			}
+			continue
+		case c.Verdict == "error":
+			if hostErr == nil {
+				hostErr = fmt.Errorf("%s [%s]: %w", c.Scenario, c.Variant, classify(c.Err))
+			}
 			continue
 		}
-		if (matrix && !c.Match) || (!matrix && c.Verdict == "violation") || !c.Deterministic {
+		if (matrix && !c.Match) || (!matrix && (c.Verdict == "violation" || c.Verdict == "unreached")) || !c.Deterministic {
 			return errViolation
 		}
 	}
 	if len(missing) > 0 {
 		return errViolation
 	}
-	if errored > 0 {
-		return badInput("scenario error: %d of %d cells did not run as written (an op failed; see above)", errored, len(cells))
+	if scenarioErr != nil {
+		return scenarioErr
 	}
-	return nil
+	return hostErr
+}
+
+// firstLine is s up to its first newline.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // printCellDetail prints a violation's drawing and token as soon as the cell
@@ -199,12 +216,16 @@ func printCellDetail(w io.Writer, c *explore.Cell) {
 		if strings.Contains(c.Message, "\n") {
 			fmt.Fprintf(w, "\n%s\n", c.Message) // the drawing's footer shows only its first line
 		}
-		fmt.Fprintf(w, "replay: iomaplab replay %s\n", c.Token)
+		if c.Token != "" {
+			fmt.Fprintf(w, "replay: iomaplab replay %s\n", c.Token)
+		} else {
+			fmt.Fprintf(w, "no replay token: %s\n", c.NoToken)
+		}
 		if !c.Deterministic {
 			fmt.Fprintln(w, "NONDETERMINISM: replaying this token gave a different trace")
 		}
-	case "error":
-		fmt.Fprintf(w, "\n%s [%s]: ERROR %s\n", c.Scenario, c.Variant, c.Message)
+	case "error", "scenario error", "unreached":
+		fmt.Fprintf(w, "\n%s [%s]: %s: %s\n", c.Scenario, c.Variant, strings.ToUpper(c.Verdict), c.Message)
 	}
 }
 
