@@ -357,3 +357,31 @@ func TestExploreResult(t *testing.T) {
 		}
 	}
 }
+
+// replay: the token explore prints replays its violation (exit 1); a token
+// with one character changed is bad input (exit 2) or, if it still decodes
+// to a schedule, a verdict, never a crash.
+func TestReplayExits(t *testing.T) {
+	code, out, stderr := runCLI("explore", "write-stale-unwritten", "--variant", "no-validate", "--device", "memory", "--budget", "50", "--json", "-q")
+	if code != exitFail {
+		t.Fatalf("explore: exit %d: %s", code, stderr)
+	}
+	token := regexp.MustCompile(`"token": "([^"]+)"`).FindStringSubmatch(out)
+	if token == nil {
+		t.Fatalf("no token in %.500s", out)
+	}
+	if code, out, stderr := runCLI("replay", token[1], "--device", "memory"); code != exitFail || !strings.Contains(out, "replayed twice identically") {
+		t.Errorf("replay: exit %d\n%s\n%s", code, out, stderr)
+	}
+	for i := len("iml1-"); i < len(token[1]); i += len(token[1]) / 7 {
+		bad := []byte(token[1])
+		bad[i] ^= 1
+		code, _, stderr := runCLI("replay", string(bad), "--device", "memory")
+		if code != exitUsage && code != exitFail && code != exitOK {
+			t.Errorf("token changed at %d: exit %d: %s", i, code, stderr)
+		}
+		if code == exitUsage && !strings.HasPrefix(stderr, "iomaplab replay: ") {
+			t.Errorf("token changed at %d: message %q", i, stderr)
+		}
+	}
+}

@@ -55,6 +55,8 @@ func (a *app) replay(token string, asJSON bool, device string) error {
 	result := error(nil)
 	if v.Violated() || !r.Deterministic {
 		result = errViolation
+	} else if v.ScenarioError != nil {
+		result = badInputError{v.ScenarioError}
 	} else if len(v.OpErrors) > 0 {
 		result = badInput("scenario error: %v", v.OpErrors[0])
 	}
