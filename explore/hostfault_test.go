@@ -90,3 +90,19 @@ func TestHostFaultIsAnEnvironmentError(t *testing.T) {
 		t.Fatalf("with room: %s: %s", c.Verdict, c.Message)
 	}
 }
+
+// The matrix stops at the first cell the environment could not run.
+func TestMatrixStopsAtAHostFault(t *testing.T) {
+	list, err := scenario.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(string) (scenario.Target, error) {
+		return &hostFaultTarget{Target: model.New(variant.Correct)}, nil
+	}
+	var seen int
+	cells := Matrix(list, []string{"correct"}, mk, opts("pct", 1), func(*Cell) { seen++ })
+	if len(cells) != 1 || seen != 1 || cells[0].Err == nil {
+		t.Fatalf("%d cells (%d seen), want 1 with an environment error", len(cells), seen)
+	}
+}
