@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -242,9 +243,49 @@ func (s Site) Apply(root string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[file] = applyEdits(src, edits)
+		out[file] = dropUnusedImports(applyEdits(src, edits))
 	}
 	return out, nil
+}
+
+// dropUnusedImports removes the imports a mutant left unused (a deleted
+// call was a package's only use), which would not compile. Source that
+// does not parse is returned as it is, for the build to report.
+func dropUnusedImports(src []byte) []byte {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.ImportsOnly)
+	if err != nil {
+		return src
+	}
+	full, err := parser.ParseFile(fset, "", src, 0)
+	if err != nil {
+		return src
+	}
+	used := map[string]bool{}
+	ast.Inspect(full, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok {
+				used[id.Name] = true
+			}
+		}
+		return true
+	})
+	var drop []Edit
+	for _, imp := range f.Imports {
+		p := strings.Trim(imp.Path.Value, `"`)
+		name := path.Base(p)
+		if len(name) > 1 && name[0] == 'v' && strings.Trim(name[1:], "0123456789") == "" {
+			name = path.Base(path.Dir(p)) // a major version suffix: math/rand/v2 is rand
+		}
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		if name == "_" || name == "." || used[name] {
+			continue
+		}
+		drop = append(drop, Edit{start: fset.Position(imp.Pos()).Offset, end: fset.Position(imp.End()).Offset})
+	}
+	return applyEdits(src, drop)
 }
 
 // applyEdits replaces each edit's range, last first so offsets hold.

@@ -136,3 +136,14 @@ func TestSiteModel(t *testing.T) {
 		}
 	}
 }
+
+func TestDropUnusedImports(t *testing.T) {
+	src := "package p\n\nimport (\n\t\"math\"\n\t\"strings\"\n)\n\nfunc f() string {\n\t\n\treturn strings.ToUpper(\"x\")\n}\n"
+	got := string(dropUnusedImports([]byte(src)))
+	if strings.Contains(got, `"math"`) || !strings.Contains(got, `"strings"`) {
+		t.Errorf("unused math kept or used strings dropped:\n%s", got)
+	}
+	if kept := string(dropUnusedImports([]byte("package p\n\nimport \"math\"\n\nvar x = math.Pi\n"))); !strings.Contains(kept, `"math"`) {
+		t.Errorf("used import dropped:\n%s", kept)
+	}
+}

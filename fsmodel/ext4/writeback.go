@@ -116,8 +116,8 @@ func (in *inode) endIO(t *lab.Thread, f *pagecache.Folio, lblk uint64, unwritten
 // [start, end), then wait for every folio's writeback to end.
 func (in *inode) writeAndWait(t *lab.Thread, start, end int64) {
 	in.writepages(t, start, end, true)
+	//mutant:ext4-write-and-wait delete
 	for _, f := range in.cache.Folios(t, start, end) {
-		//mutant:ext4-write-and-wait delete
 		f.WaitWriteback(t)
 	}
 }
