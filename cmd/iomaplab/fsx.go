@@ -123,6 +123,11 @@ func (f *fsxFlags) check(stderr io.Writer) error {
 	if f.shrink && f.replay == "" {
 		return badInput("--shrink needs --replay LOG")
 	}
+	if f.logPath != "" {
+		if err := writableFile(f.logPath); err != nil {
+			return fmt.Errorf("--log %s: %w", f.logPath, err)
+		}
+	}
 	set, err := fsx.ParseKindSet(f.disable)
 	if err != nil {
 		return badInput("--disable: %v (kinds: %s)", err, strings.Join(kindNames(), ", "))
@@ -193,11 +198,6 @@ func (a *app) fsx(f *fsxFlags) error {
 	}
 	if f.shrink && len(cfg.Replay) > 1 && !cfg.Controlled {
 		return badInput("%s has %d threads: --shrink it with --controlled (free runs do not repeat)", f.replay, len(cfg.Replay))
-	}
-	if f.logPath != "" {
-		if err := writableFile(f.logPath); err != nil {
-			return fmt.Errorf("--log %s: %w", f.logPath, err)
-		}
 	}
 	if cfg.RemountEvery == 0 {
 		cfg.NoFinalRemount = true
