@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"iomaplab/bench"
+	"iomaplab/fsx"
 )
 
 // benchFlags are the parsed command line of `iomaplab bench`.
@@ -61,7 +62,7 @@ line every 10s (--quiet: neither).`,
 	intFlag(cmd, &d.Budget, "budget", "", d.Budget, 1, 1_000_000, "lab: schedules explored per seed at most")
 	intFlag(cmd, &d.Schedules, "schedules", "", d.Schedules, 1, 1_000_000, "lab: schedules per schedules/s run")
 	intFlag(cmd, &d.KernelRuns, "kernel-runs", "", d.KernelRuns, 1, 100_000, "kernel: directed runs per batch")
-	intFlag(cmd, &d.FsxOps, "fsx-ops", "", d.FsxOps, 1, fsxMaxOps, "fsx: operations per run")
+	intFlag(cmd, &d.FsxOps, "fsx-ops", "", d.FsxOps, 1, fsx.MaxOps, "fsx: operations per run")
 	quietFlag(cmd, &f.quiet)
 	return cmd
 }

@@ -385,3 +385,17 @@ func TestReplayExits(t *testing.T) {
 		}
 	}
 }
+
+// --max-bytes bounds a scenario file before it runs (exit 2, naming the
+// limit); the same file runs within the default.
+func TestExploreMaxBytes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "big.scn")
+	os.WriteFile(file, []byte("scenario big\nfs xfs dev=16M\nthread w: pwrite f 0 8M\n"), 0o600)
+	code, stdout, stderr := runCLI("explore", file, "--max-bytes", "4M", "--budget", "1", "--device", "memory")
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, "over the 4M budget") {
+		t.Errorf("--max-bytes 4M: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI("explore", file, "--budget", "1", "--device", "memory", "-q"); code != exitOK {
+		t.Errorf("default limits: exit %d: %s", code, stderr)
+	}
+}

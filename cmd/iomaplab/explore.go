@@ -21,6 +21,7 @@ type exploreFlags struct {
 	budget, depth, preemptions int
 	seed                       uint64
 	matrix, json, quiet        bool
+	limits                     scenario.Limits
 }
 
 func (a *app) exploreCmd() *cobra.Command {
@@ -64,6 +65,11 @@ Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 	cmd.Flags().BoolVar(&f.matrix, "matrix", false, "run the mutation matrix: every scenario with correct and each variant it names")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON document (schema: docs/explore-json.md)")
 	deviceFlag(cmd, &f.device)
+	lim := scenario.DefaultLimits
+	sizeFlag(cmd, &f.limits.MaxBytes, "max-bytes", "", lim.MaxBytes, 4<<10, 4<<30,
+		"a scenario file's budget: the bytes its pwrite, pread, map-store and map-load ops move in all (each run buffers and steps through them)")
+	sizeFlag(cmd, &f.limits.MaxDev, "max-dev", "", lim.MaxDev, 1<<20, 4<<30,
+		"the largest dev=SIZE a scenario file may ask for (the model keeps the device in memory, one per run)")
 	quietFlag(cmd, &f.quiet)
 	return cmd
 }
@@ -89,7 +95,7 @@ func (a *app) explore(f exploreFlags, positional []string) error {
 		scenarios = list
 	}
 	for _, arg := range positional {
-		sc, err := scenario.Load(arg)
+		sc, err := scenario.LoadWith(arg, f.limits)
 		if err != nil {
 			return asBadInput(err)
 		}

@@ -27,14 +27,10 @@ type fsxFlags struct {
 	seed                                             uint64
 }
 
-// fsx's limits: what a run can serve in memory (the op streams are kept for
-// the log) and what the model's device can hold.
+// The flags' ranges beyond fsx's own limits (fsx.MaxOps and the rest).
 const (
-	fsxMaxOps     = 10_000_000
-	fsxMaxOpSize  = 256 << 20
-	fsxMaxEvery   = 1_000_000_000
-	fsxMaxDevMiB  = 4096
-	fsxMaxFileLen = 1 << 40
+	fsxMaxEvery  = 1_000_000_000
+	fsxMaxDevMiB = 4096
 )
 
 func (a *app) fsxCmd() *cobra.Command {
@@ -83,9 +79,9 @@ Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 	enumFlag(cmd, &f.fs, "fs", "xfs", []string{"xfs", "ext4", "ext4-iomap", "btrfs", "tmpfs"},
 		"filesystem (ext4-iomap, ext4 on the iomap buffered-write path: model only; btrfs, tmpfs: kernel only)")
 	enumFlag(cmd, &f.variant, "variant", "correct", variant.Names(), "model mutation (--target model)")
-	intFlag(cmd, &f.opt.Ops, "ops", "N", 10000, 0, fsxMaxOps, "operations in all (fsx -N)")
-	intFlag(cmd, &f.opt.Threads, "threads", "", 1, 1, 64, "threads sharing the files")
-	intFlag(cmd, &f.opt.Files, "files", "", 1, 1, 64, "files the operations are spread over")
+	intFlag(cmd, &f.opt.Ops, "ops", "N", 10000, 0, fsx.MaxOps, "operations in all (fsx -N)")
+	intFlag(cmd, &f.opt.Threads, "threads", "", 1, 1, fsx.MaxThreads, "threads sharing the files")
+	intFlag(cmd, &f.opt.Files, "files", "", 1, 1, fsx.MaxFiles, "files the operations are spread over")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the operation stream and of the controlled schedule (0: from the clock, printed)")
 	fl.BoolVar(&f.controlled, "controlled", false, "run under the lab's controlled scheduler (model target)")
 	fl.StringVar(&f.replay, "replay", "", "replay the operation log `LOG` instead of generating")
@@ -95,11 +91,11 @@ Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 	deviceFlag(cmd, &f.device)
 	intFlag(cmd, &f.devMiB, "dev-mib", "", 0, 0, fsxMaxDevMiB, "model block device size in MiB (0: twice the files' maximum size plus 4 MiB, so freed blocks are soon reused)")
 	fl.StringVar(&f.logPath, "log", "", "write the operation log to `PATH` (default on failure: iomaplab-fsx-SEED.log)")
-	sizeFlag(cmd, &f.opt.MaxFileSize, "max-file-size", "l", f.opt.MaxFileSize, 1, fsxMaxFileLen, "max file size (fsx -l)")
-	sizeFlag(cmd, &f.opt.MaxOpSize, "max-op-size", "o", f.opt.MaxOpSize, 1, fsxMaxOpSize, "max operation size (fsx -o)")
-	sizeFlag(cmd, &f.opt.ReadAlign, "read-align", "r", 1, 1, fsxMaxFileLen, "read offset alignment, at most -l (fsx -r)")
-	sizeFlag(cmd, &f.opt.WriteAlign, "write-align", "w", 1, 1, fsxMaxFileLen, "write, fallocate, punch, zero offset alignment, at most -l (fsx -w)")
-	sizeFlag(cmd, &f.opt.TruncAlign, "trunc-align", "t", 1, 1, fsxMaxFileLen, "truncate size alignment, at most -l (fsx -t)")
+	sizeFlag(cmd, &f.opt.MaxFileSize, "max-file-size", "l", f.opt.MaxFileSize, 1, fsx.MaxFileSize, "max file size (fsx -l)")
+	sizeFlag(cmd, &f.opt.MaxOpSize, "max-op-size", "o", f.opt.MaxOpSize, 1, fsx.MaxOpSize, "max operation size (fsx -o)")
+	sizeFlag(cmd, &f.opt.ReadAlign, "read-align", "r", 1, 1, fsx.MaxFileSize, "read offset alignment, at most -l (fsx -r)")
+	sizeFlag(cmd, &f.opt.WriteAlign, "write-align", "w", 1, 1, fsx.MaxFileSize, "write, fallocate, punch, zero offset alignment, at most -l (fsx -w)")
+	sizeFlag(cmd, &f.opt.TruncAlign, "trunc-align", "t", 1, 1, fsx.MaxFileSize, "truncate size alignment, at most -l (fsx -t)")
 	fl.BoolVarP(&f.noMapRead, "no-mapread", "R", false, "no mapped reads (fsx -R)")
 	fl.BoolVarP(&f.noMapWrite, "no-mapwrite", "W", false, "no mapped writes (fsx -W)")
 	fl.BoolVarP(&f.noFalloc, "no-fallocate", "F", false, "no fallocate (fsx -F)")
