@@ -3,6 +3,8 @@ package explore
 import (
 	"testing"
 
+	"iomaplab/fsmodel/variant"
+	"iomaplab/lab"
 	"iomaplab/scenario"
 	"iomaplab/scenario/model"
 )
@@ -59,5 +61,27 @@ func TestDelayReportsExhaustion(t *testing.T) {
 	}
 	if n[0] != n[1] {
 		t.Fatalf("bound 0: delay ran %d schedules, dfs %d", n[0], n[1])
+	}
+}
+
+// --strategy delay uses the seed: seeds start from different default
+// schedules (the space for a bound is the same; lab's tests check that).
+func TestDelayUsesTheSeed(t *testing.T) {
+	sc, err := scenario.Lookup("explore-write-mkwrite-writeback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	firsts := map[uint64]bool{}
+	for seed := range uint64(4) {
+		s, err := NewStrategy("delay", seed, 0, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.NewSchedule()
+		v := scenario.Run(sc, model.New(variant.Correct), lab.Config{Controlled: true, Strategy: s})
+		firsts[v.Result.Trace.Hash()] = true
+	}
+	if len(firsts) < 2 || !UsesSeed("delay") || UsesSeed("dfs") {
+		t.Fatalf("4 seeds gave %d distinct first schedules", len(firsts))
 	}
 }
