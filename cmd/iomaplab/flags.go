@@ -121,12 +121,12 @@ type durationValue struct {
 	lo, hi time.Duration
 }
 
-func (v *durationValue) String() string { return v.p.String() }
+func (v *durationValue) String() string { return formatDuration(*v.p) }
 func (v *durationValue) Type() string   { return "duration" }
 func (v *durationValue) Set(s string) error {
 	d, err := time.ParseDuration(s)
 	if err != nil || d < v.lo || d > v.hi {
-		return fmt.Errorf("want a duration in %s..%s (e.g. 500ms, 10s, 2m)", v.lo, v.hi)
+		return fmt.Errorf("want a duration in %s..%s (e.g. 500ms, 10s, 2m)", formatDuration(v.lo), formatDuration(v.hi))
 	}
 	*v.p = d
 	return nil
@@ -135,8 +135,20 @@ func (v *durationValue) Set(s string) error {
 // durationFlag adds --name taking a duration within [lo, hi].
 func durationFlag(cmd *cobra.Command, p *time.Duration, name string, def, lo, hi time.Duration, usage string) {
 	*p = def
-	cmd.Flags().Var(&durationValue{p, lo, hi}, name, fmt.Sprintf("%s, %s..%s", usage, lo, hi))
+	cmd.Flags().Var(&durationValue{p, lo, hi}, name, fmt.Sprintf("%s, %s..%s", usage, formatDuration(lo), formatDuration(hi)))
 	cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+}
+
+// formatDuration is d.String() without zero minutes and seconds: 1h, 2m.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // rateValue is a fraction in [0, 1].
