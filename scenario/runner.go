@@ -283,9 +283,11 @@ files:
 // ranges, so a folio written back to the wrong place is still seen.
 const (
 	oracleChunk = 1 << 20
-	denseCheck  = 64 << 20
 	checkAlign  = 2 << 20
 )
+
+// denseCheck is a variable only so that a test can lower it.
+var denseCheck int64 = 64 << 20
 
 // checkRegions returns the ranges of a file of size bytes the data oracle
 // reads: all of it up to denseCheck, else the reference model's touched
