@@ -41,11 +41,13 @@ const (
 	// after the mapping was cached does not redirect writeback, which
 	// writes shared blocks in place (fstests xfs/558).
 	WBNoCowValidate
-	// TruncateFreeBeforeWait: XFS truncate frees the blocks past the new EOF
-	// and cancels their COW staging blocks (xfs_itruncate_extents) before
-	// truncate_setsize has waited for their writeback and dropped their
-	// folios, so a writeback pass that mapped them writes freed blocks.
-	TruncateFreeBeforeWait
+	// WBRevisit: a writeback pass looks every dirty folio up afresh from
+	// where it stands instead of in writeback_iter's batches (whose index
+	// never goes back) and, for WB_SYNC_ALL, without the TOWRITE tag, so it
+	// also writes folios truncated and dirtied again behind it. With a
+	// cached COW mapping, which xfs_imap_valid keeps valid while it covers
+	// the offset, such a folio goes to staging blocks the truncate freed.
+	WBRevisit
 	// ShortCopyStale: __iomap_write_begin zeroes only the parts of a block
 	// outside the write before marking it uptodate, so when the copy from
 	// the user buffer comes up short (a fault) __iomap_write_end accepts it
@@ -68,7 +70,7 @@ var names = []struct {
 	{ZeroSkipsDirtyUnwritten, "zero-skips-dirty-unwritten"},
 	{Ext4NoRecheck, "ext4-no-recheck"},
 	{WBNoCowValidate, "wb-no-cow-validate"},
-	{TruncateFreeBeforeWait, "truncate-free-before-wait"},
+	{WBRevisit, "wb-revisit"},
 	{ShortCopyStale, "short-copy-stale"},
 }
 

@@ -4,7 +4,6 @@ import (
 	"syscall"
 
 	"iomaplab/extent"
-	"iomaplab/fsmodel/variant"
 	"iomaplab/iomap"
 	"iomaplab/lab"
 )
@@ -33,8 +32,8 @@ func (ip *Inode) Truncate(t *lab.Thread, size int64) error {
 // same transaction). The order is what keeps writeback safe: a pass that
 // mapped blocks past the new EOF has finished with them (its folios are no
 // longer under writeback) before they are freed, and a folio instantiated
-// again there later is written by a later pass that maps afresh. The
-// truncate-free-before-wait mutation frees first.
+// again there later is written by a later pass that maps afresh (the
+// wb-revisit mutation lets the same pass come back to it).
 // Preconditions: i_rwsem and invalidate_lock exclusive.
 func (ip *Inode) setSize(t *lab.Thread, size int64) error {
 	old := ip.io.Size()
@@ -51,14 +50,9 @@ func (ip *Inode) setSize(t *lab.Thread, size int64) error {
 			return err
 		}
 		ip.io.SetSize(size)
-		if ip.fs.opts.Variant.Has(variant.TruncateFreeBeforeWait) {
-			ip.truncateExtents(t, size)
-		}
 		//mutant:xfs-truncate-pagecache delete
 		ip.io.Cache.TruncateRange(t, size, maxFileSize)
-		if !ip.fs.opts.Variant.Has(variant.TruncateFreeBeforeWait) {
-			ip.truncateExtents(t, size)
-		}
+		ip.truncateExtents(t, size)
 		return nil
 	}
 	ip.ilock.Lock(t)
