@@ -33,8 +33,6 @@ type Scenario struct {
 	// interleaving that matters is spelled out. Otherwise the scenario is
 	// exploratory and the lab's strategies search for it.
 	Directed bool
-	// moved is what the scenario's ops move through buffers (Limits).
-	moved int64
 }
 
 // FSSpec is the fs line: the filesystem type and its mount options.

@@ -48,8 +48,8 @@ func FuzzParse(f *testing.F) {
 			if sc == nil || sc.Name == "" || sc.FS.Type == "" || len(sc.Threads) == 0 {
 				t.Fatalf("accepted an incomplete scenario: %+v", sc)
 			}
-			if sc.moved > DefaultLimits.MaxBytes || sc.FS.DevSize > DefaultLimits.MaxDev || sc.MaxSteps() < baseSteps {
-				t.Fatalf("accepted a scenario over its budget: moved %d, dev %d, steps %d", sc.moved, sc.FS.DevSize, sc.MaxSteps())
+			if sc.moved() > DefaultLimits.MaxBytes || sc.FS.DevSize > DefaultLimits.MaxDev || sc.MaxSteps() < baseSteps || sc.MaxSteps() > DefaultLimits.MaxSteps {
+				t.Fatalf("accepted a scenario over its budget: moved %d, dev %d, steps %d", sc.moved(), sc.FS.DevSize, sc.MaxSteps())
 			}
 			return
 		}

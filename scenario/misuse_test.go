@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -132,6 +133,15 @@ func TestScenarioBudget(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{head + "setup pwrite f 0 40M\nthread a: pread f 0 20M ; map-load f 0 8M\n", "e.scn:4:27: scenario too large: its pwrite, pread, map-store and map-load ops move 68M by here, over the 64M budget"},
 		{"scenario t\nfs xfs dev=2G\nthread a: fsync f\n", "e.scn:2:1: scenario too large: dev=2G is over the 256M limit"},
+		{head + "inject iomap.iter delay=65535\nthread a: fsync f\n", "e.scn:3:1: scenario too large: a run may take 21713911808 scheduling steps, over the 67108864 limit"},
+		{head + strings.Repeat("thread t: fsync f\n", 10001), "e.scn:10003:11: scenario too large: more than 10000 ops"},
+		{head + func() string {
+			var b strings.Builder
+			for i := range 65 {
+				fmt.Fprintf(&b, "thread t%d: fsync f\n", i)
+			}
+			return b.String()
+		}(), "e.scn:67:8: scenario too large: more than 64 threads"},
 	} {
 		_, err := Parse("e.scn", []byte(c.src))
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
@@ -143,10 +153,20 @@ func TestScenarioBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := sc.MaxSteps(), int64(200000+256*(8193+512)); got != want {
+	if got, want := sc.MaxSteps(), int64(200000+256*(8193+512)+256*3); got != want {
 		t.Errorf("MaxSteps %d, want %d", got, want)
 	}
-	if _, err := ParseWith("e.scn", []byte(ok), Limits{MaxBytes: 1 << 20, MaxDev: 256 << 20}); err == nil {
+	low := DefaultLimits
+	low.MaxBytes = 1 << 20
+	if _, err := ParseWith("e.scn", []byte(ok), low); err == nil {
 		t.Error("a lower budget was not applied")
+	}
+	// A delay on every hit multiplies the bound; one with hit=K adds to it.
+	sc, err = Parse("e.scn", []byte(head+"inject iomap.iter delay=3\ninject iomap.iter delay=100 hit=2\nthread a: fsync f\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sc.MaxSteps(), int64((200000+256*512+256)*4+100); got != want {
+		t.Errorf("MaxSteps with delays %d, want %d", got, want)
 	}
 }
