@@ -1,6 +1,10 @@
 package scenario
 
-import "iomaplab/lab"
+import (
+	"cmp"
+
+	"iomaplab/lab"
+)
 
 // Limits bound what one scenario may ask of every run, checked by the
 // parser before anything runs (the message names the limit).
@@ -103,6 +107,10 @@ func (p *parser) checkBudget(l Limits) {
 	sc := p.sc
 	if sc.FS.DevSize > l.MaxDev {
 		p.errorf(sc.FS.Pos, "scenario too large: dev=%s is over the %s limit (the model keeps the device in memory)", FormatSize(sc.FS.DevSize), FormatSize(l.MaxDev))
+	}
+	if dev := cmp.Or(sc.FS.DevSize, defaultDev); sc.FS.CowExtSize > dev/2 {
+		p.errorf(sc.FS.Pos, "cowextsize=%s is over half the %s device: xfs rejects a COW extent size hint over half an allocation group (xfs_inode_validate_cowextsize)",
+			FormatSize(sc.FS.CowExtSize), FormatSize(dev))
 	}
 	if len(sc.Threads) > l.MaxThreads {
 		p.errorf(sc.Threads[l.MaxThreads].Pos, "scenario too large: more than %d threads", l.MaxThreads)

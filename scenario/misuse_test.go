@@ -133,6 +133,7 @@ func TestScenarioBudget(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{head + "setup pwrite f 0 40M\nthread a: pread f 0 20M ; map-load f 0 8M\n", "e.scn:4:27: scenario too large: its pwrite, pread, map-store and map-load ops move 68M by here, over the 64M budget"},
 		{"scenario t\nfs xfs dev=2G\nthread a: fsync f\n", "e.scn:2:1: scenario too large: dev=2G is over the 256M limit"},
+		{"scenario t\nfs xfs cowextsize=1G\nthread a: fsync f\n", "e.scn:2:1: cowextsize=1G is over half the 2M device"},
 		{head + "inject iomap.iter delay=65535\nthread a: fsync f\n", "e.scn:3:1: scenario too large: a run may take 21713911808 scheduling steps, over the 67108864 limit"},
 		{head + strings.Repeat("thread t: fsync f\n", 10001), "e.scn:10003:11: scenario too large: more than 10000 ops"},
 		{head + func() string {
