@@ -64,7 +64,10 @@ func holdingOf(kind parkKind, op *Op) holding {
 	case parkInWrite:
 		h.where, h.rwsem = "pwrite", true
 	case parkInWriteFolio:
-		h.where, h.rwsem, h.folio = "pwrite with its folio locked", true, true
+		h.where, h.rwsem, h.folio = op.Kind.String()+" with a folio locked in iomap_write_begin", true, true
+		if op.Kind == OpTruncate {
+			h.off, h.end = 0, maxOffset
+		}
 	case parkInDaMap:
 		if op.Kind == OpMapStore {
 			h.where, h.invalidate, h.folio = "page_mkwrite (ext4_da_map_blocks)", true, true

@@ -158,7 +158,7 @@ func TestParseErrors(t *testing.T) {
 		{head + "thread a: pwrite f 0 8k stall-at=4k\nthread b: release a ; release a\n", "e.scn:4:11: thread a is released 2 times but stalls only 1"},
 		{head + "thread a: pwrite f 0 8k stall-at=4k\nthread b: await a.stalled ; truncate f 0 ; release a\n", "e.scn:4:29: truncate in thread b would deadlock: a is parked (line 3) and truncate takes i_rwsem on xfs"},
 		{head + "thread a: pwrite f 0 8k stall-at=4k\nthread b: await a.stalled ; pread f 0 1 ; release a\n", "e.scn:4:29: pread in thread b would deadlock: a is parked (line 3) and pread takes i_rwsem on xfs"},
-		{head + "inject iomap.write.before_valid park thread=a hit=2\nthread a: pwrite f 0 8k\nthread b: await a.stalled ; zero f 8k 1 ; release a\n", "e.scn:5:29: zero in thread b would deadlock: a is parked (line 3) and zero takes i_rwsem on xfs, which the parked thread holds in pwrite with its folio locked"},
+		{head + "inject iomap.write.before_valid park thread=a hit=2\nthread a: pwrite f 0 8k\nthread b: await a.stalled ; zero f 8k 1 ; release a\n", "e.scn:5:29: zero in thread b would deadlock: a is parked (line 3) and zero takes i_rwsem on xfs, which the parked thread holds in pwrite with a folio locked in iomap_write_begin"},
 		{head + "thread a: pwrite f 0 8k\nthread b: truncate f 4k\n", "e.scn:4:11: truncate f 4k in thread b may run concurrently with pwrite f 0 8k in thread a (line 3)"},
 		{head + "thread a: fsync f\nexpect data ; stale\n", "e.scn:4:15: stale needs a comparison"},
 		{head + "thread a: fsync f\nexpect stale => 1\n", "e.scn:4:14: expected a comparison"},

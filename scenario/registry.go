@@ -42,11 +42,16 @@ type point struct {
 // writebackOps are the ops that may write back on the caller's thread.
 var writebackOps = []OpKind{OpFsync, OpSyncRange, OpFadviseDontneed, OpRemount, OpPunch, OpZero, OpTruncate, OpFallocate, OpReflink}
 
+// writeBeginOps are the ops that go through iomap_write_begin: a write, and
+// on xfs iomap_zero_range and iomap_truncate_page (punch and zero at
+// sub-block edges, truncate, reflink past the destination's EOF).
+var writeBeginOps = []OpKind{OpPwrite, OpPunch, OpZero, OpTruncate, OpReflink}
+
 var points = []point{
 	{"iomap.write.after_begin", "iomap", []OpKind{OpPwrite}, nil, parkInWrite},
 	{"iomap.write.prefault", "iomap", []OpKind{OpPwrite}, nil, parkInWrite},
-	{"iomap.write.before_valid", "iomap", []OpKind{OpPwrite}, nil, parkInWriteFolio},
-	{"iomap.write.after_valid", "iomap", []OpKind{OpPwrite}, nil, parkInWriteFolio},
+	{"iomap.write.before_valid", "iomap", writeBeginOps, nil, parkInWriteFolio},
+	{"iomap.write.after_valid", "iomap", writeBeginOps, nil, parkInWriteFolio},
 	{"ext4.write.prefault", "ext4-legacy", []OpKind{OpPwrite}, nil, parkInWrite},
 	{"iomap.wb.map_blocks", "xfs", writebackOps, []string{"flusher"}, parkInWriteback},
 	{"xfs.alloc.convert", "xfs", writebackOps, []string{"flusher"}, parkInWriteback},
