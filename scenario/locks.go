@@ -79,6 +79,8 @@ func holdingOf(kind parkKind, op *Op) holding {
 		switch op.Kind {
 		case OpFsync, OpTruncate, OpFallocate:
 			h.off, h.end = 0, maxOffset
+		case OpPwrite: // the gap between the old EOF and the write
+			h.off = 0
 		case OpRemount:
 			h.file, h.off, h.end, h.allFilesWritten = "", 0, maxOffset, true
 		case OpReflink:

@@ -39,8 +39,10 @@ type point struct {
 	holds parkKind
 }
 
-// writebackOps are the ops that may write back on the caller's thread.
-var writebackOps = []OpKind{OpFsync, OpSyncRange, OpFadviseDontneed, OpRemount, OpPunch, OpZero, OpTruncate, OpFallocate, OpReflink}
+// writebackOps are the ops that may write back on the caller's thread (a
+// pwrite past EOF too: xfs zeroes the gap with iomap_zero_range, which may
+// write back a dirty range first).
+var writebackOps = []OpKind{OpFsync, OpSyncRange, OpFadviseDontneed, OpRemount, OpPunch, OpZero, OpTruncate, OpFallocate, OpReflink, OpPwrite}
 
 // writeBeginOps are the ops that go through iomap_write_begin: a write, and
 // on xfs iomap_zero_range and iomap_truncate_page (punch and zero at
