@@ -408,3 +408,20 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+// --fstests-log writes the run as an fstests fsx log, which --replay reads
+// back (ReadAnyLog) and replays clean; it needs one file.
+func TestFsxFstestsLog(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "run.fsxops")
+	code, _, stderr := runCLI("fsx", "--device", "memory", "--ops", "300", "--seed", "4", "-q", "--fstests-log", out)
+	if code != exitOK || !strings.Contains(stderr, "wrote "+out) {
+		t.Fatalf("--fstests-log: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := runCLI("fsx", "--device", "memory", "--replay", out, "-q"); code != exitOK || !strings.Contains(stdout, ": ok") {
+		t.Errorf("--replay of the fstests log: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI("fsx", "--files", "2", "--fstests-log", out); code != exitUsage || !strings.Contains(stderr, "one file") {
+		t.Errorf("--files 2 --fstests-log: exit %d: %s", code, stderr)
+	}
+}

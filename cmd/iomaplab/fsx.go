@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"io"
 	"os"
 	"strings"
@@ -17,6 +18,7 @@ import (
 // fsxFlags are the parsed command line of `iomaplab fsx`.
 type fsxFlags struct {
 	target, fs, variant, replay, logPath, disable    string
+	fstestsLog                                       string
 	device                                           string
 	controlled, json, shrink, quiet                  bool
 	shrinkRuns                                       int
@@ -84,13 +86,14 @@ Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 	intFlag(cmd, &f.opt.Files, "files", "", 1, 1, fsx.MaxFiles, "files the operations are spread over")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the operation stream and of the controlled schedule (0: from the clock, printed)")
 	fl.BoolVar(&f.controlled, "controlled", false, "run under the lab's controlled scheduler (model target)")
-	fl.StringVar(&f.replay, "replay", "", "replay the operation log `LOG` instead of generating")
+	fl.StringVar(&f.replay, "replay", "", "replay the operation log `LOG` (iomaplab's, or fstests fsx --record-ops's) instead of generating")
 	fl.BoolVar(&f.json, "json", false, "print one JSON summary on stdout")
 	fl.BoolVar(&f.shrink, "shrink", false, "with --replay of a failing log (several threads: with --controlled): find a shorter log that fails alike (written to LOG.min)")
 	intFlag(cmd, &f.shrinkRuns, "shrink-runs", "", 1000, 1, 1_000_000, "most replays --shrink may run")
 	deviceFlag(cmd, &f.device)
 	intFlag(cmd, &f.devMiB, "dev-mib", "", 0, 0, fsxMaxDevMiB, "model block device size in MiB (0: twice the files' maximum size plus 4 MiB, so freed blocks are soon reused)")
 	fl.StringVar(&f.logPath, "log", "", "write the operation log to `PATH` (default on failure: iomaplab-fsx-SEED.log)")
+	fl.StringVar(&f.fstestsLog, "fstests-log", "", "also write the ops run as an fstests fsx --record-ops log to `PATH`, for fsx --replay-ops on a real filesystem (one file, -l below 2G)")
 	sizeFlag(cmd, &f.opt.MaxFileSize, "max-file-size", "l", f.opt.MaxFileSize, 1, fsx.MaxFileSize, "max file size (fsx -l)")
 	sizeFlag(cmd, &f.opt.MaxOpSize, "max-op-size", "o", f.opt.MaxOpSize, 1, fsx.MaxOpSize, "max operation size (fsx -o)")
 	sizeFlag(cmd, &f.opt.ReadAlign, "read-align", "r", 1, 1, fsx.MaxFileSize, "read offset alignment, at most -l (fsx -r)")
@@ -119,9 +122,11 @@ func (f *fsxFlags) check(stderr io.Writer) error {
 	if f.shrink && f.replay == "" {
 		return badInput("--shrink needs --replay LOG")
 	}
-	if f.logPath != "" {
-		if err := writableFile(f.logPath); err != nil {
-			return fmt.Errorf("--log %s: %w", f.logPath, err)
+	for _, out := range []struct{ flag, path string }{{"--log", f.logPath}, {"--fstests-log", f.fstestsLog}} {
+		if out.path != "" {
+			if err := writableFile(out.path); err != nil {
+				return fmt.Errorf("%s %s: %w", out.flag, out.path, err)
+			}
 		}
 	}
 	set, err := fsx.ParseKindSet(f.disable)
@@ -192,6 +197,9 @@ func (a *app) fsx(f *fsxFlags) error {
 			cfg.NoFinalRemount = true
 		}
 	}
+	if f.fstestsLog != "" && (cfg.Files != 1 || cfg.MaxFileSize > math.MaxInt32) {
+		return badInput("--fstests-log needs one file and a max file size below 2G (fstests fsx tests one file, with 32-bit offsets)")
+	}
 	if f.shrink && len(cfg.Replay) > 1 && !cfg.Controlled {
 		return badInput("%s has %d threads: --shrink it with --controlled (free runs do not repeat)", f.replay, len(cfg.Replay))
 	}
@@ -256,6 +264,11 @@ func (a *app) fsx(f *fsxFlags) error {
 			logPath = ""
 		}
 	}
+	if f.fstestsLog != "" {
+		if err := writeFstestsLog(a.stderr, f.fstestsLog, cfg.Options, res.Streams); err != nil {
+			fmt.Fprintf(a.stderr, "iomaplab fsx: --fstests-log: %v\n", err)
+		}
+	}
 	sum := summarise(f, cfg, res, elapsed, logPath)
 	if f.json {
 		if err := printJSON(a.stdout, sum); err != nil {
@@ -292,11 +305,33 @@ func readLogFile(path string) (*fsx.Log, error) {
 		return nil, fmt.Errorf("--replay: %w", hostOrInput(err))
 	}
 	defer r.Close()
-	l, err := fsx.ReadLog(r)
+	l, err := fsx.ReadAnyLog(r)
 	if err != nil {
 		return nil, badInput("%s: %v", path, err)
 	}
 	return l, nil
+}
+
+// writeFstestsLog writes the streams run as an fstests fsx log at path,
+// saying on stderr how many ops it holds and how many fsx cannot run.
+func writeFstestsLog(stderr io.Writer, path string, opt fsx.Options, streams [][]fsx.Op) error {
+	w, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	ex, err := fsx.WriteFstestsLog(w, opt, streams)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	var comments int64
+	for _, n := range ex.Unexported {
+		comments += n
+	}
+	fmt.Fprintf(stderr, "iomaplab fsx: wrote %s: %d fstests fsx ops, %d ops without an fsx counterpart as comments\n", path, ex.Ops, comments)
+	return nil
 }
 
 func writeLogFile(path string, f *fsxFlags, cfg fsx.Config, res *fsx.Result) error {
