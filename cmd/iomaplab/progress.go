@@ -48,7 +48,9 @@ func (a *app) startStatus(quiet bool, line func() string) (stop func()) {
 	}
 	ticks, stopTicker := a.ticker()
 	start := time.Now()
-	show := func() { fmt.Fprintf(a.stderr, "%s, elapsed %s\n", line(), formatDuration(time.Since(start).Round(time.Second))) }
+	show := func() {
+		fmt.Fprintf(a.stderr, "%s, elapsed %s\n", line(), formatDuration(time.Since(start).Round(time.Second)))
+	}
 	quit, finished := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
