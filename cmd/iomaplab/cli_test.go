@@ -425,3 +425,15 @@ func TestFsxFstestsLog(t *testing.T) {
 		t.Errorf("--files 2 --fstests-log: exit %d: %s", code, stderr)
 	}
 }
+
+// lineCounter counts the kernel's and bench's progress lines (cells and
+// steps done) however the writes split them.
+func TestLineCounter(t *testing.T) {
+	var c lineCounter
+	for _, w := range []string{"xfs  a runs 5: ok\n", "ext4 b ", "runs 5: ok\nbtrfs", " c\n"} {
+		io.WriteString(&c, w)
+	}
+	if n := c.n.Load(); n != 3 {
+		t.Errorf("%d lines, want 3", n)
+	}
+}
