@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -56,7 +58,7 @@ line every 10s (--quiet: neither).`,
 	fl.BoolVar(&f.markdown, "markdown", false, "print the table as Markdown")
 	fl.StringVar(&f.plotDir, "plot", "", "write PNG and SVG charts into `DIR` (made if missing; checked writable before the bench runs)")
 	intFlag(cmd, &d.Runs, "runs", "", d.Runs, 1, 1000, "measured runs per figure (median, min, max), after one discarded warm-up")
-	sizeFlag(cmd, &d.WriteSize, "size", "", d.WriteSize, 4<<10, 16<<30, "write: bytes written per run")
+	sizeFlag(cmd, &d.WriteSize, "size", "", d.WriteSize, 4<<10, 4<<30, "write: bytes written per run (needs about 3x in memory: source, page cache, tmpfs copy)")
 	sizeFlag(cmd, &d.WriteIO, "io", "", d.WriteIO, 4<<10, 64<<20, "write: bytes per pwrite, a multiple of 4k")
 	intFlag(cmd, &d.Seeds, "seeds", "", d.Seeds, 1, 10_000, "lab: seeds per (mutant, strategy) time to find")
 	intFlag(cmd, &d.Budget, "budget", "", d.Budget, 1, 1_000_000, "lab: schedules explored per seed at most")
@@ -71,6 +73,12 @@ func (a *app) bench(f benchFlags) error {
 	cfg := f.cfg
 	if cfg.WriteIO%4096 != 0 || cfg.WriteSize < cfg.WriteIO {
 		return badInput("--io must be a multiple of 4k and at most --size (got --io %s, --size %s)", formatSize(cfg.WriteIO), formatSize(cfg.WriteSize))
+	}
+	if len(cfg.Groups) == 0 || slices.Contains(cfg.Groups, "write") {
+		if avail, ok := memAvailable(); ok && avail < 3*cfg.WriteSize {
+			return environmentError{fmt.Errorf("the write group needs about %s of memory for --size %s; %s is available",
+				formatSize(3*cfg.WriteSize), formatSize(cfg.WriteSize), formatSize(avail))}
+		}
 	}
 	if f.plotDir != "" {
 		if err := writableDir(f.plotDir); err != nil {
@@ -109,4 +117,20 @@ func (a *app) bench(f benchFlags) error {
 		rep.WriteTable(a.stdout)
 	}
 	return nil
+}
+
+// memAvailable is /proc/meminfo's MemAvailable in bytes, if the kernel
+// says.
+func memAvailable() (int64, bool) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
 }

@@ -437,3 +437,12 @@ func TestLineCounter(t *testing.T) {
 		t.Errorf("%d lines, want 3", n)
 	}
 }
+
+func TestMemAvailable(t *testing.T) {
+	if _, err := os.Stat("/proc/meminfo"); err != nil {
+		t.Skip("no /proc/meminfo")
+	}
+	if n, ok := memAvailable(); !ok || n < 1<<20 {
+		t.Errorf("MemAvailable %d, %v", n, ok)
+	}
+}
