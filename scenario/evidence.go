@@ -71,6 +71,28 @@ func (t *EvidenceTally) Add(v *Verdict) {
 	}
 }
 
+// Merge adds another tally of the same scenario (a shard's, a parallel
+// worker's) to t.
+func (t *EvidenceTally) Merge(o *EvidenceTally) {
+	if t.stats == nil {
+		t.stats = append([]EvidenceStat(nil), o.stats...)
+		return
+	}
+	for i, s := range o.stats {
+		if i >= len(t.stats) || s.Schedules == 0 {
+			continue
+		}
+		m := &t.stats[i]
+		if m.Schedules == 0 {
+			*m = s
+			continue
+		}
+		m.Min, m.Max = min(m.Min, s.Min), max(m.Max, s.Max)
+		m.Met += s.Met
+		m.Schedules += s.Schedules
+	}
+}
+
 // Stats returns the tally so far, in expect-line order.
 func (t *EvidenceTally) Stats() []EvidenceStat { return t.stats }
 

@@ -57,3 +57,21 @@ func TestEvidenceTallyRules(t *testing.T) {
 		t.Error("evidence the target does not count was judged")
 	}
 }
+
+func TestEvidenceTallyMerge(t *testing.T) {
+	var a, b, whole EvidenceTally
+	for i, got := range []int{0, 2, 1, 5} {
+		whole.Add(verdictWith(got))
+		if i < 2 {
+			a.Add(verdictWith(got))
+		} else {
+			b.Add(verdictWith(got))
+		}
+	}
+	var m EvidenceTally
+	m.Merge(&a)
+	m.Merge(&b)
+	if m.Stats()[0] != whole.Stats()[0] {
+		t.Fatalf("merged %+v, whole %+v", m.Stats(), whole.Stats())
+	}
+}
