@@ -446,3 +446,20 @@ func TestMemAvailable(t *testing.T) {
 		t.Errorf("MemAvailable %d, %v", n, ok)
 	}
 }
+
+// Each line of a several-error message carries the prefix, so each
+// file:line:col can be found.
+func TestEveryErrorLinePrefixed(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "bad.scn")
+	os.WriteFile(file, []byte("scenario bad\nfs xfs\nthread w: pwrite f 0 4k stall-at=8k\nthread x: bogus\n"), 0o600)
+	code, _, stderr := runCLI("explore", file)
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if code != exitUsage || len(lines) != 2 {
+		t.Fatalf("exit %d, stderr %q; want exit 2 and two errors", code, stderr)
+	}
+	for i, l := range lines {
+		if want := fmt.Sprintf("iomaplab explore: %s:%d:", file, i+3); !strings.HasPrefix(l, want) {
+			t.Errorf("line %q does not start %q", l, want)
+		}
+	}
+}

@@ -65,6 +65,7 @@ Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 	cmd.Flags().BoolVar(&f.matrix, "matrix", false, "run the mutation matrix: every scenario with correct and each variant it names")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON document (schema: docs/explore-json.md)")
 	deviceFlag(cmd, &f.device)
+	f.limits = scenario.DefaultLimits // the limits no flag raises stay
 	lim := scenario.DefaultLimits
 	sizeFlag(cmd, &f.limits.MaxBytes, "max-bytes", "", lim.MaxBytes, 4<<10, 4<<30,
 		"a scenario file's budget: the bytes its pwrite, pread, map-store and map-load ops move in all (each run buffers and steps through them)")

@@ -57,7 +57,9 @@ func (a *app) run(args []string) int {
 		if cmd == nil {
 			cmd = root
 		}
-		fmt.Fprintf(a.stderr, "%s: %s\n", cmd.CommandPath(), truncateWords(msg))
+		for _, line := range strings.Split(truncateWords(msg), "\n") { // each of several errors
+			fmt.Fprintf(a.stderr, "%s: %s\n", cmd.CommandPath(), line)
+		}
 	}
 	return code
 }
