@@ -12,6 +12,7 @@ import (
 
 	"iomaplab/bench"
 	"iomaplab/fsx"
+	"iomaplab/kernel"
 )
 
 // benchFlags are the parsed command line of `iomaplab bench`.
@@ -63,7 +64,7 @@ line every 10s (--quiet: neither).`,
 	intFlag(cmd, &d.Seeds, "seeds", "", d.Seeds, 1, 10_000, "lab: seeds per (mutant, strategy) time to find")
 	intFlag(cmd, &d.Budget, "budget", "", d.Budget, 1, 1_000_000, "lab: schedules explored per seed at most")
 	intFlag(cmd, &d.Schedules, "schedules", "", d.Schedules, 1, 1_000_000, "lab: schedules per schedules/s run")
-	intFlag(cmd, &d.KernelRuns, "kernel-runs", "", d.KernelRuns, 1, 100_000, "kernel: directed runs per batch")
+	intFlag(cmd, &d.KernelRuns, "kernel-runs", "", d.KernelRuns, 1, kernel.MaxRuns, "kernel: directed runs per batch")
 	intFlag(cmd, &d.FsxOps, "fsx-ops", "", d.FsxOps, 1, fsx.MaxOps, "fsx: operations per run")
 	quietFlag(cmd, &f.quiet)
 	return cmd
