@@ -184,10 +184,9 @@ func instancePrefix(owner string) string {
 func reclaimWorkspace(dir, owner string) (what []string, err error) {
 	mounts := mountsUnder(dir)
 	root := tracefs.FindRoot()
-	if root == "" { // the dead run mounted tracefs privately, if at all
-		if priv := filepath.Join(dir, "tracefs"); slices.Contains(mounts, priv) {
-			root = priv
-		}
+	// The dead run's own tracefs mount, unless its reaper removed it.
+	if priv := filepath.Join(dir, "tracefs"); slices.Contains(mounts, priv) {
+		root = priv
 	}
 	if root != "" {
 		insts, _ := filepath.Glob(filepath.Join(root, "instances", instancePrefix(owner)+"*"))

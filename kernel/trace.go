@@ -27,8 +27,8 @@ var traceEvents = []string{"xfs/" + evInvalid, "xfs/" + evWBInvalid, "xfs/" + ev
 // instanceSeq numbers this process's tracefs instances.
 var instanceSeq atomic.Int64
 
-// openTrace creates the run's private tracefs instance (mounted under the
-// workspace when tracefs is not mounted already), registered with sup, with
+// openTrace creates the run's private tracefs instance under a tracefs
+// mount of its own in the workspace, registered with sup, with
 // a reaper that removes it if this process dies unclean (SIGKILL), and
 // enables the evidence events the kernel has.
 func openTrace(sup *Supervisor, ws *Workspace) (*tracefs.Instance, map[string]bool, error) {

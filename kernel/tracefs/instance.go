@@ -44,20 +44,23 @@ func FindRoot() string {
 	return ""
 }
 
-// Create makes instances/name under a tracefs mount. If tracefs is not
-// mounted, it mounts it at privateMount (which must exist) and unmounts it on
-// Close.
+// Create makes instances/name under a tracefs mount: its own mount at
+// privateMount (which must exist; unmounted on Close), or, with
+// privateMount "", the standard one. A private mount is what a run should
+// use: another program may unmount (and mount again) the standard one at
+// any time (a test harness cleaning up after itself), and the instance's
+// files are then gone from under it for a while.
 func Create(name, privateMount string) (*Instance, error) {
 	root := FindRoot()
 	in := &Instance{}
-	if root == "" {
-		if privateMount == "" {
-			return nil, errors.New("tracefs: not mounted and no private mount point given")
-		}
+	if privateMount != "" {
 		if err := unix.Mount("nodev", privateMount, "tracefs", 0, ""); err != nil {
 			return nil, fmt.Errorf("tracefs: mount at %s: %w", privateMount, err)
 		}
 		root, in.mountedAt = privateMount, privateMount
+	}
+	if root == "" {
+		return nil, errors.New("tracefs: not mounted and no private mount point given")
 	}
 	in.dir = filepath.Join(root, "instances", name)
 	if err := os.Mkdir(in.dir, 0o700); err != nil {
