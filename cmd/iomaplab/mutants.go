@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -14,9 +15,9 @@ import (
 
 // mutantsFlags are the flags of `iomaplab mutants`.
 type mutantsFlags struct {
-	sites  string
-	budget int
-	json   bool
+	sites       string
+	budget      int
+	json, quiet bool
 }
 
 func (a *app) mutantsCmd() *cobra.Command {
@@ -32,7 +33,10 @@ classify: killed (a safety oracle fired), crashed (only a panic, deadlock,
 step limit or op error), survived (all clean). Sites listed in
 mutants/equivalent.txt are equivalent, with their reason, and are left out
 of the kill rate. Run it in the module's root directory; it needs the go
-toolchain. Each site costs a build and up to a catalogue run.`,
+toolchain. Each site costs a build and up to a catalogue run.
+
+A line per site goes to stderr, and off a terminal a status line every 10s
+(--quiet: neither).`,
 		Example: `  nice -n 19 iomaplab mutants
   iomaplab mutants --sites 'xfs-seq-bump-*' --budget 100
   iomaplab mutants --json > mutants.json`,
@@ -48,14 +52,21 @@ toolchain. Each site costs a build and up to a catalogue run.`,
 	cmd.Flags().StringVar(&f.sites, "sites", "", "only the sites whose name matches this glob (path.Match)")
 	intFlag(cmd, &f.budget, "budget", "", explore.Defaults.Budget, 1, 1_000_000, "schedules per scenario")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print the report as one JSON document")
+	quietFlag(cmd, &f.quiet)
 	return cmd
 }
 
 func (a *app) mutants(f mutantsFlags) error {
+	var done atomic.Int64
 	progress := func(r mutants.SiteResult) {
-		fmt.Fprintf(a.stderr, "mutants: %s %s (%.0fs)\n", r.Site, r.Outcome, r.Seconds)
+		done.Add(1)
+		if !f.quiet {
+			fmt.Fprintf(a.stderr, "mutants: %s %s (%.0fs)\n", r.Site, r.Outcome, r.Seconds)
+		}
 	}
+	stopStatus := a.startStatus(f.quiet, func() string { return fmt.Sprintf("iomaplab mutants: %d sites done", done.Load()) })
 	rep, err := mutants.Run(mutants.Options{Sites: f.sites, Budget: f.budget, Timeout: 15 * time.Minute, Progress: progress})
+	stopStatus()
 	if err != nil {
 		return err
 	}
