@@ -9,7 +9,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 git init -q .
 for p in $(ls "$here"/patches/*.patch | grep -v cover-letter); do
-	git apply --include='src/uffd_stale_write.c' --include='common/*' \
+	git apply --include="src/*.c" --include='common/*' \
 		--include='tests/*' "$p"
 done
 status=0

@@ -6,6 +6,7 @@
 #   1  usage errors
 #   3  the writer never parked (a write to /dev/null never reads its buffer)
 #   4  a short write (RLIMIT_FSIZE cuts it after the fault was resolved)
+# and builds src/write_efault_size and checks its usage status.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || { echo "helper-selftest: needs root" >&2; exit 3; }
@@ -25,6 +26,7 @@ trap 'exit 130' INT TERM
 
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$work/usw" "$here/src/uffd_stale_write.c"
 usw=$work/usw
+gcc -O2 -Wall -Wextra -Werror -o "$work/wes" "$here/src/write_efault_size.c"
 fail() { echo "helper-selftest: FAIL: $*" >&2; exit 1; }
 expect_status() {
 	local want=$1; shift
@@ -41,6 +43,16 @@ expect_status 1 "$usw" -u 100 "$work/f"
 expect_status 1 "$usw" -l 4k -u 8k "$work/f"
 expect_status 3 "$usw" -t 300 /dev/null
 expect_status 4 bash -c "trap '' XFSZ; ulimit -f 32; exec '$usw' -l 64k -u 16k '$work/short'"
+
+# write_efault_size: usage, and a verdict on this kernel's file size (0: kept;
+# 4: grown, the 6.14+ regression generic/792 reports on ext4 and tmpfs).
+expect_status 1 "$work/wes" "$work/f"
+echo x > "$work/efault"
+got=0; "$work/wes" "$work/efault" 1048576 4096 >>"$work/log" 2>&1 || got=$?
+case $got in
+0|4) echo "ok: write_efault_size on $(df --output=fstype "$work" | tail -1): status $got" ;;
+*) fail "write_efault_size exited $got" ;;
+esac
 
 # A private tracefs instance for the evidence.
 mkdir "$work/tracefs"

@@ -102,6 +102,29 @@ mapping; writeback then allocates that chunk.  The resumed write must
 revalidate its mapping and all of it must survive a cycle mount.
 MSG
 
+cp "$here/src/write_efault_size.c" src/
+sed -i 's/^\(LINUX_TARGETS = xfsctl \)/\1write_efault_size /' src/Makefile
+echo "/src/write_efault_size" >> .gitignore
+commit <<'MSG'
+src: add write_efault_size, a buffered write that copies nothing
+
+pwrite() past EOF from a PROT_NONE buffer must fail with EFAULT and
+leave the file size alone.  The program prints the size before and
+after and says which of the two did not hold through its exit status.
+MSG
+add_test 792 <<'MSG'
+generic: a buffered write that copies nothing must not change i_size
+
+Since commit 665575cff098 ("filemap: move prefaulting out of hot write
+path", v6.14) generic_perform_write() calls ->write_begin and
+->write_end before it faults in the source buffer.  A write past EOF
+from a buffer that cannot be read then reaches ->write_end with copied
+== 0, and filesystems that derive i_size from pos + copied there extend
+the file to the write's offset although the write returns EFAULT.  On
+Linux 6.18 this happens on ext4 and tmpfs; XFS and btrfs keep the size.
+Check the size through the open file and after a cycle mount.
+MSG
+
 rm -rf "$here/patches"
 git format-patch -q --cover-letter -o "$here/patches" "$pin"..HEAD
 cover=$(ls "$here"/patches/0000-cover-letter.patch)
