@@ -33,7 +33,6 @@ git -C "$src" cat-file -e "$(cat "$here/PINNED")^{commit}" 2>/dev/null ||
 	{ echo "$0: $src has no commit $(cat "$here/PINNED")" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/iomaplab-fstests.XXXXXX)
-mounted_tracefs=
 cleanup() {
 	local m l
 	# Unmount whatever is mounted under the workspace (deepest first).
@@ -45,15 +44,16 @@ cleanup() {
 		[ -e "$img" ] || continue
 		for l in $(losetup -n -O NAME -j "$img"); do losetup -d "$l"; done
 	done
-	[ -n "$mounted_tracefs" ] && umount /sys/kernel/tracing
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# tracefs where fstests' common/tracing looks for it.
+# tracefs where fstests' common/tracing looks for it.  Mounted at its
+# standard place and left there: unmounting it at the end would pull it from
+# under any other tracer that started using it meanwhile.
 if [ ! -d /sys/kernel/tracing/instances ] && [ ! -d /sys/kernel/debug/tracing/instances ]; then
-	mount -t tracefs nodev /sys/kernel/tracing && mounted_tracefs=1
+	mount -t tracefs nodev /sys/kernel/tracing
 fi
 
 echo "== applying the series to $(cat "$here/PINNED" | cut -c1-12) in $work/fstests"
