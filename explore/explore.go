@@ -25,8 +25,14 @@ type Options struct {
 	Seed        uint64
 	// ShrinkBudget bounds the runs spent shrinking a failing schedule.
 	ShrinkBudget int
-	// Progress, if set, is called after every schedule.
+	// Progress, if set, is called after every schedule (from one
+	// goroutine at a time).
 	Progress func(done int)
+	// Jobs is how many worlds run at once (<= 1: one). The cell is the
+	// same whatever Jobs is (see Unit).
+	Jobs int
+	// Shard runs one share of every cell; the zero Shard runs it all.
+	Shard Shard
 }
 
 // Defaults are the documented defaults of `iomaplab explore`.
@@ -81,6 +87,10 @@ type Cell struct {
 	// With Verdict "scenario error" it is the *scenario.RunError (it
 	// implements BadInput() bool).
 	Err error `json:"-"`
+	// Part, in a shard's cell, is what Merge needs: the units it ran.
+	Part *Part `json:"part,omitempty"`
+	// hashes are the trace hashes of the schedules counted, in order.
+	hashes []uint64
 }
 
 // staleDetected are the tracepoints of a stale mapping caught by its
@@ -91,7 +101,12 @@ var staleDetected = []string{"iomap_invalid", "wb_iomap_invalid"}
 var DiagramLocks = []string{"i_rwsem", "invalidate_lock", "ILOCK", "i_data_sem", "i_es_lock"}
 
 // Explore runs sc with variant for up to opt.Budget schedules.
+// With opt.Jobs > 1 or a shard, it runs the cell's units in parallel
+// (exploreUnits): the same cell, in less time.
 func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Options) *Cell {
+	if _, err := NewStrategy(opt.Strategy, 0, 1, 0); err == nil && (opt.Jobs > 1 || opt.Shard.Sharded()) {
+		return exploreUnits(sc, variant, mk, opt)
+	}
 	c := &Cell{Scenario: sc.Name, Variant: variant, Strategy: opt.Strategy, Seed: opt.Seed, FirstFailure: -1, Deterministic: true}
 	exp, oracles := sc.Expected(variant)
 	c.Expected, c.ExpectedOracles = exp.String(), oracles
@@ -134,6 +149,7 @@ func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Option
 			return c
 		}
 		c.Schedules++
+		c.hashes = append(c.hashes, v.Result.Trace.Hash())
 		c.observe(v)
 		tally.Add(v)
 		if opt.Progress != nil {
@@ -157,22 +173,64 @@ func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Option
 		}
 		return c
 	}
-	c.Verdict, c.Oracles = "violation", failing.Fired()
+	c.Verdict = "violation"
+	c.apply(describe(sc, variant, target, opt, c.FirstFailure, failing, run))
+	return c
+}
+
+// Failure is a violation's schedule, shrunk and checked to replay.
+type Failure struct {
+	Oracles       []string `json:"oracles"`
+	Message       string   `json:"message"`
+	Preemptions   int      `json:"preemptions"`
+	Steps         int64    `json:"steps"`
+	TraceHash     string   `json:"trace_hash"`
+	Token         string   `json:"token,omitempty"`
+	NoToken       string   `json:"no_token,omitempty"`
+	Diagram       string   `json:"diagram"`
+	Deterministic bool     `json:"deterministic"`
+	// HostFault is the environment error that stopped the replay, if any:
+	// the cell is then an environment error, not a verdict.
+	HostFault string `json:"host_fault,omitempty"`
+	hostErr   error
+}
+
+// describe shrinks failing (schedule number schedule of the cell), replays
+// it and makes its token and drawing.
+func describe(sc *scenario.Scenario, variant string, target scenario.Target, opt Options, schedule int, failing *scenario.Verdict, run func(lab.Strategy) *scenario.Verdict) *Failure {
+	f := &Failure{Oracles: failing.Fired()}
 	small := shrink(failing, run, opt.ShrinkBudget)
 	again, err := replayChecked(sc, target, small.Result.Decisions)
-	if c.hostFault(again) {
-		return c
+	if herr := environmental(again); herr != nil {
+		f.HostFault, f.hostErr = herr.Error(), herr
+		return f
 	}
-	c.Deterministic = err == nil && again.Result.Trace.Hash() == small.Result.Trace.Hash()
-	c.Message = small.Violations[0].Message
-	c.Preemptions = small.Result.Preemptions
-	c.Steps = small.Result.Steps
-	c.TraceHash = fmt.Sprintf("%016x", small.Result.Trace.Hash())
-	if c.Token, err = newToken(sc, variant, opt, c.FirstFailure, small.Result.Decisions); err != nil {
-		c.NoToken = err.Error()
+	f.Deterministic = err == nil && again.Result.Trace.Hash() == small.Result.Trace.Hash()
+	f.Message = small.Violations[0].Message
+	f.Preemptions = small.Result.Preemptions
+	f.Steps = small.Result.Steps
+	f.TraceHash = fmt.Sprintf("%016x", small.Result.Trace.Hash())
+	if f.Token, err = newToken(sc, variant, opt, schedule, small.Result.Decisions); err != nil {
+		f.NoToken = err.Error()
 	}
-	c.Diagram = Draw(sc, small)
-	return c
+	f.Diagram = Draw(sc, small)
+	return f
+}
+
+// apply puts a violation's details into the cell; a host fault during its
+// replay makes the cell an environment error.
+func (c *Cell) apply(f *Failure) {
+	if f.HostFault != "" {
+		err := f.hostErr
+		if err == nil {
+			err = &partError{Msg: f.HostFault, Env: true}
+		}
+		c.Verdict, c.Message, c.Err = "error", f.HostFault, err
+		c.Oracles, c.FirstFailure = nil, -1
+		return
+	}
+	c.Oracles, c.Message, c.Preemptions, c.Steps = f.Oracles, f.Message, f.Preemptions, f.Steps
+	c.TraceHash, c.Token, c.NoToken, c.Diagram, c.Deterministic = f.TraceHash, f.Token, f.NoToken, f.Diagram, f.Deterministic
 }
 
 // hostFault ends the cell as an environment error if the environment could
@@ -246,17 +304,23 @@ func shrink(failing *scenario.Verdict, run func(lab.Strategy) *scenario.Verdict,
 	return verdicts[small]
 }
 
-func (c *Cell) observe(v *scenario.Verdict) {
-	reached := false
+func (c *Cell) observe(v *scenario.Verdict) { c.observeRun(reachedStale(v), v.Evidence) }
+
+// reachedStale reports whether v's run reached a stale window.
+func reachedStale(v *scenario.Verdict) bool {
 	for _, name := range v.Result.Trace.Names() {
 		if strings.HasSuffix(name, "_reached") || slices.Contains(staleDetected, name) {
-			reached = true
+			return true
 		}
 	}
+	return false
+}
+
+func (c *Cell) observeRun(reached bool, evidence []scenario.EvidenceResult) {
 	if reached {
 		c.Reachable++
 	}
-	for _, e := range v.Evidence {
+	for _, e := range evidence {
 		if c.Evidence == nil {
 			c.Evidence = map[string]int{}
 		}

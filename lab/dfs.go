@@ -1,6 +1,9 @@
 package lab
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // DFS explores every schedule depth-first with a preemption bound (CHESS's
 // iterative context bounding, fixed bound): switching away from a thread that
@@ -13,6 +16,7 @@ import "fmt"
 // that spreads it over the whole run.
 type DFS struct {
 	bound       int
+	prefix      []int // decisions every schedule begins with (NewDFSUnder)
 	stack       []dfsFrame
 	depth       int
 	preemptions int
@@ -60,9 +64,33 @@ func (d *DFS) Exhausted() bool { return d.exhausted }
 // Schedules reports how many schedules were started.
 func (d *DFS) Schedules() int { return d.schedules }
 
+// NewDFSUnder returns a depth-first strategy over the schedules that begin
+// with prefix, a decision list that a DFS with the same bound can take (a
+// path of its tree): it runs that subtree in the order DFS runs it. The
+// subtrees of the prefixes of one length, in DFS order, run one after the
+// other, are exactly the schedules of NewDFS(bound) in its order.
+func NewDFSUnder(bound int, prefix []int) *DFS {
+	return &DFS{bound: bound, prefix: slices.Clone(prefix)}
+}
+
+// Branches returns the choices at the first decision after the prefix, in
+// the order DFS takes them, once a schedule has run; nil if the schedule
+// ended at the prefix (the subtree is that one schedule).
+func (d *DFS) Branches() []int {
+	if len(d.stack) == 0 {
+		return nil
+	}
+	return d.stack[0].options
+}
+
 // Pick implements Strategy.
 func (d *DFS) Pick(runnable []int, current int) int {
-	if d.depth == len(d.stack) {
+	if d.depth < len(d.prefix) {
+		choice := d.prefix[d.depth]
+		d.depth++
+		return d.follow(runnable, current, choice)
+	}
+	if d.depth-len(d.prefix) == len(d.stack) {
 		var opts []int
 		if current >= 0 {
 			opts = append(opts, current)
@@ -76,9 +104,13 @@ func (d *DFS) Pick(runnable []int, current int) int {
 		}
 		d.stack = append(d.stack, dfsFrame{options: opts})
 	}
-	f := d.stack[d.depth]
+	f := d.stack[d.depth-len(d.prefix)]
 	d.depth++
-	choice := f.options[f.idx]
+	return d.follow(runnable, current, f.options[f.idx])
+}
+
+// follow takes choice at decision d.depth-1, counting a preemption.
+func (d *DFS) follow(runnable []int, current, choice int) int {
 	if !contains(runnable, choice) {
 		panic(divergence(fmt.Sprintf("dfs: decision %d picks thread %d, runnable are %v", d.depth-1, choice, runnable)))
 	}

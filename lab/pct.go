@@ -10,8 +10,10 @@ import "math/rand/v2"
 // with probability at least 1/(n*k^(d-1)) per schedule.
 //
 // Divergences from the paper: k is not known in advance, so change points are
-// drawn from [1, k] where k is the longest schedule seen so far (initially
-// 100); threads spawned mid-run get their random priority when first seen;
+// drawn from [1, k] where k is the length of schedule 0 (at least 100): the
+// horizon. Fixing it after schedule 0 makes schedule i a pure function of
+// (seed, depth, horizon, i), so schedules can run in any order, on any
+// worker or machine (Seek); threads spawned mid-run get their random priority when first seen;
 // steps are counted at decisions (when two or more threads are runnable),
 // which are the only places priorities matter.
 type PCT struct {
@@ -34,8 +36,8 @@ func NewPCT(seed uint64, d int) *PCT {
 
 // NewSchedule implements Strategy.
 func (p *PCT) NewSchedule() bool {
-	if p.step > p.maxSteps {
-		p.maxSteps = p.step
+	if p.schedule == 1 && p.step > p.maxSteps {
+		p.maxSteps = p.step // schedule 0 sets the horizon
 	}
 	p.rng = rand.New(rand.NewPCG(p.seed, p.schedule))
 	p.schedule++
@@ -70,4 +72,15 @@ func (p *PCT) Pick(runnable []int, current int) int {
 		}
 	}
 	return best
+}
+
+// Horizon is k, the range change points are drawn from: the length of
+// schedule 0, at least 100. Call it right after schedule 0 has run.
+func (p *PCT) Horizon() int { return max(p.maxSteps, p.step) }
+
+// Seek makes the next NewSchedule start schedule i with the horizon of
+// schedule 0 (Horizon of a PCT that ran it). Schedule i is then the one a
+// PCT that ran schedules 0..i-1 would run.
+func (p *PCT) Seek(i uint64, horizon int) {
+	p.schedule, p.maxSteps, p.step = i, horizon, 0
 }

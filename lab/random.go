@@ -25,3 +25,6 @@ func (r *Random) NewSchedule() bool {
 func (r *Random) Pick(runnable []int, current int) int {
 	return runnable[r.rng.IntN(len(runnable))]
 }
+
+// Seek makes the next NewSchedule start schedule i.
+func (r *Random) Seek(i uint64) { r.schedule = i }

@@ -1,0 +1,134 @@
+package explore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"iomaplab/scenario"
+	"iomaplab/scenario/model"
+)
+
+// sameCell fails unless got is want, but for the timing fields.
+func sameCell(t *testing.T, what string, want, got *Cell) {
+	t.Helper()
+	if !slices.Equal(want.hashes, got.hashes) {
+		t.Fatalf("%s: schedules differ: serial ran %d %x..., got %d %x...", what, len(want.hashes), head(want.hashes), len(got.hashes), head(got.hashes))
+	}
+	w, g := *want, *got
+	for _, c := range []*Cell{&w, &g} {
+		c.Seconds, c.SecondsToFind, c.Part, c.hashes, c.Err = 0, 0, nil, nil, nil
+	}
+	wj, _ := json.Marshal(w)
+	gj, _ := json.Marshal(g)
+	if string(wj) != string(gj) {
+		t.Fatalf("%s: cells differ:\nserial %s\ngot    %s", what, wj, gj)
+	}
+	if (want.Err == nil) != (got.Err == nil) {
+		t.Fatalf("%s: serial error %v, got %v", what, want.Err, got.Err)
+	}
+}
+
+func head(h []uint64) []uint64 { return h[:min(3, len(h))] }
+
+// shards runs every shard of n and merges them through JSON, as
+// `explore --shard I/N --json` and `merge` do.
+func shards(t *testing.T, sc *scenario.Scenario, variant string, o Options, n int) *Cell {
+	t.Helper()
+	var all [][]*Cell
+	for i := range n {
+		o.Shard = Shard{Index: i, Count: n}
+		c := Explore(sc, variant, model.ForVariant, o)
+		data, err := json.Marshal([]*Cell{c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back []*Cell
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, back)
+	}
+	slices.Reverse(all) // merge does not care about the files' order
+	merged, err := Merge(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return merged[0]
+}
+
+// TestJobsAndShardsRunTheSerialSchedules checks, for every strategy, jobs
+// and shards in {1, 2, 3, 7}: they count the serial run's schedules in its
+// order and give its cell (verdict, first failure, token, evidence,
+// exhaustion). The cases end in every way a cell ends: the budget (inside
+// a dfs subtree), a violation in a later unit, the bounded space
+// exhausted, a violation at schedule 0.
+func TestJobsAndShardsRunTheSerialSchedules(t *testing.T) {
+	cases := []struct {
+		strategy, scenario, variant string
+		seed                        uint64
+		budget, preemptions         int
+		check                       func(*Cell) bool
+	}{
+		{"random", "write-stale-unwritten", "correct", 3, 20, 2, func(c *Cell) bool { return c.Verdict == "clean" && c.Schedules == 20 }},
+		{"random", "write-stale-unwritten", "no-validate", 3, 20, 2, func(c *Cell) bool { return c.FirstFailure == 0 }},
+		{"pct", "explore-truncate-writeback", "wb-no-validate", 7, 60, 2, func(c *Cell) bool { return c.FirstFailure > unitSpan }},
+		{"dfs", "write-stale-unwritten", "correct", 1, 30, 0, func(c *Cell) bool { return c.Exhausted && c.Schedules < 30 }},
+		{"dfs", "write-stale-unwritten", "correct", 1, 20, 2, func(c *Cell) bool { return !c.Exhausted && c.Schedules == 20 }},
+		{"delay", "explore-truncate-writeback", "wb-no-validate", 7, 20, 2, func(c *Cell) bool { return c.FirstFailure > 0 && c.Token != "" }},
+	}
+	for _, tc := range cases {
+		sc, err := scenario.Lookup(tc.scenario)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := opts(tc.strategy, tc.seed)
+		o.Budget, o.Preemptions = tc.budget, tc.preemptions
+		serial := Explore(sc, tc.variant, model.ForVariant, o)
+		what := fmt.Sprintf("%s %s [%s] seed %d", tc.strategy, tc.scenario, tc.variant, tc.seed)
+		t.Logf("%s: serial %s after %d schedules (first failure %d, exhausted %v)", what, serial.Verdict, serial.Schedules, serial.FirstFailure, serial.Exhausted)
+		if !tc.check(serial) || len(serial.hashes) != serial.Schedules {
+			t.Fatalf("%s: the case no longer ends as it was chosen to (%d hashes)", what, len(serial.hashes))
+		}
+		for _, n := range []int{1, 2, 3, 7} {
+			oj := o
+			oj.Jobs = n
+			sameCell(t, fmt.Sprintf("%s --jobs %d", what, n), serial, Explore(sc, tc.variant, model.ForVariant, oj))
+			sameCell(t, fmt.Sprintf("%s %d shards", what, n), serial, shards(t, sc, tc.variant, o, n))
+		}
+	}
+}
+
+// TestMergeRefusesIncompleteShards checks that a merge without every
+// shard, or with one twice, is bad input rather than a verdict.
+func TestMergeRefusesIncompleteShards(t *testing.T) {
+	sc, err := scenario.Lookup("write-stale-unwritten")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := opts("random", 1)
+	o.Budget = 24
+	var parts [][]*Cell
+	for i := range 3 {
+		o.Shard = Shard{Index: i, Count: 3}
+		parts = append(parts, []*Cell{Explore(sc, "correct", model.ForVariant, o)})
+	}
+	if _, err := Merge(parts); err != nil {
+		t.Fatalf("all three shards: %v", err)
+	}
+	for _, bad := range [][][]*Cell{parts[:2], {parts[0], parts[1], parts[1]}, nil} {
+		_, err := Merge(bad)
+		var in interface{ BadInput() bool }
+		if !errors.As(err, &in) || !in.BadInput() {
+			t.Fatalf("merge of %d shard files: want bad input, got %v", len(bad), err)
+		}
+	}
+	if _, err := ParseShard("3/3"); err == nil {
+		t.Fatal("--shard 3/3 accepted (0 <= I < N)")
+	}
+	if s, err := ParseShard("2/3"); err != nil || s != (Shard{2, 3}) {
+		t.Fatalf("--shard 2/3: %v %v", s, err)
+	}
+}
