@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"iomaplab/fsmodel/variant"
 	"iomaplab/scenario"
 	"iomaplab/scenario/model"
 )
@@ -130,5 +131,43 @@ func TestMergeRefusesIncompleteShards(t *testing.T) {
 	}
 	if s, err := ParseShard("2/3"); err != nil || s != (Shard{2, 3}) {
 		t.Fatalf("--shard 2/3: %v %v", s, err)
+	}
+}
+
+// TestMatrixCellsSameWithJobs checks that a small matrix gives the same
+// cells, in the same order to onCell, with 1 and 4 jobs.
+func TestMatrixCellsSameWithJobs(t *testing.T) {
+	var jobs []Job
+	for _, name := range []string{"write-stale-unwritten", "explore-truncate-writeback", "short-copy-stale"} {
+		sc, err := scenario.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range variant.Names() {
+			if exp, _ := sc.Expected(v); exp != scenario.DontCare {
+				jobs = append(jobs, Job{sc, v})
+			}
+		}
+	}
+	o := opts("pct", 1)
+	o.Budget = 10
+	var order [2][]string
+	run := func(k, n int) []*Cell {
+		o.Jobs = n
+		return RunCells(jobs, model.ForVariant, o, func(c *Cell) { order[k] = append(order[k], c.Scenario+" "+c.Variant) })
+	}
+	one, four := run(0, 1), run(1, 4)
+	if len(one) != len(jobs) || len(four) != len(jobs) || !slices.Equal(order[0], order[1]) {
+		t.Fatalf("%d jobs: %d and %d cells, onCell order %v and %v", len(jobs), len(one), len(four), order[0], order[1])
+	}
+	violations := 0
+	for i := range one {
+		sameCell(t, fmt.Sprintf("cell %d %s [%s] --jobs 4", i, one[i].Scenario, one[i].Variant), one[i], four[i])
+		if one[i].Verdict == "violation" {
+			violations++
+		}
+	}
+	if violations == 0 || violations == len(jobs) {
+		t.Fatalf("%d of %d cells violated: the test wants both kinds", violations, len(jobs))
 	}
 }
