@@ -161,11 +161,13 @@ func (in *inode) zeroPartialBlocks(t *lab.Thread, start, end int64) error {
 // block (__ext4_block_zero_page_range, 6.8): the folio is looked up and
 // locked first, created if absent (FGP_LOCK | FGP_CREAT), and only then is
 // the block looked up (ext4_get_block without create), so the lookup sees
-// what every thread that had the folio locked left. A written block is
-// read if the folio is not uptodate, zeroed, and dirtied so the zeroes
-// reach the disk; a hole, unwritten or delayed block already reads as
-// zeroes on disk, so only an uptodate cached copy is zeroed (a dirty one
-// stays dirty).
+// what every thread that had the folio locked left. A hole has nothing on
+// disk to zero (an uptodate cached copy already reads as zeroes and is
+// zeroed again, not dirtied). A mapped block — written, unwritten or
+// delayed — is read in if the folio is not uptodate, zeroed, and dirtied
+// (mark_buffer_dirty), so the zeroes reach the disk: an unwritten block's
+// folio may be under writeback of its old bytes, which the I/O completion
+// then makes the block's written contents.
 func (in *inode) blockZeroRange(t *lab.Thread, start, end int64) error {
 	f := in.cache.GetLocked(t, start, true)
 	defer f.Unlock(t)
@@ -173,9 +175,9 @@ func (in *inode) blockZeroRange(t *lab.Thread, start, end int64) error {
 	if err != nil {
 		return err
 	}
-	written := m.state == extent.Written
+	mapped := m.state != extent.Hole
 	if !f.Uptodate(0, f.Size) {
-		if !written {
+		if !mapped {
 			return nil
 		}
 		if err := in.readFolio(t, f); err != nil {
@@ -183,7 +185,7 @@ func (in *inode) blockZeroRange(t *lab.Thread, start, end int64) error {
 		}
 	}
 	f.Zero(start-f.Pos, end-start)
-	if written {
+	if mapped {
 		f.MarkDirty(start-f.Pos, end-start)
 	}
 	return nil
