@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"iomaplab/explore"
@@ -73,6 +74,9 @@ func (b *bench) lab() error {
 	if err := b.schedulesPerSecond(all); err != nil {
 		return err
 	}
+	if err := b.parallelSchedules(all); err != nil {
+		return err
+	}
 	for _, v := range variant.Names()[1:] {
 		sc, why := mutantScenario(all, v)
 		if why != "" {
@@ -130,6 +134,62 @@ func (b *bench) schedulesPerSecond(all []*scenario.Scenario) error {
 		Note: fmt.Sprintf("%s (2 threads), random walk, %d schedules per run", sc.Name, n)})
 	b.chart("lab-schedules", "race lab: "+sc.Name+" runs per second", "runs/s",
 		bar("controlled (random walk)", &ctl[0]), bar("free mode", &free[0]))
+	return nil
+}
+
+// labShards is how many shards the merged-shards figure splits a run into.
+const labShards = 4
+
+// parallelSchedules: the schedules/s of one cell explored with --jobs
+// NumCPU against --jobs 1, and of labShards shards run one after the other
+// (as separate machines would run them at once: the slowest shard's time)
+// and merged, against the serial run; each parallel run's cell must be the
+// serial one.
+func (b *bench) parallelSchedules(all []*scenario.Scenario) error {
+	sc := twoThreadScenario(all)
+	if sc == nil {
+		b.add(&Figure{Group: "lab", Name: "controlled schedules/s, jobs", Unit: "schedules/s", Missing: "no 2-thread exploratory scenario"})
+		return nil
+	}
+	n, jobs := b.cfg.Schedules, runtime.NumCPU()
+	seed := uint64(0)
+	st, err := repeat(b.cfg.Runs, 4, b.progress, "lab jobs and shards", func() ([]float64, error) {
+		seed++
+		o := explore.Options{Strategy: "random", Budget: n, Seed: seed}
+		serial := explore.Explore(sc, "correct", model.ForVariant, o)
+		o.Jobs = jobs
+		par := explore.Explore(sc, "correct", model.ForVariant, o)
+		o.Jobs = 1
+		var shards [][]*explore.Cell
+		slowest := 0.0
+		for i := range labShards {
+			o.Shard = explore.Shard{Index: i, Count: labShards}
+			c := explore.Explore(sc, "correct", model.ForVariant, o)
+			slowest = max(slowest, c.Seconds)
+			shards = append(shards, []*explore.Cell{c})
+		}
+		merged, err := explore.Merge(shards)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range []*explore.Cell{par, merged[0]} {
+			if c.Verdict != serial.Verdict || c.Schedules != serial.Schedules || c.Reachable != serial.Reachable {
+				return nil, fmt.Errorf("%s: a parallel run differs from the serial one: %s %d schedules %d reached, serial %s %d %d",
+					sc.Name, c.Verdict, c.Schedules, c.Reachable, serial.Verdict, serial.Schedules, serial.Reachable)
+			}
+		}
+		rate := float64(serial.Schedules) / serial.Seconds
+		return []float64{float64(par.Schedules) / par.Seconds, rate, float64(merged[0].Schedules) / slowest, rate}, nil
+	})
+	if err != nil {
+		return err
+	}
+	b.add(&Figure{Group: "lab", Name: fmt.Sprintf("controlled schedules/s, --jobs %d", jobs), Unit: "schedules/s", Value: &st[0],
+		Baseline: "--jobs 1", Base: &st[1],
+		Note: fmt.Sprintf("%s, random walk, %d schedules per run, %d CPUs; the same cell as --jobs 1", sc.Name, n, jobs)})
+	b.add(&Figure{Group: "lab", Name: fmt.Sprintf("controlled schedules/s, %d shards merged", labShards), Unit: "schedules/s", Value: &st[2],
+		Baseline: "serial run", Base: &st[3],
+		Note: fmt.Sprintf("shards run one after the other here; the figure is the schedules over the slowest shard's time (what %d machines would take), merged cell identical to the serial one", labShards)})
 	return nil
 }
 
