@@ -42,11 +42,13 @@ var fstestsUnmapped = map[string]string{
 }
 
 // fstestsNames is each kind's name in an fstests log; kinds without one
-// are not exported.
+// are not exported. Fsync is not: fsx runs an fsync only in its integrity
+// mode (-i LOGDEV), where it also marks a dm-log-writes device, and its
+// replay of an fsync line fails without one.
 var fstestsNames = map[Kind]string{
 	Read: "read", Write: "write", MapRead: "mapread", MapWrite: "mapwrite",
 	Truncate: "truncate", Fallocate: "fallocate", Punch: "punch_hole", ZeroRange: "zero_range",
-	Clone: "clone_range", Dedupe: "dedupe_range", Copy: "copy_range", Fsync: "fsync",
+	Clone: "clone_range", Dedupe: "dedupe_range", Copy: "copy_range",
 }
 
 // fstestsMaxLine bounds a line of an fstests log (fsx itself reads 256
@@ -119,8 +121,11 @@ func ReadFstestsLog(r io.Reader) (*Log, error) {
 		}
 		return nil, err
 	}
-	if words == 0 {
+	switch {
+	case words == 0:
 		return nil, badInput("no ops: neither an iomaplab fsx log (first line %q) nor an fstests fsx --record-ops log", logMagic)
+	case len(ops) == 0:
+		return nil, badInput("no ops to replay: fsx skipped every op of the log")
 	}
 	l := &Log{Options: Defaults()}
 	l.Options.Ops = int64(len(ops))
@@ -234,8 +239,8 @@ func sizeAfter(op Op) int64 {
 type FstestsExport struct {
 	Ops int64 // op lines written (skips included)
 	// Unexported counts the ops fstests fsx has no counterpart for
-	// (sync-range, fadvise, reclaim, drop-caches, remount, short writes),
-	// written as comments.
+	// (fsync outside fsx's integrity mode, sync-range, fadvise, reclaim,
+	// drop-caches, remount, short writes), written as comments.
 	Unexported map[Kind]int64
 }
 
@@ -247,8 +252,8 @@ type FstestsExport struct {
 // ops, which touch disjoint ranges or no bytes, thread by thread, then
 // the exclusive op that ends it), which stores the same bytes. Ops fsx
 // has no counterpart for are written as "# iomaplab: ..." comments, which
-// fsx skips, and counted: sync-range, fadvise, reclaim, drop-caches and
-// remount change no byte and no size; a short write does, so after one
+// fsx skips, and counted: fsync, sync-range, fadvise, reclaim,
+// drop-caches and remount change no byte and no size; a short write does, so after one
 // the sizes fsx's replay sees (written as the log's sizes, from the ops
 // written) differ from the run's, and an op that then has nothing to do,
 // or would reach past EOF, is written as a skip. Every offset must fit
@@ -267,7 +272,7 @@ func WriteFstestsLog(w io.Writer, opt Options, streams [][]Op) (FstestsExport, e
 	}
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, "# iomaplab fsx run as an fstests fsx --record-ops log (ltp/fsx.c); replay with")
-	fmt.Fprintf(bw, "#   fsx -N %d -l %d -o %d --replay-ops=THIS_FILE TESTFILE\n", len(ops), opt.MaxFileSize, opt.MaxOpSize)
+	fmt.Fprintf(bw, "#   fsx -l %d -o %d --replay-ops=THIS_FILE TESTFILE\n", opt.MaxFileSize, opt.MaxOpSize)
 	fmt.Fprintf(bw, "# iomaplab seed=%d threads=%d ops=%d; ops fsx has no counterpart for are comments\n", opt.Seed, opt.Threads, len(ops))
 	var size int64 // the file's size in fsx's replay of the log
 	for _, op := range ops {
@@ -288,8 +293,6 @@ func WriteFstestsLog(w io.Writer, opt Options, streams [][]Op) (FstestsExport, e
 			fmt.Fprintf(bw, "%s 0x%x 0x%x 0x%x 0x%x", name, op.SrcOff, op.Len, op.Off, op.Size)
 		case op.Kind == Truncate:
 			fmt.Fprintf(bw, "%s 0x0 0x%x 0x%x", name, op.Off, op.Size)
-		case op.Kind == Fsync:
-			fmt.Fprintf(bw, "%s 0x0 0x0 0x%x", name, op.Size)
 		default:
 			fmt.Fprintf(bw, "%s 0x%x 0x%x 0x%x", name, op.Off, op.Len, op.Size)
 		}

@@ -157,6 +157,7 @@ func TestReadFstestsLogRejects(t *testing.T) {
 		{"write 0x0 0x2000 0x0\nclone_range 0x1000 0x2000 0x4000 0x2000\n", "past EOF"},
 		{"write 0x0 0x2000 0x0\ndedupe_range 0x0 0x1000 0x1800 0x2000\n", "past EOF"},
 		{"", "no ops"},
+		{"skip read 0x0 0x0 0x0\nread 0x0 0x10 0x0\n", "no ops to replay"},
 		{"# only a comment\n", "no ops"},
 		{strings.Repeat("x", 5000) + "\n", "longer than"},
 	} {
@@ -258,6 +259,7 @@ func FuzzReadFstestsLog(f *testing.F) {
 		}
 		f.Add(b[:bytes.IndexByte(b[2000:], '\n')+2001])
 	}
+	f.Add([]byte("fsync 0x0 0x0 0x0\n"))
 	f.Add([]byte("write 0x0 0x2000 0x0\nclone_range 0x0 0x1000 0x4000 0x2000\nskip insert_range 0 0 0x5000 unshare\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := ReadFstestsLog(bytes.NewReader(data))
@@ -280,8 +282,29 @@ func FuzzReadFstestsLog(f *testing.F) {
 			t.Fatal(err)
 		}
 		again, err := ReadFstestsLog(&fst)
-		if err != nil || !reflect.DeepEqual(again, l) {
-			t.Fatalf("fsx's format: %v\n%s\n%+v\n%+v", err, fst.Bytes(), l, again)
+		want := withoutFsync(l)
+		if len(want.Streams[0]) == 0 {
+			if !isBadInput(err, "no ops") {
+				t.Fatalf("a log of fsyncs only, exported without them: %v", err)
+			}
+			return
+		}
+		if err != nil || !reflect.DeepEqual(again, want) {
+			t.Fatalf("fsx's format: %v\n%s\n%+v\n%+v", err, fst.Bytes(), want, again)
 		}
 	})
+}
+
+// withoutFsync is l as WriteFstestsLog carries it: without its fsyncs
+// (fsx replays those only in its integrity mode), ops renumbered.
+func withoutFsync(l *Log) *Log {
+	out := &Log{Options: l.Options, Streams: [][]Op{nil}}
+	for _, op := range l.Streams[0] {
+		if op.Kind != Fsync {
+			op.ID = int64(len(out.Streams[0])) + 1
+			out.Streams[0] = append(out.Streams[0], op)
+		}
+	}
+	out.Options.Ops = int64(len(out.Streams[0]))
+	return out
 }
