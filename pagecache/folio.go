@@ -140,14 +140,16 @@ func (f *Folio) ClearDirtyForIO() bool {
 	return f.dirty.Swap(false)
 }
 
-// StartWriteback sets PG_writeback (folio_start_writeback) and takes the
-// writeback bias reference that the writeback drops with EndWriteback once
-// it has added the folio's ranges to ioends.
+// StartWriteback sets PG_writeback and clears the TOWRITE tag
+// (folio_start_writeback) and takes the writeback bias reference that the
+// writeback drops with EndWriteback once it has added the folio's ranges
+// to ioends.
 // Preconditions: folio locked, not under writeback.
 func (f *Folio) StartWriteback() {
 	if f.writeback.Swap(true) {
 		panic(fmt.Sprintf("pagecache: %v already under writeback", f))
 	}
+	f.towrite.Store(false)
 	f.wbRefs.Store(1)
 }
 

@@ -19,7 +19,8 @@ const WritebackBatch = 31
 //   - With syncAll (WB_SYNC_ALL) it first tags the range's dirty folios
 //     (tag_pages_for_writeback's PAGECACHE_TAG_TOWRITE) and visits only
 //     tagged ones, so a folio dirtied after the pass began waits for the
-//     next one (this is what keeps fsync from livelocking).
+//     next one (this is what keeps fsync from livelocking). StartWriteback
+//     clears the tag, as __folio_start_writeback does.
 //   - It looks folios up WritebackBatch at a time (filemap_get_folios_tag)
 //     and moves its index past each batch, so a folio truncated after the
 //     lookup is skipped once locked (folio->mapping changed) and a folio
@@ -35,17 +36,13 @@ func (c *Cache) WritebackFolios(t *lab.Thread, start, end int64, syncAll bool) i
 				return
 			}
 			pos = batch[len(batch)-1].End()
-			for i, f := range batch {
+			for _, f := range batch {
 				f.Lock.Lock(t)
-				f.towrite.Store(false)
 				if f.Removed() || !f.Dirty() {
 					f.Unlock(t)
 					continue
 				}
 				if !yield(f) {
-					for _, rest := range batch[i+1:] {
-						rest.towrite.Store(false)
-					}
 					return
 				}
 			}
