@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"iomaplab/extent"
+	"iomaplab/fsmodel/variant"
 	"iomaplab/iomap"
 	"iomaplab/lab"
 	"iomaplab/vfs"
@@ -33,10 +34,22 @@ var (
 	_ iomap.Validator = iomapOps{}
 )
 
-// Begin is ext4_iomap_buffered_write_begin: ext4_da_map_blocks over the
-// blocks of [pos, pos+length), inserting delayed blocks over a hole, and
-// ext4_set_iomap with the i_es_seq sampled by the lookup (or right after
-// the insert, still under i_data_sem) as the cookie.
+// Begin is ext4_iomap_buffered_write_begin with
+// ext4_iomap_buffered_da_write_ops (ext4 iomap v4 patch 08/23, "ext4:
+// implement buffered write path using iomap"): ext4_da_map_blocks over
+// the blocks of [pos, pos+length), inserting delayed blocks over a hole,
+// and ext4_set_iomap with the i_es_seq that ext4_da_map_blocks passed out
+// in map->m_seq (patch 06/23, "ext4: pass out extent seq counter when
+// mapping da blocks": sampled with the extent status lookup, or right
+// after the insert, still under i_data_sem) as the cookie.
+//
+// variant.Ext4NoDaMapSeq drops patch 06/23: the cookie is i_es_seq read
+// here, after ext4_da_map_blocks returned. Between its lookup
+// (ext4.da_map.after_lookup) and this read, writeback's I/O completion
+// may convert the unwritten extent it found (ext4_convert_unwritten_extents
+// bumps i_es_seq): the cookie then already carries the bump, and
+// ext4_iomap_valid passes a mapping that still says IOMAP_UNWRITTEN
+// (docs/review-ext4-v4.md).
 func (o iomapOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (iomap.Mapping, error) {
 	if op&iomap.OpWrite == 0 {
 		panic(fmt.Sprintf("ext4: iomap Begin(%d, %d) for op %d: only buffered writes use iomap", pos, length, op))
@@ -45,6 +58,9 @@ func (o iomapOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (iomap.Ma
 	dm, err := o.in.daMapBlocks(t, r.Start, r.Len())
 	if err != nil {
 		return iomap.Mapping{}, err
+	}
+	if o.in.fs.opts.Variant.Has(variant.Ext4NoDaMapSeq) {
+		dm.seq = o.in.esSeq.Load()
 	}
 	off, n := extent.Range{Start: dm.lblk, End: dm.lblk + dm.len}.Bytes()
 	m := iomap.Mapping{Offset: off, Length: n, Addr: iomap.NullAddr, Cookie: dm.seq}

@@ -56,6 +56,14 @@ const (
 	// (Linux 6.18 up to at least 7.2; docs/fsx.md "Findings"). Correct
 	// zeroes the whole block.
 	ShortCopyStale
+	// Ext4NoDaMapSeq drops ext4 iomap v4 patch 06/23 ("ext4: pass out
+	// extent seq counter when mapping da blocks"): ext4_da_map_blocks no
+	// longer hands out the i_es_seq it sampled with its extent status
+	// lookup, so ext4_iomap_buffered_write_begin takes the cookie when it
+	// builds the iomap, after the lookup. A conversion that lands between
+	// the two (writeback's unwritten -> written at I/O completion) is then
+	// invisible to ext4_iomap_valid.
+	Ext4NoDaMapSeq
 )
 
 var names = []struct {
@@ -72,6 +80,7 @@ var names = []struct {
 	{WBNoCowValidate, "wb-no-cow-validate"},
 	{WBRevisit, "wb-revisit"},
 	{ShortCopyStale, "short-copy-stale"},
+	{Ext4NoDaMapSeq, "ext4-no-da-map-seq"},
 }
 
 // Has reports whether v includes mutation m.
