@@ -12,6 +12,7 @@ func (c *Cache) Reclaim(t *lab.Thread, start, end int64) int {
 		if !f.Lock.TryLock(t) {
 			continue
 		}
+		t.Point("reclaim.evict")
 		if !f.removed.Load() && !f.dirty.Load() && !f.writeback.Load() {
 			c.Remove(t, f)
 			n++

@@ -38,6 +38,21 @@ const (
 	// parkInIoend: I/O completion (xfs_end_ioend): the ioend's folios are
 	// under writeback until it finishes.
 	parkInIoend
+	// parkInFsOp: inside fallocate, punch, zero or truncate, between their
+	// steps (xfs_file_fallocate, xfs_setattr_size, ext4_punch_hole,
+	// ext4_zero_range, ext4_setattr): i_rwsem exclusive, and on xfs and in
+	// ext4's punch, zero and shrinking truncate invalidate_lock exclusive
+	// too (xfs.truncate.cancel_cow also holds the ILOCK). The parser counts
+	// only i_rwsem: whether a fault takes invalidate_lock depends on the
+	// page cache at that moment, which a run decides.
+	parkInFsOp
+	// parkInReclaim: reclaim holding one folio it try-locked, in the range
+	// it evicts (pagecache Reclaim: invalidate_mapping_pages, kswapd).
+	parkInReclaim
+	// parkInWritebackMap: ext4 writeback mapping one folio
+	// (mpage_map_and_submit_extent): the folio is locked, not yet under
+	// writeback.
+	parkInWritebackMap
 )
 
 // holding is what one parked thread holds, for one op it may be parked in.
@@ -57,10 +72,30 @@ type holding struct {
 // happens in op (nil for a daemon's park: flusher, io-completion).
 func holdingOf(kind parkKind, op *Op) holding {
 	if op == nil {
+		if kind == parkInReclaim {
+			return holding{where: "reclaim", folio: true, off: 0, end: maxOffset, allFilesWritten: true}
+		}
 		return holding{where: "writeback", folio: kind == parkInWriteback, writeback: true, off: 0, end: maxOffset, allFilesWritten: true}
 	}
 	h := holding{file: op.File, off: op.Off, end: op.Off + op.Len}
 	switch kind {
+	case parkInFsOp:
+		h.where, h.rwsem = op.Kind.String(), true
+	case parkInReclaim:
+		h.where, h.folio = op.Kind.String()+" (reclaim)", true
+		if op.Kind == OpDropCaches {
+			h.file, h.off, h.end, h.allFilesWritten = "", 0, maxOffset, true
+		}
+	case parkInWritebackMap:
+		h.where, h.folio = "writeback of "+op.Kind.String()+" (ext4 mapping a folio)", true
+		switch op.Kind {
+		case OpFsync, OpTruncate, OpFallocate:
+			h.off, h.end = 0, maxOffset
+		case OpPwrite:
+			h.off = 0
+		case OpRemount, OpReflink, OpDropCaches:
+			h.file, h.off, h.end, h.allFilesWritten = "", 0, maxOffset, true
+		}
 	case parkInWrite:
 		h.where, h.rwsem = "pwrite", true
 	case parkInWriteFolio:

@@ -20,6 +20,7 @@ func (in *inode) fallocate(t *lab.Thread, off, length int64, keepSize bool) erro
 	if err := in.allocFileBlocks(t, r, gbCreate|gbUnwrit); err != nil {
 		return err
 	}
+	t.Point("falloc.allocated")
 	if end := off + length; !keepSize && end > in.io.Size() {
 		if err := in.zeroEOFTail(t, end); err != nil {
 			return err
@@ -67,6 +68,7 @@ func (in *inode) punchHole(t *lab.Thread, off, length int64) error {
 	defer in.invalidateLock.Unlock(t)
 	//mutant:ext4-punch-drop-pagecache delete
 	in.cache.TruncateRange(t, off, end)
+	t.Point("falloc.after_invalidate")
 	if err := in.zeroPartialBlocks(t, off, end); err != nil {
 		return err
 	}
@@ -112,6 +114,7 @@ func (in *inode) zeroRange(t *lab.Thread, off, length int64, keepSize bool) erro
 		s, n := full.Bytes()
 		//mutant:ext4-zero-range-drop-pagecache delete
 		in.cache.TruncateRange(t, s, s+n)
+		t.Point("falloc.after_invalidate")
 		err := in.allocFileBlocks(t, full, gbCreate|gbUnwrit|gbConvertUnwritten)
 		//mutant:ext4-zero-range-invalidate-lock delete
 		in.invalidateLock.Unlock(t)

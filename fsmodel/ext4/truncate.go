@@ -28,8 +28,10 @@ func (in *inode) truncate(t *lab.Thread, size int64) error {
 	//mutant:ext4-truncate-invalidate-lock delete
 	defer in.invalidateLock.Unlock(t)
 	in.io.SetSize(size)
+	t.Point("truncate.before_pagecache")
 	//mutant:ext4-truncate-pagecache delete
 	in.cache.TruncateRange(t, size, math.MaxInt64)
+	t.Point("truncate.after_pagecache")
 	if size%extent.BlockSize != 0 {
 		if err := in.blockZeroRange(t, size, size-size%extent.BlockSize+extent.BlockSize); err != nil {
 			return err

@@ -50,6 +50,7 @@ func (in *inode) writeFolio(t *lab.Thread, f *pagecache.Folio, syncAll bool) {
 		return
 	}
 	lblk := lblkOf(f.Pos)
+	t.Point("ext4.wb.map_blocks")
 	m, err := in.wbMapBlock(t, lblk)
 	if err != nil {
 		// ext4 logs "Delayed block allocation failed" and gives the

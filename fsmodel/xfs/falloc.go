@@ -27,6 +27,7 @@ func (ip *Inode) Fallocate(t *lab.Thread, mode vfs.FallocMode, off, length int64
 		if err := ip.allocFileSpace(t, off, length); err != nil {
 			return err
 		}
+		t.Point("falloc.allocated")
 	case vfs.FallocPunch:
 		ip.fs.Stats.Punch.Add(1)
 		return ip.freeFileSpace(t, off, length)
@@ -104,6 +105,7 @@ func (ip *Inode) freeFileSpace(t *lab.Thread, off, length int64) error {
 	}
 	//mutant:xfs-free-space-drop-pagecache delete
 	ip.io.Cache.TruncateRange(t, roundDown(off), roundUp(end))
+	t.Point("falloc.after_invalidate")
 	if inner.Empty() {
 		return nil
 	}

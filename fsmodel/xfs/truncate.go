@@ -50,8 +50,10 @@ func (ip *Inode) setSize(t *lab.Thread, size int64) error {
 			return err
 		}
 		ip.io.SetSize(size)
+		t.Point("truncate.before_pagecache")
 		//mutant:xfs-truncate-pagecache delete
 		ip.io.Cache.TruncateRange(t, size, maxFileSize)
+		t.Point("truncate.after_pagecache")
 		ip.truncateExtents(t, size)
 		return nil
 	}
@@ -72,6 +74,7 @@ func (ip *Inode) truncateExtents(t *lab.Thread, size int64) {
 	removed := ip.df.Remove(past)
 	ip.noteChange(t)
 	ip.freeExtents(t, removed)
+	t.Point("xfs.truncate.cancel_cow")
 	//mutant:xfs-truncate-cancel-cow delete
 	ip.cancelCow(t, past)
 	ip.persist(t)
