@@ -158,6 +158,11 @@ func Run(cfg Config) (*Result, error) {
 		}
 		res.Ops += int64(len(ops))
 	}
+	if lr.Outcome == lab.HostFault {
+		// The host, not the target, failed (ENOSPC or EIO on the model's
+		// backing file): an environment error, never a failure of the run.
+		return res, lr.Err
+	}
 	switch {
 	case stuck > 0:
 		f := *res.Failure

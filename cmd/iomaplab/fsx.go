@@ -53,7 +53,8 @@ byte against a reference model, by one or several threads, on the userspace
 model (--target model: xfs, ext4 or ext4-iomap, with any --variant) or on a
 real filesystem on a loop device (--target kernel: xfs, ext4, btrfs, tmpfs;
 root). On a failure the op log is written (default iomaplab-fsx-SEED.log);
---replay LOG runs it again, --shrink finds a shorter log that fails alike.
+--replay LOG runs it again, --shrink finds a shorter log that fails the same way (the same oracle
+and message class).
 The one-letter flags are fsx.c's. See docs/fsx.md.
 
 Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
@@ -88,7 +89,7 @@ Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 	fl.BoolVar(&f.controlled, "controlled", false, "run under the lab's controlled scheduler (model target)")
 	fl.StringVar(&f.replay, "replay", "", "replay the operation log `LOG` (iomaplab's, or fstests fsx --record-ops's) instead of generating")
 	fl.BoolVar(&f.json, "json", false, "print one JSON summary on stdout")
-	fl.BoolVar(&f.shrink, "shrink", false, "with --replay of a failing log (several threads: with --controlled): find a shorter log that fails alike (written to LOG.min)")
+	fl.BoolVar(&f.shrink, "shrink", false, "with --replay of a failing log (several threads: with --controlled): find a shorter log that fails the same way: same oracle and message class (written to LOG.min)")
 	intFlag(cmd, &f.shrinkRuns, "shrink-runs", "", 1000, 1, 1_000_000, "most replays --shrink may run")
 	deviceFlag(cmd, &f.device)
 	intFlag(cmd, &f.devMiB, "dev-mib", "", 0, 0, fsxMaxDevMiB, "model block device size in MiB (0: twice the files' maximum size plus 4 MiB, so freed blocks are soon reused)")
