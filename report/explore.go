@@ -65,7 +65,7 @@ func exploreCase(c *explore.Cell, matrix bool) Case {
 		}
 	case !matrix && c.Verdict == "violation":
 		k.Status, k.Kind = Failed, KindViolation
-		k.Message = verdict(c) + ": " + msg
+		k.Message = strings.Join(c.Oracles, ",") + ": " + msg
 		k.Detail = violationDetail(c)
 	}
 	return k

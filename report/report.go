@@ -76,7 +76,7 @@ func (s *Suite) Count(st Status) int {
 func (s *Suite) OK() bool { return s.Count(Failed) == 0 && s.Count(Errored) == 0 }
 
 // FromError is the suite of a command that produced no verdicts: one
-// errored case named after the command, whose kind says what was at fault
+// errored case, "run", whose kind says what was at fault
 // as the CLI's exit code does: the environment if the error says so
 // (Environment() bool) or says nothing, the input if it says BadInput()
 // bool.
@@ -89,7 +89,7 @@ func FromError(suite string, err error, seconds float64) Suite {
 	}
 	msg, detail := splitFirstLine(err.Error())
 	return Suite{Name: suite, Timestamp: time.Now(), Seconds: seconds, Cases: []Case{{
-		Name: suite, Status: Errored, Kind: kind, Message: msg, Detail: detail, Seconds: seconds,
+		Name: "run", Status: Errored, Kind: kind, Message: msg, Detail: detail, Seconds: seconds,
 	}}}
 }
 

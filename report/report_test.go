@@ -60,7 +60,7 @@ func TestExploreStatuses(t *testing.T) {
 	}
 	s := Explore(cells[1:2], false, nil, explore.Defaults, time.Now())
 	c := s.Cases[0]
-	if c.Name != "b [no-validate]" || c.Message != "violation (data): stale data at 4096" ||
+	if c.Name != "b [no-validate]" || c.Message != "data: stale data at 4096" ||
 		!strings.Contains(c.Detail, "writer | syncer") || !strings.Contains(c.Detail, "iomaplab replay tok") {
 		t.Errorf("violation case: %+v", c)
 	}

@@ -28,6 +28,11 @@ func Write(w io.Writer, suites []report.Suite) error {
 		const in = "    "
 		fmt.Fprintf(bw, "%sKTAP version 1\n%s# Subtest: %s\n%s1..%d\n", in, in, Name(s.Name), in, len(s.Cases))
 		for j, c := range s.Cases {
+			if Name(c.Name) == Name(s.Name) {
+				// kunit.py takes a result line named like its
+				// subtest for the subtest's own end.
+				c.Name += " case"
+			}
 			switch c.Status {
 			case report.Failed, report.Errored:
 				diag(bw, in, fmt.Sprintf("%s %s: %s", c.Status, c.Kind, c.Message))

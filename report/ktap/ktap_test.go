@@ -20,7 +20,7 @@ func sample() []report.Suite {
 			{Name: "reflink #2", Status: report.Skipped, Message: "needs\nreflink"},
 			{Name: "awaits", Status: report.Errored, Kind: report.KindBadInput, Message: "deadlock"},
 		}},
-		{Name: "fsx", Cases: []report.Case{{Name: "model/xfs/correct seed=1"}}},
+		{Name: "fsx", Cases: []report.Case{{Name: "model/xfs/correct seed=1"}, {Name: "fsx"}}},
 	}
 }
 
@@ -127,7 +127,7 @@ func TestWriteFollowsKTAP(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, text)
 	}
-	if len(top) != 2 || top[0].ok || !top[1].ok || top[0].name != "explore_matrix" || top[1].name != "fsx" {
+	if len(top) != 2 || top[0].ok || !top[1].ok || top[0].name != "explore_matrix" || top[1].name != "fsx" || top[1].subtests[1].name != "fsx_case" {
 		t.Fatalf("suites: %+v\n%s", top, text)
 	}
 	c := top[0].subtests
