@@ -24,6 +24,10 @@ type Scenario struct {
 	Rules []lab.Rule
 	// RulePos is where each of Rules was written.
 	RulePos []Pos
+	// Parks maps thread name -> park-at name -> point. The park-at rules
+	// are the last parkAtRules of Rules (the inject lines' come first).
+	Parks       map[string]map[string]string
+	parkAtRules int
 	Expect  []Expectation
 	Catches []Catch
 	// Clean lists variants that must not be caught (negative controls).
@@ -88,6 +92,29 @@ type Op struct {
 	Thread string
 	// Done: await waits for Thread to return rather than to stall.
 	Done bool
+	// Blocked: await waits for Thread to block on a lock (T.blocked).
+	Blocked bool
+	// ParkName names one park of Thread: await T.parked(NAME) waits for
+	// that park, release T.NAME releases it (waiting for it first).
+	// ParkPoint is the point that park is at (resolved by the parser).
+	ParkName, ParkPoint string
+	// Parks are the op's park-at=POINT [as NAME] options.
+	Parks []ParkAt
+	// Sub and Patterns are a mid-scenario expectation's: expect read
+	// (Sub OpPread) or expect map-load (OpMapLoad) of [Off, Off+Len),
+	// each byte one of Patterns.
+	Sub      OpKind
+	Patterns []byte
+}
+
+// ParkAt is one park-at=POINT [as NAME] option: the thread parks at the
+// first hit of POINT in this op, until a release names it.
+type ParkAt struct {
+	Pos   Pos
+	Point string
+	// Name is what await T.parked(NAME) and release T.NAME call it; the
+	// point's name unless 'as NAME' gives one.
+	Name string
 }
 
 // Expectation is one item of an expect line: an oracle the scenario asserts,

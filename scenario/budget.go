@@ -48,7 +48,7 @@ const (
 // moves returns the bytes op moves through a buffer (Limits.MaxBytes).
 func (op *Op) moves() int64 {
 	switch op.Kind {
-	case OpPwrite, OpPread, OpMapStore, OpMapLoad:
+	case OpPwrite, OpPread, OpMapStore, OpMapLoad, OpExpect:
 		return op.Len
 	}
 	return 0

@@ -23,12 +23,20 @@ func (op Op) Describe() string {
 	case argsTwoFiles:
 		parts = append(parts, op.Src, op.File)
 	case argsThread:
-		if op.Kind == OpAwait && op.Done {
-			parts = append(parts, op.Thread+".done")
-		} else if op.Kind == OpAwait {
-			parts = append(parts, op.Thread+".stalled")
+		parts = append(parts, awaitTarget(&op))
+	case argsExpect:
+		parts = append(parts, opTable[op.Sub].name, op.File, FormatSize(op.Off), FormatSize(op.Len))
+		if op.Sub == OpPread {
+			parts[1] = "read"
+		}
+		if len(op.Patterns) == 1 {
+			parts = append(parts, "==", fmt.Sprintf("0x%02x", op.Patterns[0]))
 		} else {
-			parts = append(parts, op.Thread)
+			var set []string
+			for _, b := range op.Patterns {
+				set = append(set, fmt.Sprintf("0x%02x", b))
+			}
+			parts = append(parts, "in", "{"+strings.Join(set, ",")+"}")
 		}
 	}
 	switch op.Kind {
@@ -44,6 +52,12 @@ func (op Op) Describe() string {
 	}
 	if op.FaultAt >= 0 && op.Kind == OpPwrite {
 		parts = append(parts, "fault-at="+FormatSize(op.FaultAt))
+	}
+	for _, pk := range op.Parks {
+		parts = append(parts, "park-at="+pk.Point)
+		if pk.Name != pk.Point {
+			parts = append(parts, "as", pk.Name)
+		}
 	}
 	if op.MayFail {
 		parts = append(parts, "may-fail")

@@ -1,6 +1,9 @@
 package scenario
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 // Every catalogue op, described and parsed again, is the same op.
 func TestDescribeRoundTrip(t *testing.T) {
@@ -37,7 +40,7 @@ func TestDescribeRoundTrip(t *testing.T) {
 				got = back.Setup[0]
 			}
 			got.Pos, op.Pos = Pos{}, Pos{}
-			if got != op {
+			if !reflect.DeepEqual(got, op) {
 				t.Errorf("%s: %q parses to %+v, want %+v", sc.Name, line, got, op)
 			}
 			n++

@@ -3,6 +3,8 @@ package scenario
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"slices"
 	"syscall"
 
 	"iomaplab/lab"
@@ -63,22 +65,38 @@ func (r *run) exec(t *lab.Thread, thread string, op Op) bool {
 		err = r.fsys.Remount(t)
 	case OpReflink:
 		err = r.reflink(t, op, start)
+	case OpExpect:
+		err = r.expect(t, f, op)
 	case OpAwait:
 		// Recorded while blocked, for misuse; a run that deadlocks here
 		// unwinds without clearing it.
 		r.mu.Lock()
 		r.awaiting[thread] = op
 		r.mu.Unlock()
-		if op.Done {
+		switch {
+		case op.Done:
 			d := r.done[op.Thread]
 			r.doneEv.Wait(t, d.Load)
-		} else {
+		case op.Blocked:
+			t.AwaitBlocked(op.Thread)
+		case op.ParkPoint != "":
+			t.AwaitParkedAt(op.Thread, op.ParkPoint)
+		default:
 			t.AwaitParked(op.Thread)
 		}
 		r.mu.Lock()
 		delete(r.awaiting, thread)
 		r.mu.Unlock()
 	case OpRelease:
+		if op.ParkPoint != "" { // release T.NAME: T must be parked there
+			r.mu.Lock()
+			r.awaiting[thread] = op
+			r.mu.Unlock()
+			t.AwaitParkedAt(op.Thread, op.ParkPoint)
+			r.mu.Lock()
+			delete(r.awaiting, thread)
+			r.mu.Unlock()
+		}
 		r.mu.Lock()
 		r.released[op.Thread] = r.clock.Add(1)
 		r.mu.Unlock()
@@ -188,5 +206,45 @@ func (r *run) reflink(t *lab.Thread, op Op, start int64) error {
 		i = j
 	}
 	r.apply(op.File, write{}, func() { r.ref[op.File].Write(data, 0) })
+	return nil
+}
+
+// expect runs a mid-scenario expectation: it reads the range (pread, or
+// loads page by page through a shared mapping) and records a data violation
+// naming the line if a byte is not one of op.Patterns or the range reads
+// short. An error of the read itself is the op's.
+func (r *run) expect(t *lab.Thread, f vfs.File, op Op) error {
+	got := make([]byte, op.Len)
+	n := len(got)
+	if op.Sub == OpMapLoad {
+		for off := op.Off; off < op.Off+op.Len; {
+			end := min((off/mmapPage+1)*mmapPage, op.Off+op.Len)
+			if err := f.MapLoad(t, got[off-op.Off:end-op.Off], off); err != nil {
+				return err
+			}
+			off = end
+		}
+	} else {
+		var err error
+		if n, err = f.Pread(t, got, op.Off); err != nil {
+			return err
+		}
+	}
+	msg := ""
+	for i, b := range got[:n] {
+		if !slices.Contains(op.Patterns, b) {
+			at := op.Off + int64(i)
+			msg = fmt.Sprintf("byte at offset %d (0x%x) is 0x%02x, expected %s", at, at, b, formatBytes(op.Patterns))
+			break
+		}
+	}
+	if msg == "" && n < len(got) {
+		msg = fmt.Sprintf("read returned %d of %d bytes", n, len(got))
+	}
+	if msg != "" {
+		r.mu.Lock()
+		r.violations = append(r.violations, Violation{Oracle: "data", Message: fmt.Sprintf("line %d: %s: %s", op.Pos.Line, op.Describe(), msg)})
+		r.mu.Unlock()
+	}
 	return nil
 }

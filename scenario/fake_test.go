@@ -16,7 +16,7 @@ import (
 // bugs that each oracle path must catch.
 type fakeTarget struct {
 	types []string // fs types it mounts; nil for all
-	bug   string   // "", "stale-zero", "ownership", "lose-unsynced", "fsck", "lost-after-park", "lost-wakeup", "abba", "pread-rwsem"
+	bug   string   // "", "stale-zero", "ownership", "lose-unsynced", "fsck", "lost-after-park", "lost-wakeup", "abba", "pread-rwsem", "first-write-sticks"
 	last  *fakeFS
 }
 
@@ -63,6 +63,9 @@ type fakeFile struct {
 	mu    lab.Mutex // the page cache, as one lock
 	data  []byte    // what reads see
 	disk  []byte    // what survives a remount
+	// first holds each byte's first written value (bug first-write-sticks:
+	// a remount brings those back, not the last ones).
+	first, stuck []byte
 	seq   atomic.Uint64
 }
 
@@ -91,6 +94,9 @@ func (fs *fakeFS) Remount(t *lab.Thread) error {
 		}
 		f.mu.Lock(t)
 		f.data = append([]byte(nil), f.disk...)
+		if fs.bug == "first-write-sticks" {
+			copy(f.data, f.first)
+		}
 		f.mu.Unlock(t)
 	}
 	return nil
@@ -152,6 +158,17 @@ func (f *fakeFile) write(t *lab.Thread, p []byte, off int64, seq *uint64) {
 		*seq = f.seq.Load()
 	}
 	f.grow(off + int64(len(p)))
+	if f.fs.bug == "first-write-sticks" {
+		for i, c := range p {
+			at := off + int64(i)
+			for int64(len(f.first)) <= at {
+				f.first, f.stuck = append(f.first, 0), append(f.stuck, 0)
+			}
+			if f.stuck[at] == 0 {
+				f.first[at], f.stuck[at] = c, 1
+			}
+		}
+	}
 	if stale && f.fs.bug == "stale-zero" {
 		clear(f.data[off : off+int64(len(p))])
 		return

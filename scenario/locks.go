@@ -129,6 +129,11 @@ func holdingOf(kind parkKind, op *Op) holding {
 // that thread, or "" if it need not. scenarioFile is the only file of the
 // scenario, or "" if it has several.
 func (h holding) blocksOn(op *Op, fs, scenarioFile string) string {
+	if op.Kind == OpExpect { // as its read or map-load
+		sub := *op
+		sub.Kind = op.Sub
+		op = &sub
+	}
 	file := h.file
 	if file == "" {
 		file = scenarioFile
@@ -286,7 +291,7 @@ type windowOp struct {
 func windowOps(th *Thread, rel int, parked string, threads map[string]*Thread, seen map[string]bool) []windowOp {
 	start := -1
 	for i := rel - 1; i >= 0; i-- {
-		if op := th.Ops[i]; op.Kind == OpAwait && !op.Done && op.Thread == parked {
+		if op := th.Ops[i]; op.Kind == OpAwait && !op.Done && !op.Blocked && op.Thread == parked {
 			start = i
 			break
 		}

@@ -87,8 +87,12 @@ func (r *run) misuse(msg string, awaiting map[string]Op) *RunError {
 	for _, n := range names {
 		op := awaiting[n]
 		if d := r.returned[op.Thread]; !op.Done && d != nil && d.Load() {
+			what := "stalling (a park whose hit count or point its ops never reach?)"
+			if op.Blocked {
+				what = "blocking on a lock"
+			}
 			return &RunError{File: r.sc.File, Pos: op.Pos, Msg: fmt.Sprintf(
-				"await %s.stalled in thread %s: %s returned without stalling (a park whose hit count or point its ops never reach?)", op.Thread, n, op.Thread)}
+				"%s %s in thread %s: %s returned without %s", op.Kind, awaitTarget(&op), n, op.Thread, what)}
 		}
 	}
 	for _, e := range g {

@@ -23,6 +23,7 @@ const (
 	OpAwait
 	OpRelease
 	OpReflink
+	OpExpect
 )
 
 // args is the positional shape of an op.
@@ -35,6 +36,7 @@ const (
 	argsRange                // pwrite FILE OFF LEN
 	argsThread               // await T.stalled, release T
 	argsTwoFiles             // reflink SRC DST
+	argsExpect               // expect read|map-load FILE OFF LEN == P | in {P,...}
 )
 
 // opInfo describes one op for the parser, the checks and the docs.
@@ -70,6 +72,7 @@ var opTable = []opInfo{
 	OpRemount:         {"remount", argsNone, nil, true, "", false, "sync everything, drop the page cache and all in-core extent state, reload from the device"},
 	OpAwait:           {"await", argsThread, nil, false, "", false, "await T.stalled: block until thread T is parked; await T.done: until T has returned"},
 	OpRelease:         {"release", argsThread, nil, false, "", false, "release T: let thread T leave its park"},
+	OpExpect:          {"expect", argsExpect, nil, false, "", false, "expect read FILE OFF LEN == P (or in {P1,P2}), and the same with map-load: read the range (pread, or loads through a shared mapping) and require every byte to be P (one of P1, P2); otherwise a data violation naming the line"},
 	OpReflink:         {"reflink", argsTwoFiles, nil, true, "", true, "ioctl(FICLONE): DST comes to share all of SRC's blocks (DST's old contents in that range go, its size grows to SRC's); xfs only, in setup and after lines"},
 }
 
@@ -92,7 +95,7 @@ func lookupOp(name string) (OpKind, bool) {
 // takesRwsem reports whether op takes i_rwsem on fs (the model's lock table,
 // DESIGN.md): such an op blocks behind a writer parked inside pwrite.
 func (op *Op) takesRwsem(fs string) bool {
-	info := opTable[op.Kind]
+	info := opTable[op.effective()]
 	return info.rwsem && (info.onFS == "" || info.onFS == fs)
 }
 
@@ -148,4 +151,13 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// effective is the kind op acts as for the lock table: an expect's read or
+// map-load.
+func (op *Op) effective() OpKind {
+	if op.Kind == OpExpect {
+		return op.Sub
+	}
+	return op.Kind
 }

@@ -135,6 +135,8 @@ func (p *parser) checkCycles() {
 			case u == nil || len(u.Ops) == 0:
 			case op.Kind == OpAwait && op.Done:
 				edge(event{u.Name, len(u.Ops) - 1, true}, end)
+			case op.Kind == OpAwait && op.Blocked:
+				edge(event{u.Name, 0, false}, end) // u blocks in some op it started
 			case op.Kind == OpAwait:
 				if f, ok := firstIn[u.Name]; ok && len(stalls[u.Name]) > 0 {
 					edge(event{u.Name, f, false}, end)
@@ -212,8 +214,14 @@ func awaitTarget(op *Op) string {
 	switch {
 	case op.Kind == OpAwait && op.Done:
 		return op.Thread + ".done"
+	case op.Kind == OpAwait && op.Blocked:
+		return op.Thread + ".blocked"
+	case op.Kind == OpAwait && op.ParkName != "":
+		return op.Thread + ".parked(" + op.ParkName + ")"
 	case op.Kind == OpAwait:
 		return op.Thread + ".stalled"
+	case op.ParkName != "":
+		return op.Thread + "." + op.ParkName
 	}
 	return op.Thread
 }

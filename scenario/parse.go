@@ -310,6 +310,9 @@ func (p *parser) op(toks []token) (Op, bool) {
 	if kind == OpPwrite || kind == OpMapStore {
 		op.Fill = defaultFill(p.nops)
 	}
+	if kind == OpExpect {
+		return p.expectOp(op, name, toks[1:])
+	}
 	// Positional arguments first, then options (key=value or flags).
 	var pos []token
 	rest := toks[1:]
@@ -318,7 +321,16 @@ func (p *parser) op(toks []token) (Op, bool) {
 		rest = rest[1:]
 	}
 	ok = p.positional(&op, name, pos)
-	for _, t := range rest {
+	for i := 0; i < len(rest); i++ {
+		t := rest[i]
+		if strings.HasPrefix(t.text, "park-at=") {
+			n := p.parkAt(&op, t, rest[i+1:])
+			if n < 0 {
+				ok, n = false, -n-1
+			}
+			i += n
+			continue
+		}
 		ok = p.option(&op, t) && ok
 	}
 	if ok {
@@ -330,6 +342,106 @@ func (p *parser) op(toks []token) (Op, bool) {
 // defaultFill is the byte an op writes without fill=: 'a'..'z' by the op's
 // position in the file, so that every write is told apart in a diff.
 func defaultFill(n int) byte { return byte('a' + (n-1)%26) }
+
+// parkAt parses park-at=POINT and an 'as NAME' after it (in next); it
+// returns how many tokens of next it used, or -1-n after an error that
+// used n of them.
+func (p *parser) parkAt(op *Op, t token, next []token) int {
+	if opTable[op.Kind].args == argsThread {
+		p.errorf(t.pos, "%s takes no option park-at (a park belongs on an op that does work)", op.Kind)
+		return -1
+	}
+	point := strings.TrimPrefix(t.text, "park-at=")
+	if _, ok := lookupPoint(point); !ok {
+		p.errorf(t.pos, "park-at: unknown point %q (points: %s)", point, strings.Join(Points, ", "))
+		return -1
+	}
+	pk := ParkAt{Pos: t.pos, Point: point, Name: point}
+	used := 0
+	if len(next) > 0 && next[0].text == "as" {
+		if len(next) < 2 || !identRE.MatchString(next[1].text) {
+			p.errorf(after(next[0]), "park-at=%s as needs a NAME (a letter, then letters, digits, '_' or '-')", point)
+			return -min(len(next), 2) - 1 // skip what 'as' names
+		}
+		pk.Name, used = next[1].text, 2
+	}
+	op.Parks = append(op.Parks, pk)
+	return used
+}
+
+// expectOp parses a mid-scenario expectation after its keyword:
+// read|map-load FILE OFF LEN, then '== P' or 'in {P1,P2,...}'.
+func (p *parser) expectOp(op Op, name token, toks []token) (Op, bool) {
+	if len(toks) == 0 || (toks[0].text != "read" && toks[0].text != "map-load") {
+		at := after(name)
+		if len(toks) > 0 {
+			at = toks[0].pos
+		}
+		p.errorf(at, "expect in a thread, setup or after line wants read or map-load: expect read FILE OFF LEN == P")
+		return op, false
+	}
+	sub := toks[0]
+	op.Sub = OpPread
+	if sub.text == "map-load" {
+		op.Sub = OpMapLoad
+	}
+	var pos []token
+	rest := toks[1:]
+	for len(rest) > 0 && rest[0].text != "==" && rest[0].text != "in" && len(pos) < 3 {
+		pos = append(pos, rest[0])
+		rest = rest[1:]
+	}
+	op.Kind = OpMapLoad // positional shape of a range
+	ok := p.positional(&op, sub, pos)
+	op.Kind = OpExpect
+	if !ok {
+		return op, false
+	}
+	if len(rest) == 0 || (rest[0].text != "==" && rest[0].text != "in") {
+		at := after(pos[len(pos)-1])
+		if len(rest) > 0 {
+			at = rest[0].pos
+		}
+		p.errorf(at, "expect %s %s needs '== P' or 'in {P1,P2}' after the range", sub.text, op.File)
+		return op, false
+	}
+	cmp := rest[0]
+	if len(rest) == 1 {
+		p.errorf(after(cmp), "expect: '%s' needs a pattern byte (0x58, 88 or 'X')", cmp.text)
+		return op, false
+	}
+	var text string
+	for _, t := range rest[1:] {
+		text += t.text
+	}
+	at := rest[1].pos
+	if cmp.text == "==" {
+		if len(rest) > 2 {
+			p.errorf(rest[2].pos, "unexpected %q after the pattern", rest[2].text)
+			return op, false
+		}
+		b, err := parseByte(text)
+		if err != nil {
+			p.errorf(at, "expect: %v", err)
+			return op, false
+		}
+		op.Patterns = []byte{b}
+		return op, true
+	}
+	if !strings.HasPrefix(text, "{") || !strings.HasSuffix(text, "}") {
+		p.errorf(at, "expect: 'in' wants a set of bytes in braces: in {0x57,0x58}")
+		return op, false
+	}
+	for _, f := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(text, "{"), "}"), ",") {
+		b, err := parseByte(f)
+		if err != nil {
+			p.errorf(at, "expect: in {...}: %v", err)
+			return op, false
+		}
+		op.Patterns = append(op.Patterns, b)
+	}
+	return op, true
+}
 
 func isOption(s string, info opInfo) bool {
 	return strings.Contains(s, "=") || s == "may-fail" || contains(info.opts, s)
@@ -415,11 +527,23 @@ func (p *parser) threadArg(op *Op, name, arg token) bool {
 	t := arg.text
 	if op.Kind == OpAwait {
 		base, what, found := strings.Cut(t, ".")
-		if !found || (what != "stalled" && what != "done") {
-			p.errorf(arg.pos, "await wants THREAD.stalled or THREAD.done, found %q", t)
+		park, isNamed := strings.CutPrefix(what, "parked(")
+		switch {
+		case found && isNamed && strings.HasSuffix(park, ")") && identRE.MatchString(strings.TrimSuffix(park, ")")):
+			op.ParkName = strings.TrimSuffix(park, ")")
+		case found && (what == "stalled" || what == "parked" || what == "done" || what == "blocked"):
+			op.Done, op.Blocked = what == "done", what == "blocked"
+		default:
+			p.errorf(arg.pos, "await wants THREAD.stalled, THREAD.parked, THREAD.parked(NAME), THREAD.blocked or THREAD.done, found %q", t)
 			return false
 		}
-		t, op.Done = base, what == "done"
+		t = base
+	} else if base, park, found := strings.Cut(t, "."); found {
+		if !identRE.MatchString(park) {
+			p.errorf(arg.pos, "release wants THREAD or THREAD.NAME (a park-at name), found %q", t)
+			return false
+		}
+		t, op.ParkName = base, park
 	}
 	if !identRE.MatchString(t) {
 		p.errorf(arg.pos, "bad thread name %q", t)

@@ -151,7 +151,7 @@ func TestParseErrors(t *testing.T) {
 		{head + "thread a:\n", "e.scn:3:10: thread a needs at least one op"},
 		{head + "setup release a\nthread a: fsync f\n", "e.scn:3:7: release belongs in a thread line"},
 		{head + "thread a: await b.stalled\nthread b: fsync f\n", "e.scn:3:11: await b.stalled: b never stalls"},
-		{head + "thread a: await b.ready\n", "e.scn:3:17: await wants THREAD.stalled or THREAD.done"},
+		{head + "thread a: await b.ready\n", "e.scn:3:17: await wants THREAD.stalled, THREAD.parked, THREAD.parked(NAME), THREAD.blocked or THREAD.done, found \"b.ready\""},
 		{head + "thread a: await a.done\n", "e.scn:3:11: thread a cannot await itself"},
 		{head + "thread a: await c.done\n", "e.scn:3:11: await c.done: no thread c"},
 		{head + "thread a: pwrite f 0 8k stall-at=4k\n", "e.scn:3:11: thread a stalls 1 time(s) but is released 0 time(s)"},

@@ -200,13 +200,14 @@ func (r *run) main(t *lab.Thread) {
 	for _, op := range r.sc.After {
 		r.exec(t, "main", op)
 	}
-	r.dataOracle(t, "in the page cache")
+	cached := map[string]*view{}
+	r.dataOracle(t, "in the page cache", cached, nil)
 	r.check(t, BeforeRemount)
 	if err := fsys.Remount(t); err != nil {
 		r.opError("main", Op{Kind: OpRemount, Pos: r.sc.FS.Pos}, fmt.Errorf("the data oracle's remount: %w", err))
 		return
 	}
-	r.dataOracle(t, "after remount")
+	r.dataOracle(t, "after remount", nil, cached)
 	r.check(t, AfterRemount)
 }
 
@@ -222,12 +223,41 @@ func (r *run) check(t *lab.Thread, at Quiescent) {
 	}
 }
 
+// view is what the data oracle read of one file: its size and the chunks
+// it read, by offset.
+type view struct {
+	size   int64
+	chunks map[int64][]byte
+}
+
+// differs compares the chunk got, read at off from a file of size bytes
+// after the remount, with what the page cache view held there, byte for
+// byte: each may be allowed on its own (racing writers) and yet a value
+// that reads back different after a remount was lost or made up.
+func (pc *view) differs(got []byte, off, size int64) string {
+	if pc.size != size {
+		return fmt.Sprintf("size %d after remount, %d in the page cache", size, pc.size)
+	}
+	want, ok := pc.chunks[off]
+	if !ok {
+		return ""
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			return fmt.Sprintf("byte at offset %d (0x%x) is 0x%02x after remount, 0x%02x in the page cache", off+int64(i), off+int64(i), got[i], want[i])
+		}
+	}
+	return ""
+}
+
 // dataOracle compares every file whose contents are known with its
 // reference model, a chunk at a time. A file up to denseCheck bytes is read
 // whole; a larger one (sparse: an op near 1 TiB) only around what the run
 // did to it (checkRegions), so the oracle's work follows the bytes the
-// scenario touched, not the file's size.
-func (r *run) dataOracle(t *lab.Thread, when string) {
+// scenario touched, not the file's size. With save it keeps what it read
+// of each file that passed; with against (the page cache view, after a
+// remount) it also requires each byte to equal the one read there.
+func (r *run) dataOracle(t *lab.Thread, when string, save, against map[string]*view) {
 files:
 	for _, name := range r.sc.Files() {
 		r.mu.Lock()
@@ -246,6 +276,8 @@ files:
 		regions := r.checkRegions(name, size)
 		r.mu.Unlock()
 		msg := ""
+		seen := &view{size: size, chunks: map[int64][]byte{}}
+		pc := against[name]
 		if len(regions) == 0 {
 			r.mu.Lock()
 			msg = r.compare(name, nil, 0, size)
@@ -264,15 +296,26 @@ files:
 					msg = fmt.Sprintf("read at %d returned %d bytes, %d below EOF %d", off, n, len(p), size)
 				}
 				r.mu.Unlock()
+				if msg == "" && pc != nil {
+					msg = pc.differs(p[:n], off, size)
+				}
+				if save != nil {
+					seen.chunks[off] = p[:n]
+				}
 			}
 			if msg != "" {
 				break
 			}
 		}
+		if msg == "" && pc != nil && pc.size != size {
+			msg = pc.differs(nil, 0, size)
+		}
 		if msg != "" {
 			r.mu.Lock()
 			r.violations = append(r.violations, Violation{Oracle: "data", Message: fmt.Sprintf("%s %s: %s", name, when, msg)})
 			r.mu.Unlock()
+		} else if save != nil {
+			save[name] = seen
 		}
 	}
 }

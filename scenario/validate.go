@@ -54,6 +54,10 @@ func (p *parser) finish() {
 			p.errorf(c.Pos, "%s is an ext4 variant; this scenario runs on %s", c.Variant, sc.FS.Type)
 		}
 	}
+	p.compileParks()
+	if len(p.errs) > 0 {
+		return
+	}
 	p.checkStalls()
 	p.checkParks()
 	p.checkWindows()
@@ -107,8 +111,12 @@ func (p *parser) checkStalls() {
 				p.errorf(op.Pos, "thread %s cannot %s itself", th.Name, op.Kind)
 			case op.Kind == OpAwait && op.Done && !declared[op.Thread]:
 				p.errorf(op.Pos, "await %s.done: no thread %s in this scenario", op.Thread, op.Thread)
+			case op.Kind == OpAwait && op.Blocked:
+				if !declared[op.Thread] {
+					p.errorf(op.Pos, "await %s.blocked: no thread %s in this scenario", op.Thread, op.Thread)
+				}
 			case op.Kind == OpAwait && !op.Done && stalls[op.Thread] == 0:
-				p.errorf(op.Pos, "await %s.stalled: %s never stalls (give one of its pwrites stall-at=, or inject a park with thread=%s)", op.Thread, op.Thread, op.Thread)
+				p.errorf(op.Pos, "await %s: %s never stalls (give one of its pwrites stall-at=, one of its ops park-at=POINT, or inject a park with thread=%s)", awaitTarget(&op), op.Thread, op.Thread)
 			case op.Kind == OpRelease:
 				if stalls[op.Thread] == 0 {
 					p.errorf(op.Pos, "release %s: %s never stalls", op.Thread, op.Thread)
