@@ -28,8 +28,8 @@ type Scenario struct {
 	// are the last parkAtRules of Rules (the inject lines' come first).
 	Parks       map[string]map[string]string
 	parkAtRules int
-	Expect  []Expectation
-	Catches []Catch
+	Expect      []Expectation
+	Catches     []Catch
 	// Clean lists variants that must not be caught (negative controls).
 	Clean  []string
 	Kernel KernelNotes

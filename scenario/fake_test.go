@@ -66,7 +66,7 @@ type fakeFile struct {
 	// first holds each byte's first written value (bug first-write-sticks:
 	// a remount brings those back, not the last ones).
 	first, stuck []byte
-	seq   atomic.Uint64
+	seq          atomic.Uint64
 }
 
 func (fs *fakeFS) Name() string { return fs.typ }
