@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -274,6 +275,10 @@ func WriteFstestsLog(w io.Writer, opt Options, streams [][]Op) (FstestsExport, e
 	fmt.Fprintln(bw, "# iomaplab fsx run as an fstests fsx --record-ops log (ltp/fsx.c); replay with")
 	fmt.Fprintf(bw, "#   fsx -l %d -o %d --replay-ops=THIS_FILE TESTFILE\n", opt.MaxFileSize, opt.MaxOpSize)
 	fmt.Fprintf(bw, "# iomaplab seed=%d threads=%d ops=%d; ops fsx has no counterpart for are comments\n", opt.Seed, opt.Threads, len(ops))
+	if slices.ContainsFunc(ops, func(op Op) bool { return op.Kind == Clone || op.Kind == Dedupe }) {
+		fmt.Fprintln(bw, "# it clones and dedupes: replay it on a filesystem with reflink (fsx skips them elsewhere,")
+		fmt.Fprintln(bw, "# and the ops after a skipped extending clone see another size)")
+	}
 	var size int64 // the file's size in fsx's replay of the log
 	for _, op := range ops {
 		name, ok := fstestsNames[op.Kind]
