@@ -9,6 +9,27 @@ type Mutex struct {
 	free  freeLock
 	owner *Thread // controlled mode
 	held  atomic.Bool
+	waits *lockWait // controlled mode
+}
+
+// lockWait is what a controlled thread waiting for a lock hands the
+// scheduler: made once per lock (and name), not per acquisition, since a
+// description and two closures per Lock were the largest allocations of a
+// controlled run.
+type lockWait struct {
+	name  string // the lock's name it was made for
+	desc  string
+	owner func() *Thread
+	ready func() bool
+}
+
+// cachedWait returns *c if it was made for name, else a new one from mk.
+func cachedWait(c **lockWait, name string, mk func() *lockWait) *lockWait {
+	if *c == nil || (*c).name != name {
+		*c = mk()
+		(*c).name = name
+	}
+	return *c
 }
 
 func (m *Mutex) name() string {
@@ -27,7 +48,10 @@ func (m *Mutex) Lock(t *Thread) {
 		t.recordDetail(KindLock, m.name())
 		return
 	}
-	t.wait("lock "+m.name(), func() *Thread { return m.owner }, func() bool { return m.owner == nil })
+	lw := cachedWait(&m.waits, m.Name, func() *lockWait {
+		return &lockWait{desc: "lock " + m.name(), owner: func() *Thread { return m.owner }, ready: func() bool { return m.owner == nil }}
+	})
+	t.wait(lw.desc, lw.owner, lw.ready)
 	m.owner = t
 	m.held.Store(true)
 	t.record(KindLock, m.name(), nil)
@@ -100,6 +124,8 @@ type RWMutex struct {
 	writer  *Thread   // controlled mode
 	readers []*Thread // controlled mode, in acquisition order
 	held    atomic.Int32
+	excl    *lockWait // controlled mode
+	shared  *lockWait
 }
 
 func (m *RWMutex) name() string {
@@ -127,7 +153,10 @@ func (m *RWMutex) Lock(t *Thread) {
 		t.recordDetail(KindLock, m.name())
 		return
 	}
-	t.wait("lock "+m.name()+" (excl)", m.owner, func() bool { return m.writer == nil && len(m.readers) == 0 })
+	lw := cachedWait(&m.excl, m.Name, func() *lockWait {
+		return &lockWait{desc: "lock " + m.name() + " (excl)", owner: m.owner, ready: func() bool { return m.writer == nil && len(m.readers) == 0 }}
+	})
+	t.wait(lw.desc, lw.owner, lw.ready)
 	m.writer = t
 	m.held.Store(-1)
 	t.record(KindLock, m.name(), nil)
@@ -157,7 +186,10 @@ func (m *RWMutex) RLock(t *Thread) {
 		t.recordDetail(KindRLock, m.name())
 		return
 	}
-	t.wait("lock "+m.name()+" (shared)", func() *Thread { return m.writer }, func() bool { return m.writer == nil })
+	lw := cachedWait(&m.shared, m.Name, func() *lockWait {
+		return &lockWait{desc: "lock " + m.name() + " (shared)", owner: func() *Thread { return m.writer }, ready: func() bool { return m.writer == nil }}
+	})
+	t.wait(lw.desc, lw.owner, lw.ready)
 	m.readers = append(m.readers, t)
 	m.held.Add(1)
 	t.record(KindRLock, m.name(), nil)

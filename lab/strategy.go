@@ -9,6 +9,7 @@ type Strategy interface {
 	NewSchedule() bool
 	// Pick returns one of runnable (thread IDs in ascending order, at least
 	// two of them). current is the ID of the thread that yielded if it is
-	// still runnable, or -1.
+	// still runnable, or -1. runnable is the world's buffer, valid during
+	// the call only: a strategy that keeps it must copy it.
 	Pick(runnable []int, current int) int
 }

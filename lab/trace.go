@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"hash/fnv"
 	"sort"
 	"sync"
 )
@@ -67,13 +66,12 @@ type Trace struct {
 	total   int64
 	counts  map[string]int
 	hash    uint64
-	scratch []byte
 }
 
 func (tr *Trace) init(capacity int) {
 	tr.cap = capacity
 	tr.counts = map[string]int{}
-	tr.hash = 14695981039346656037
+	tr.hash = fnvOffset
 }
 
 func (tr *Trace) add(r Record) {
@@ -89,22 +87,39 @@ func (tr *Trace) add(r Record) {
 	} else {
 		tr.ring[r.Seq%int64(tr.cap)] = r
 	}
-	h := fnv.New64a()
-	b := tr.scratch[:0]
-	b = append(b, byte(r.Kind), byte(r.Thread), byte(r.Thread>>8))
-	b = append(b, r.Name...)
+	tr.hash = fnvRecord(tr.hash, r)
+}
+
+// FNV-1a's 64-bit parameters (Fowler, Noll, Vo; RFC draft
+// draft-eastlake-fnv).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// fnvRecord is FNV-1a over r's kind, thread, name and fields, then the
+// previous hash prev, little-endian: the bytes Trace has always hashed,
+// without a hash.Hash or a buffer per record.
+func fnvRecord(prev uint64, r Record) uint64 {
+	h := uint64(fnvOffset)
+	for _, c := range [3]byte{byte(r.Kind), byte(r.Thread), byte(r.Thread >> 8)} {
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	for i := 0; i < len(r.Name); i++ {
+		h = (h ^ uint64(r.Name[i])) * fnvPrime
+	}
 	for _, f := range r.Fields {
-		b = append(b, f.Key...)
+		for i := 0; i < len(f.Key); i++ {
+			h = (h ^ uint64(f.Key[i])) * fnvPrime
+		}
 		for i := range 8 {
-			b = append(b, byte(f.Val>>(8*i)))
+			h = (h ^ uint64(byte(f.Val>>(8*i)))) * fnvPrime
 		}
 	}
 	for i := range 8 {
-		b = append(b, byte(tr.hash>>(8*i)))
+		h = (h ^ uint64(byte(prev>>(8*i)))) * fnvPrime
 	}
-	tr.scratch = b
-	h.Write(b)
-	tr.hash = h.Sum64()
+	return h
 }
 
 // Count returns how many times tracepoint name fired.

@@ -107,6 +107,7 @@ type World struct {
 	steps     atomic.Int64
 	decisions []int
 	currents  []int
+	runnable  []int // pickNext's buffer: strategies read it during Pick only
 	result    Result
 	finishing bool        // the run is over; threads unwind one by one
 	aborting  atomic.Bool // set once unwinding starts
@@ -365,7 +366,7 @@ func (w *World) unwind(t *Thread) {
 // pickNext returns the thread to run next: nil when none can, or a
 // divergence message when the strategy could not follow its schedule.
 func (w *World) pickNext(t *Thread) (next *Thread, diverged string) {
-	var runnable []int
+	runnable := w.runnable[:0]
 	current := -1
 	for _, u := range w.threads {
 		if u.done || (u.pred != nil && !u.pred()) {
@@ -376,6 +377,7 @@ func (w *World) pickNext(t *Thread) (next *Thread, diverged string) {
 			current = u.id
 		}
 	}
+	w.runnable = runnable
 	switch len(runnable) {
 	case 0:
 		return nil, ""
