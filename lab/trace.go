@@ -60,12 +60,12 @@ func (r Record) Get(key string) (int64, bool) {
 // Trace is a run's ring buffer of records with per-name tracepoint counts and
 // a hash over every record ever added.
 type Trace struct {
-	mu      sync.Mutex // free mode has concurrent writers
-	ring    []Record
-	cap     int
-	total   int64
-	counts  map[string]int
-	hash    uint64
+	mu     sync.Mutex // free mode has concurrent writers
+	ring   []Record
+	cap    int
+	total  int64
+	counts map[string]int
+	hash   uint64
 }
 
 func (tr *Trace) init(capacity int) {
