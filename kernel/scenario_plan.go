@@ -69,6 +69,9 @@ func kernelRunnable(sc *scenario.Scenario) error {
 	if sc.Kernel.Skip != "" {
 		return fmt.Errorf("%s: scenario %s cannot run on a real kernel: %s", sc.File, sc.Name, sc.Kernel.Skip)
 	}
+	if err := sc.KernelUnsupported(); err != nil {
+		return fmt.Errorf("%w (scenario %s)", err, sc.Name)
+	}
 	if len(sc.Rules) > 0 {
 		return fmt.Errorf("%s: scenario %s injects at engine points (inject lines), which a real kernel does not have; only pwrite stall-at can hold a window open there",
 			injectPos(sc), sc.Name)

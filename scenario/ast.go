@@ -25,9 +25,8 @@ type Scenario struct {
 	// RulePos is where each of Rules was written.
 	RulePos []Pos
 	// Parks maps thread name -> park-at name -> point. The park-at rules
-	// are the last parkAtRules of Rules (the inject lines' come first).
-	Parks       map[string]map[string]string
-	parkAtRules int
+	// follow the inject lines' in Rules.
+	Parks map[string]map[string]string
 	Expect      []Expectation
 	Catches     []Catch
 	// Clean lists variants that must not be caught (negative controls).

@@ -24,7 +24,7 @@ func TestDescribeRoundTrip(t *testing.T) {
 			}
 			line := op.Describe()
 			src := "scenario t\nfs xfs\nthread x: " + line + "\n"
-			if op.StallAt >= 0 {
+			if op.StallAt >= 0 || len(op.Parks) > 0 {
 				src += "thread y: release x\n"
 			}
 			if op.Kind == OpReflink {
@@ -40,6 +40,9 @@ func TestDescribeRoundTrip(t *testing.T) {
 				got = back.Setup[0]
 			}
 			got.Pos, op.Pos = Pos{}, Pos{}
+			for i := range got.Parks {
+				got.Parks[i].Pos = op.Parks[i].Pos
+			}
 			if !reflect.DeepEqual(got, op) {
 				t.Errorf("%s: %q parses to %+v, want %+v", sc.Name, line, got, op)
 			}

@@ -239,9 +239,12 @@ func (f *fakeFile) Truncate(t *lab.Thread, size int64) error {
 	f.mu.Lock(t)
 	defer f.mu.Unlock(t)
 	f.seq.Add(1)
+	t.Point("truncate.before_pagecache")
 	if size < int64(len(f.data)) {
 		f.data = f.data[:size]
 	}
+	t.Point("truncate.after_pagecache")
+	t.Point("xfs.truncate.cancel_cow")
 	f.grow(size)
 	return nil
 }

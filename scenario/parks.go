@@ -49,7 +49,6 @@ func (p *parser) compileParks() {
 				sc.Parks[th.Name][pk.Name] = pk.Point
 				sc.Rules = append(sc.Rules, lab.Rule{Point: pk.Point, Thread: th.Name, Hit: 1, Action: lab.Park})
 				sc.RulePos = append(sc.RulePos, pk.Pos)
-				sc.parkAtRules++
 			}
 		}
 	}
@@ -126,8 +125,9 @@ func parkNames(m map[string]string) string {
 // KernelUnsupported returns, at its file:line:col, the first form of sc
 // that a real kernel cannot run: a park-at (an engine point; only pwrite's
 // stall-at, a userfaultfd page of the user buffer, can hold a window open
-// there), an await T.blocked (the kernel does not say which lock a thread
-// waits for), or an inject line. Nil if there is none.
+// there) or an await T.blocked (the kernel does not say which lock a
+// thread waits for). Nil if there is none. (Inject lines the kernel target
+// rejects itself.)
 func (sc *Scenario) KernelUnsupported() error {
 	var errs ErrorList
 	for _, th := range sc.Threads {
@@ -141,10 +141,6 @@ func (sc *Scenario) KernelUnsupported() error {
 					"await %s.blocked: a real kernel does not tell which lock a thread waits for", op.Thread)})
 			}
 		}
-	}
-	for i := range len(sc.Rules) - sc.parkAtRules {
-		errs = append(errs, &Error{File: sc.File, Pos: sc.RulePos[i], Msg: fmt.Sprintf(
-			"inject %s: a real kernel has no engine point %s; only pwrite's stall-at can hold a window open there", sc.Rules[i].Point, sc.Rules[i].Point)})
 	}
 	if len(errs) == 0 {
 		return nil

@@ -94,3 +94,61 @@ func TestParseParkAndExpectErrors(t *testing.T) {
 		}
 	}
 }
+
+// A mid-scenario expect passes when the bytes match and is a data violation
+// naming its line when they do not, or when the range reads short.
+func TestRunExpect(t *testing.T) {
+	for _, c := range []struct{ ops, want string }{
+		{"expect read f 0 4k == 0x41 ; expect map-load f 0 4k in {0x42,0x41}", ""},
+		{"expect read f 0 4k == 0x42", "line 3: expect read f 0 4k == 0x42: byte at offset 0 (0x0) is 0x41, expected 0x42"},
+		{"expect map-load f 0 4k in {0x42,0x43}", "line 3: expect map-load f 0 4k in {0x42,0x43}: byte at offset 0 (0x0) is 0x41, expected 0x42 or 0x43"},
+		{"expect read f 0 8k == 0x41", "line 3: expect read f 0 8k == 0x41: read returned 4096 of 8192 bytes"},
+	} {
+		sc := mustParse(t, head+"thread a: pwrite f 0 4k fill=0x41 ; "+c.ops+"\n")
+		v := Run(sc, &fakeTarget{}, controlled(1))
+		got := ""
+		if len(v.Violations) > 0 {
+			got = v.Violations[0].Message
+			if len(v.Violations) > 1 || v.Violations[0].Oracle != "data" {
+				t.Errorf("%s: %v", c.ops, v)
+			}
+		}
+		if got != c.want || len(v.OpErrors) > 0 {
+			t.Errorf("%s: got %q, want %q (%v)", c.ops, got, c.want, v)
+		}
+	}
+}
+
+// park-at parks in the op that names it; await T.parked(NAME) and
+// release T.NAME find that park; await T.blocked returns once T waits for
+// the parked thread's i_rwsem. The write runs after the truncate on every
+// schedule, which the expects check.
+func TestRunParkAtAwaitBlocked(t *testing.T) {
+	sc := mustParse(t, head+`setup pwrite f 0 8k fill=0x59
+thread tr:  truncate f 4k park-at=truncate.before_pagecache as cut park-at=truncate.after_pagecache as dropped
+thread wr:  await tr.parked(cut) ; pwrite f 4k 4k fill=0x41
+thread ctl: await wr.blocked ; release tr.cut ; await tr.parked(dropped) ; release tr.dropped ; await wr.done ; expect read f 0 8k in {0x59,0x41} ; expect read f 4k 4k == 0x41
+`)
+	for seed := uint64(1); seed <= 20; seed++ {
+		v := Run(sc, &fakeTarget{}, controlled(seed))
+		if v.Violated() || v.ScenarioError != nil || len(v.OpErrors) > 0 || !v.Result.OK() {
+			t.Fatalf("seed %d: %v", seed, v)
+		}
+		parks := 0
+		for _, e := range v.Result.Trace.Records() {
+			if e.Kind == lab.KindPark && e.Who == "tr" {
+				parks++
+			}
+		}
+		if parks != 2 {
+			t.Fatalf("seed %d: tr parked %d times, want 2", seed, parks)
+		}
+	}
+	// Without the truncate's park the write never blocks: the await of its
+	// block is a scenario error at that line, not a hang.
+	sc = mustParse(t, head+"thread wr: pwrite f 0 4k\nthread ctl: await wr.blocked\n")
+	v := Run(sc, &fakeTarget{}, controlled(1))
+	if v.ScenarioError == nil || v.ScenarioError.Error() != "t.scn:4:13: scenario error: await wr.blocked in thread ctl: wr returned without blocking on a lock" {
+		t.Fatalf("%v", v)
+	}
+}

@@ -184,17 +184,26 @@ func (p *parser) checkOverlaps() {
 		thread string
 		// after are the threads this op's thread awaited (T.done) before it.
 		after map[string]bool
+		// parkedIn are ops another thread was parked in, holding i_rwsem,
+		// when this op's thread awaited that park (T.parked(NAME)): an op
+		// of this thread that takes i_rwsem runs after them.
+		parkedIn map[*Op]bool
 	}
 	var all []fp
 	for _, th := range p.sc.Threads {
 		after := map[string]bool{}
+		parkedIn := map[*Op]bool{}
 		for i := range th.Ops {
 			op := &th.Ops[i]
 			if op.Kind == OpAwait && op.Done {
 				after = maps.Clone(after)
 				after[op.Thread] = true
 			}
-			all = append(all, fp{op, th.Name, after})
+			if in := p.rwsemParkOp(op); in != nil {
+				parkedIn = maps.Clone(parkedIn)
+				parkedIn[in] = true
+			}
+			all = append(all, fp{op, th.Name, after, parkedIn})
 		}
 	}
 	for j := range all {
@@ -206,10 +215,36 @@ func (p *parser) checkOverlaps() {
 			if a.after[b.thread] || b.after[a.thread] {
 				continue
 			}
+			fs := p.sc.FS.Type
+			if b.parkedIn[a.op] && b.op.takesRwsem(fs) || a.parkedIn[b.op] && a.op.takesRwsem(fs) {
+				continue
+			}
 			p.errorf(b.op.Pos, "%s in thread %s may run concurrently with %s in thread %s (line %d): order a truncate against other threads' writes and size changes past its size (await THREAD.done), or the data oracle cannot know the result",
 				describe(b.op), b.thread, describe(a.op), a.thread, a.op.Pos.Line)
 		}
 	}
+}
+
+// rwsemParkOp returns, for an await T.parked(NAME), the op of T that park
+// NAME is on if T holds i_rwsem exclusive there (a park-at inside
+// fallocate, punch, zero or truncate), else nil.
+func (p *parser) rwsemParkOp(await *Op) *Op {
+	if await.Kind != OpAwait || await.ParkName == "" {
+		return nil
+	}
+	for _, th := range p.sc.Threads {
+		if th.Name != await.Thread {
+			continue
+		}
+		for i := range th.Ops {
+			for _, pk := range th.Ops[i].Parks {
+				if pt, _ := lookupPoint(pk.Point); pk.Name == await.ParkName && pt.holds == parkInFsOp {
+					return &th.Ops[i]
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // truncConflict reports whether truncate tr and op x, run concurrently, may
