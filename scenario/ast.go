@@ -26,9 +26,9 @@ type Scenario struct {
 	RulePos []Pos
 	// Parks maps thread name -> park-at name -> point. The park-at rules
 	// follow the inject lines' in Rules.
-	Parks map[string]map[string]string
-	Expect      []Expectation
-	Catches     []Catch
+	Parks   map[string]map[string]string
+	Expect  []Expectation
+	Catches []Catch
 	// Clean lists variants that must not be caught (negative controls).
 	Clean  []string
 	Kernel KernelNotes
