@@ -85,5 +85,17 @@ if [ -n "$instance" ]; then
 	hits=$(grep -c 'xfs_iomap_invalid:' "$instance/trace" || true)
 	[ "$hits" -gt 0 ] || fail "xfs_iomap_invalid never fired"
 	echo "ok: xfs_iomap_invalid fired $hits time(s)"
+
+	# The control: the same held write with no window actions must not see
+	# a stale mapping, so the tests' evidence check can fail.
+	echo > "$instance/trace"
+	rm -f "$f"
+	xfs_io -f -c "falloc 0 $((10 * ps))" "$f" >/dev/null
+	umount "$work/mnt"; mount "$loop" "$work/mnt"
+	xfs_io -c "pwrite -S 0x58 $((10 * ps - 1)) 1" "$f" >/dev/null
+	expect_status 0 "$usw" -S 0x57 -l $((9 * ps + 1)) -u $((9 * ps)) "$f"
+	hits=$(grep -c 'xfs_iomap_invalid:' "$instance/trace" || true)
+	[ "$hits" = 0 ] || fail "xfs_iomap_invalid fired $hits time(s) with an empty window"
+	echo "ok: no xfs_iomap_invalid without the window's actions"
 fi
 echo "helper-selftest: pass"
