@@ -10,6 +10,7 @@ import (
 	"encoding/xml"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"time"
 
@@ -112,4 +113,17 @@ func Write(w io.Writer, name string, suites []report.Suite) error {
 // seconds is a time attribute: seconds to the millisecond.
 func seconds(s float64) string {
 	return strconv.FormatFloat(math.Round(s*1000)/1000, 'f', -1, 64)
+}
+
+// WriteFile writes the document to path (Write), replacing it.
+func WriteFile(path, name string, suites []report.Suite) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := Write(f, name, suites); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -116,3 +116,19 @@ func TestWriteCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteFile: the file holds what Write writes; a path that cannot be
+// created is an error.
+func TestWriteFile(t *testing.T) {
+	path := t.TempDir() + "/r.xml"
+	if err := WriteFile(path, "x", sample()); err != nil {
+		t.Fatal(err)
+	}
+	suites, err := gojunit.IngestFile(path)
+	if err != nil || len(suites) != 2 {
+		t.Fatalf("%v, %d suites", err, len(suites))
+	}
+	if err := WriteFile(t.TempDir()+"/no/such/dir/r.xml", "x", sample()); err == nil {
+		t.Error("wrote into a missing directory")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"iomaplab/report"
@@ -93,4 +94,17 @@ func Name(s string) string {
 // spaces.
 func oneLine(s string) string {
 	return strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
+}
+
+// WriteFile writes the document to path (Write), replacing it.
+func WriteFile(path string, suites []report.Suite) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := Write(f, suites); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

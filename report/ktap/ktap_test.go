@@ -3,6 +3,7 @@ package ktap
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -156,5 +157,22 @@ func TestParseRejects(t *testing.T) {
 		if _, _, err := parse(strings.Split(doc, "\n"), 0); err == nil {
 			t.Errorf("accepted %q", doc)
 		}
+	}
+}
+
+// TestWriteFile: the file holds what Write writes; a path that cannot be
+// created is an error.
+func TestWriteFile(t *testing.T) {
+	path := t.TempDir() + "/r.ktap"
+	if err := WriteFile(path, sample()); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	Write(&want, sample())
+	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("%v: file differs from Write", err)
+	}
+	if err := WriteFile(t.TempDir()+"/no/such/dir/r.ktap", sample()); err == nil {
+		t.Error("wrote into a missing directory")
 	}
 }
