@@ -111,6 +111,7 @@ func (in *inode) zeroRange(t *lab.Thread, off, length int64, keepSize bool) erro
 	if full := innerBlocks(off, end); !full.Empty() {
 		//mutant:ext4-zero-range-invalidate-lock delete
 		in.invalidateLock.Lock(t)
+		//mutant:ext4-zero-range-drop-pagecache delete
 		s, n := full.Bytes()
 		//mutant:ext4-zero-range-drop-pagecache delete
 		in.cache.TruncateRange(t, s, s+n)
