@@ -93,6 +93,7 @@ func TestFlagRanges(t *testing.T) {
 		{[]string{"kernel", "--runs", "-1"}, "1..100000"},
 		{[]string{"kernel", "--min-rate", "1.5"}, "0..1"},
 		{[]string{"kernel", "--fs", "zfs"}, "xfs, ext4, btrfs"},
+		{[]string{"kernel", "--diff", "--model-schedules", "0"}, "1..100000"},
 		{[]string{"fsx", "-l", "2T"}, "1..1T"},
 		{[]string{"fsx", "--threads", "65"}, "1..64"},
 		{[]string{"fsx", "--ops", "-1"}, "0..10000000"},

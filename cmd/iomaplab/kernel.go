@@ -19,11 +19,11 @@ import (
 
 // kernelFlags are the parsed command line of `iomaplab kernel`.
 type kernelFlags struct {
-	fs, dev                                string
-	runs                                   int
-	destroy, undirected, json, list, quiet bool
-	minRate                                float64
-	watchdog                               time.Duration
+	fs, dev                                      string
+	runs, modelSchedules                         int
+	destroy, undirected, json, list, quiet, diff bool
+	minRate                                      float64
+	watchdog                                     time.Duration
 }
 
 // kernelFS are the filesystems the kernel target makes.
@@ -47,6 +47,7 @@ every 10s (--quiet: neither).`,
 		Example: `  sudo iomaplab kernel
   sudo iomaplab kernel write-stale-unwritten --fs xfs --runs 100
   sudo iomaplab kernel --undirected --runs 50
+  sudo iomaplab kernel --diff --runs 10
   iomaplab kernel --list`,
 		Annotations: map[string]string{"exit": `  0  every expectation held
   1  a violation (an oracle fired, or an expectation was not met)
@@ -69,6 +70,8 @@ every 10s (--quiet: neither).`,
 	durationFlag(cmd, &f.watchdog, "watchdog", 10*time.Second, time.Millisecond, kernel.MaxWatchdog, "longest a parked write may wait before the watchdog resolves it (a violation)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON document (docs/kernel-json.md)")
 	fl.BoolVar(&f.list, "list", false, "list the scenarios the kernel target can run and exit")
+	fl.BoolVar(&f.diff, "diff", false, "differential check: run the exploratory scenarios as free races (--runs each) and compare every outcome after remount (sizes, extent states) with the model's (exit 1 on a disagreement)")
+	intFlag(cmd, &f.modelSchedules, "model-schedules", "", 200, 1, kernel.MaxRuns, "with --diff: random schedules per scenario on the model")
 	quietFlag(cmd, &f.quiet)
 	return cmd
 }
@@ -109,6 +112,9 @@ func (a *app) kernel(f kernelFlags, names []string) error {
 	}
 	if err := kernel.CheckEnv(fstypes, f.dev != ""); err != nil {
 		return classify(err)
+	}
+	if f.diff {
+		return a.kernelDiff(cells, f)
 	}
 	if f.dev != "" {
 		if _, _, err := kernel.CheckScratchDev(f.dev, f.destroy); err != nil {
