@@ -229,6 +229,9 @@ func (f *fakeFile) Fallocate(t *lab.Thread, mode vfs.FallocMode, off, length int
 		if off < end {
 			clear(f.data[off:end])
 		}
+		t.Point("falloc.after_invalidate")
+	} else {
+		t.Point("falloc.allocated")
 	}
 	return nil
 }
