@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"iomaplab/fsmodel/variant"
 	"iomaplab/scenario"
@@ -64,41 +65,55 @@ func shards(t *testing.T, sc *scenario.Scenario, variant string, o Options, n in
 // and shards in {1, 2, 3, 7}: they count the serial run's schedules in its
 // order and give its cell (verdict, first failure, token, evidence,
 // exhaustion). The cases end in every way a cell ends: the budget (inside
-// a dfs subtree), a violation in a later unit, the bounded space
-// exhausted, a violation at schedule 0.
+// a dfs subtree), a violation in a later unit (the first seed that gives
+// one: the catalogue and the engine change), the bounded space exhausted,
+// a violation at schedule 0.
 func TestJobsAndShardsRunTheSerialSchedules(t *testing.T) {
 	cases := []struct {
 		strategy, scenario, variant string
-		seed                        uint64
 		budget, preemptions         int
-		check                       func(*Cell) bool
+		ok                          func(*Cell) bool // the seed gives the case
 	}{
-		{"random", "write-stale-unwritten", "correct", 3, 20, 2, func(c *Cell) bool { return c.Verdict == "clean" && c.Schedules == 20 }},
-		{"random", "write-stale-unwritten", "no-validate", 3, 20, 2, func(c *Cell) bool { return c.FirstFailure == 0 }},
-		{"pct", "explore-truncate-writeback", "wb-no-validate", 7, 60, 2, func(c *Cell) bool { return c.FirstFailure > unitSpan }},
-		{"dfs", "write-stale-unwritten", "correct", 1, 30, 0, func(c *Cell) bool { return c.Exhausted && c.Schedules < 30 }},
-		{"dfs", "write-stale-unwritten", "correct", 1, 20, 2, func(c *Cell) bool { return !c.Exhausted && c.Schedules == 20 }},
-		{"delay", "explore-truncate-writeback", "wb-no-validate", 7, 20, 2, func(c *Cell) bool { return c.FirstFailure > 0 && c.Token != "" }},
+		{"random", "write-stale-unwritten", "correct", 12, 2, func(c *Cell) bool { return c.Verdict == "clean" && c.Schedules == 12 }},
+		{"random", "write-stale-unwritten", "no-validate", 12, 2, func(c *Cell) bool { return c.FirstFailure == 0 }},
+		{"pct", "explore-truncate-writeback", "wb-no-validate", 60, 2, func(c *Cell) bool { return c.FirstFailure >= unitSpan }},
+		{"dfs", "write-stale-unwritten", "correct", 30, 0, func(c *Cell) bool { return c.Exhausted && c.Schedules < 30 }},
+		{"dfs", "write-stale-unwritten", "correct", 12, 2, func(c *Cell) bool { return !c.Exhausted && c.Schedules == 12 }},
+		{"delay", "explore-truncate-writeback", "wb-no-validate", 30, 2, func(c *Cell) bool { return c.FirstFailure > 0 && c.Token != "" }},
 	}
 	for _, tc := range cases {
 		sc, err := scenario.Lookup(tc.scenario)
 		if err != nil {
 			t.Fatal(err)
 		}
-		o := opts(tc.strategy, tc.seed)
-		o.Budget, o.Preemptions = tc.budget, tc.preemptions
-		serial := Explore(sc, tc.variant, model.ForVariant, o)
-		what := fmt.Sprintf("%s %s [%s] seed %d", tc.strategy, tc.scenario, tc.variant, tc.seed)
-		t.Logf("%s: serial %s after %d schedules (first failure %d, exhausted %v)", what, serial.Verdict, serial.Schedules, serial.FirstFailure, serial.Exhausted)
-		if !tc.check(serial) || len(serial.hashes) != serial.Schedules {
-			t.Fatalf("%s: the case no longer ends as it was chosen to (%d hashes)", what, len(serial.hashes))
+		var o Options
+		var serial *Cell
+		for seed := uint64(1); seed <= 12 && serial == nil; seed++ {
+			o = opts(tc.strategy, seed)
+			o.Budget, o.Preemptions = tc.budget, tc.preemptions
+			if c := Explore(sc, tc.variant, model.ForVariant, o); tc.ok(c) {
+				serial = c
+			}
 		}
+		what := fmt.Sprintf("%s %s [%s] seed %d", tc.strategy, tc.scenario, tc.variant, o.Seed)
+		if serial == nil {
+			t.Fatalf("%s: no seed up to 12 gives the case", what)
+		}
+		if serial.Verdict == "violation" {
+			o.Budget = serial.FirstFailure + 3 // enough, and cheaper under -race
+		}
+		t.Logf("%s: serial %s after %d schedules (first failure %d, exhausted %v)", what, serial.Verdict, serial.Schedules, serial.FirstFailure, serial.Exhausted)
+		if len(serial.hashes) != serial.Schedules {
+			t.Fatalf("%s: serial kept %d hashes for %d schedules", what, len(serial.hashes), serial.Schedules)
+		}
+		start := time.Now()
 		for _, n := range []int{1, 2, 3, 7} {
 			oj := o
 			oj.Jobs = n
 			sameCell(t, fmt.Sprintf("%s --jobs %d", what, n), serial, Explore(sc, tc.variant, model.ForVariant, oj))
 			sameCell(t, fmt.Sprintf("%s %d shards", what, n), serial, shards(t, sc, tc.variant, o, n))
 		}
+		t.Logf("%s: jobs and shards in %v", what, time.Since(start).Round(time.Millisecond))
 	}
 }
 
