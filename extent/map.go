@@ -36,8 +36,9 @@ type Flag uint8
 
 const (
 	// NoSeqBump suppresses the sequence bump of the call that passes it. It
-	// exists only for the lab's no-seq-bump-on-convert mutation, which drops
-	// xfs_iext_inc_seq from extent conversion; nothing else may pass it.
+	// exists only for mutations: the lab's no-seq-bump-on-convert variant,
+	// which drops xfs_iext_inc_seq from extent conversion, and the mutants
+	// harness's noseq sites (package mutants); nothing else may pass it.
 	NoSeqBump Flag = 1 << iota
 )
 
