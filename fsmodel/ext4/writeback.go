@@ -17,7 +17,14 @@ import (
 // ext4_bio_write_folio submits it under PG_writeback. With syncAll
 // (WB_SYNC_ALL: fsync) a folio already under writeback is waited for and
 // written again; otherwise (WB_SYNC_NONE) it is skipped. No i_rwsem.
+//
+// On the iomap path (Options.IOMAP) it is ext4_iomap_writepages instead
+// (iomap_writeback.go).
 func (in *inode) writepages(t *lab.Thread, start, end int64, syncAll bool) {
+	if in.fs.opts.IOMAP {
+		in.iomapWritepages(t, start, end, syncAll)
+		return
+	}
 	for pos := start; pos < end; {
 		f := in.cache.Next(t, pos, end, pagecache.Dirty)
 		if f == nil {
