@@ -178,7 +178,10 @@ func (s *Supervisor) Recover(where string) {
 	if p == nil {
 		return
 	}
-	s.end(fmt.Sprintf("panic in %s: %v\n%s", where, p, debug.Stack()), 1)
+	// A panic is iomaplab's own bug, not a violation found in the kernel:
+	// exit 1 is reserved for violations, so it ends as the environment
+	// class (3) after everything created was removed.
+	s.end(fmt.Sprintf("panic in %s: %v (an iomaplab bug; everything created was removed)\n%s", where, p, debug.Stack()), 3)
 }
 
 // EndAt ends the run at deadline as a signal would (cleanup, then Fatal

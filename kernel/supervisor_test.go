@@ -44,7 +44,7 @@ func TestSupervisorPanicCleansUpFirst(t *testing.T) {
 		if !cleaned {
 			reason = "Fatal before cleanup: " + reason
 		}
-		if code != 1 {
+		if code != 3 {
 			reason = "wrong exit code: " + reason
 		}
 		fatal <- reason

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,5 +67,40 @@ func TestKernelList(t *testing.T) {
 		if strings.HasPrefix(l, "writeback-stale-punch ") && !strings.Contains(l, " skip ") {
 			t.Errorf("writeback-stale-punch not marked skip: %s", l)
 		}
+	}
+}
+
+// A panic inside a parked window (iomaplab's own bug, injected with the
+// test hook) ends `iomaplab kernel` with exit 3, not 1 (reserved for
+// violations), after everything it created was removed: no mount and no
+// loop device left under its temp dir. Root and mkfs.xfs only.
+func TestKernelPanicExits3Clean(t *testing.T) {
+	if os.Getenv("IOMAPLAB_CLI_KERNEL_PANIC_CHILD") != "" {
+		os.Exit(run([]string{"kernel", "write-stale-unwritten", "--fs", "xfs", "--runs", "1", "--quiet"}, io.Discard, os.Stderr))
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	if _, err := exec.LookPath("mkfs.xfs"); err != nil {
+		t.Skip("needs mkfs.xfs")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKernelPanicExits3Clean$")
+	cmd.Env = append(os.Environ(), "IOMAPLAB_CLI_KERNEL_PANIC_CHILD=1", "TMPDIR="+dir,
+		"IOMAPLAB_KERNEL_TEST_ON_PARKED=panic", "IOMAPLAB_KERNEL_REGISTRY="+filepath.Join(dir, "registry"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitEnv || !strings.Contains(stderr.String(), "panic in") {
+		t.Fatalf("after a panic in the window: %v, stderr %q; want exit 3 naming the panic", err, stderr.String())
+	}
+	mounts, _ := os.ReadFile("/proc/self/mountinfo")
+	if strings.Contains(string(mounts), dir) {
+		t.Errorf("a mount under %s is left:\n%s", dir, mounts)
+	}
+	loops, _ := exec.Command("losetup", "-a").Output()
+	if strings.Contains(string(loops), dir) {
+		t.Errorf("a loop device on an image under %s is left:\n%s", dir, loops)
 	}
 }
