@@ -144,6 +144,10 @@ thread ctl: await wr.blocked ; release tr.cut ; await tr.parked(dropped) ; relea
 			t.Fatalf("seed %d: tr parked %d times, want 2", seed, parks)
 		}
 	}
+	// A free world cannot see who waits for which lock: the run is skipped.
+	if v := Run(sc, &fakeTarget{}, lab.Config{}); v.Skipped != "await wr.blocked (line 6) needs a controlled world: a free world cannot see which lock a thread waits for" {
+		t.Fatalf("free world: %v", v)
+	}
 	// Without the truncate's park the write never blocks: the await of its
 	// block is a scenario error at that line, not a hang.
 	sc = mustParse(t, head+"thread wr: pwrite f 0 4k\nthread ctl: await wr.blocked\n")

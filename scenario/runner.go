@@ -29,6 +29,10 @@ func Run(sc *Scenario, target Target, cfg lab.Config) *Verdict {
 			return v
 		}
 	}
+	if op, ok := sc.awaitsBlocked(); ok && !cfg.Controlled {
+		v.Skipped = fmt.Sprintf("await %s.blocked (line %d) needs a controlled world: a free world cannot see which lock a thread waits for", op.Thread, op.Pos.Line)
+		return v
+	}
 	w := lab.NewWorld(sc.Config(cfg))
 	r := newRun(sc, target)
 	v.Result = w.Run(r.main)
@@ -58,6 +62,18 @@ func Run(sc *Scenario, target Target, cfg lab.Config) *Verdict {
 		v.Violations, v.Evidence = nil, nil
 	}
 	return v
+}
+
+// awaitsBlocked finds an await T.blocked.
+func (sc *Scenario) awaitsBlocked() (Op, bool) {
+	for _, th := range sc.Threads {
+		for _, op := range th.Ops {
+			if op.Kind == OpAwait && op.Blocked {
+				return op, true
+			}
+		}
+	}
+	return Op{}, false
 }
 
 // unsupported finds an op the target refused with EOPNOTSUPP.
