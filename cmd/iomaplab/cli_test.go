@@ -464,3 +464,27 @@ func TestEveryErrorLinePrefixed(t *testing.T) {
 		}
 	}
 }
+
+// --junit and --ktap write the verdict where CI reads it, and a path that
+// cannot be written is bad usage before anything runs.
+func TestCIReports(t *testing.T) {
+	dir := t.TempDir()
+	xml, ktapFile := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.ktap")
+	var out, errb bytes.Buffer
+	if code := run([]string{"fsx", "--target", "model", "--ops", "300", "--seed", "3", "--quiet", "--junit", xml, "--ktap", ktapFile}, &out, &errb); code != exitOK {
+		t.Fatalf("fsx exit %d: %s", code, errb.String())
+	}
+	j, _ := os.ReadFile(xml)
+	k, _ := os.ReadFile(ktapFile)
+	if !strings.Contains(string(j), `<testsuite name="fsx" tests="1" failures="0" errors="0"`) {
+		t.Errorf("JUnit report:\n%s", j)
+	}
+	if !strings.HasPrefix(string(k), "KTAP version 1\n1..1\n") || !strings.Contains(string(k), "\nok 1 fsx") {
+		t.Errorf("KTAP report:\n%s", k)
+	}
+	errb.Reset()
+	bad := filepath.Join(dir, "no", "such", "dir", "r.xml")
+	if code := run([]string{"fsx", "--target", "model", "--ops", "10", "--junit", bad}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--junit") {
+		t.Errorf("unwritable --junit: exit %d, stderr %q", code, errb.String())
+	}
+}

@@ -13,12 +13,14 @@ import (
 
 	"iomaplab/fsmodel/variant"
 	"iomaplab/fsx"
+	"iomaplab/report"
 )
 
 // fsxFlags are the parsed command line of `iomaplab fsx`.
 type fsxFlags struct {
 	target, fs, variant, replay, logPath, disable    string
 	fstestsLog                                       string
+	ci                                               ciReports
 	device                                           string
 	controlled, json, shrink, quiet                  bool
 	shrinkRuns                                       int
@@ -94,6 +96,7 @@ Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 	deviceFlag(cmd, &f.device)
 	intFlag(cmd, &f.devMiB, "dev-mib", "", 0, 0, fsxMaxDevMiB, "model block device size in MiB (0: twice the files' maximum size plus 4 MiB, so freed blocks are soon reused)")
 	fl.StringVar(&f.logPath, "log", "", "write the operation log to `PATH` (default on failure: iomaplab-fsx-SEED.log)")
+	ciReportFlags(cmd, &f.ci)
 	fl.StringVar(&f.fstestsLog, "fstests-log", "", "also write the ops run as an fstests fsx --record-ops log to `PATH`, for fsx --replay-ops on a real filesystem (one file, -l below 2G)")
 	sizeFlag(cmd, &f.opt.MaxFileSize, "max-file-size", "l", f.opt.MaxFileSize, 1, fsx.MaxFileSize, "max file size (fsx -l)")
 	sizeFlag(cmd, &f.opt.MaxOpSize, "max-op-size", "o", f.opt.MaxOpSize, 1, fsx.MaxOpSize, "max operation size (fsx -o)")
@@ -129,6 +132,9 @@ func (f *fsxFlags) check(stderr io.Writer) error {
 				return fmt.Errorf("%s %s: %w", out.flag, out.path, err)
 			}
 		}
+	}
+	if err := f.ci.check(); err != nil {
+		return err
 	}
 	set, err := fsx.ParseKindSet(f.disable)
 	if err != nil {
@@ -253,7 +259,7 @@ func (a *app) fsx(f *fsxFlags) error {
 	}
 	elapsed := time.Since(start)
 	if err != nil {
-		return asBadInput(classify(err))
+		return f.ci.writeError("fsx", asBadInput(classify(err)), elapsed.Seconds())
 	}
 	logPath := f.logPath
 	if logPath == "" && res.Failure != nil {
@@ -283,6 +289,10 @@ func (a *app) fsx(f *fsxFlags) error {
 		if res.Failure != nil {
 			res.Failure.Report(a.stdout)
 		}
+	}
+	name := fmt.Sprintf("%s/%s/%s seed=%d", f.target, f.fs, f.variant, cfg.Seed)
+	if err := f.ci.write(report.Fsx(name, cfg.Options, res, start, elapsed.Seconds())); err != nil {
+		return err
 	}
 	if res.Failure != nil {
 		return errViolation

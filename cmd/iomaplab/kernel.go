@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"iomaplab/kernel"
+	"iomaplab/report"
 	"iomaplab/scenario"
 )
 
@@ -24,6 +25,7 @@ type kernelFlags struct {
 	destroy, undirected, json, list, quiet, diff bool
 	minRate                                      float64
 	watchdog                                     time.Duration
+	ci                                           ciReports
 }
 
 // kernelFS are the filesystems the kernel target makes.
@@ -72,6 +74,7 @@ every 10s (--quiet: neither).`,
 	fl.BoolVar(&f.list, "list", false, "list the scenarios the kernel target can run and exit")
 	fl.BoolVar(&f.diff, "diff", false, "differential check: run the exploratory scenarios as free races (--runs each) and compare every outcome after remount (sizes, extent states) with the model's (exit 1 on a disagreement)")
 	intFlag(cmd, &f.modelSchedules, "model-schedules", "", 200, 1, kernel.MaxRuns, "with --diff: random schedules per scenario on the model")
+	ciReportFlags(cmd, &f.ci)
 	quietFlag(cmd, &f.quiet)
 	return cmd
 }
@@ -82,6 +85,9 @@ func (a *app) kernel(f kernelFlags, names []string) error {
 	}
 	if f.destroy && f.dev == "" {
 		return badInput("--destroy needs --scratch-dev DEV")
+	}
+	if err := f.ci.check(); err != nil {
+		return err
 	}
 	var fstypes []string
 	for _, t := range strings.Split(f.fs, ",") {
@@ -135,10 +141,14 @@ func (a *app) kernel(f kernelFlags, names []string) error {
 		return fmt.Sprintf("iomaplab kernel: cells %d/%d, %d runs each", cellLines.n.Load(), len(cells), f.runs)
 	})
 	sup := kernel.NewSupervisor()
+	start := time.Now()
 	rep, err := kernel.RunScenarios(sup, cfg)
 	stopStatus()
 	if err != nil {
-		return classify(err)
+		return f.ci.writeError("kernel", classify(err), time.Since(start).Seconds())
+	}
+	if err := f.ci.write(report.Kernel(rep, start, time.Since(start).Seconds())); err != nil {
+		return err
 	}
 	if f.json {
 		if err := printJSON(a.stdout, rep); err != nil {
