@@ -11,9 +11,10 @@ import (
 )
 
 // iomapWrite is ext4_buffered_write_iter on the iomap path (Zhang Yi's
-// "ext4: use iomap for regular file's buffered IO path" series, the
-// `fs ext4 iomap` mount option): under i_rwsem, iomap_file_buffered_write
-// with iomapOps. The mapping is made before any folio is locked and cached
+// "ext4: use iomap for regular file's buffered I/O path", v4 of 11 May
+// 2026; its patch 23/23 names the mount option buffered_iomap, spelled
+// `fs ext4 iomap` in a scenario): under i_rwsem, iomap_file_buffered_write
+// with iomapOps (patch 08/23). The mapping is made before any folio is locked and cached
 // across folios, so it carries i_es_seq as its validity cookie.
 func (in *inode) iomapWrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	in.iRwsem.Lock(t)
@@ -78,9 +79,11 @@ func (o iomapOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (iomap.Ma
 	return m, nil
 }
 
-// End is ext4_iomap_buffered_da_write_end: delayed blocks this write
-// inserted but did not fill are released (iomap_write_delalloc_release
-// under invalidate_lock, keeping those under dirty folios).
+// End is ext4_iomap_buffered_da_write_end, v4 patch 08/23's short-write
+// and failure handling on the delalloc path: delayed blocks this write
+// inserted but did not fill are dropped and their reservation released
+// (iomap_write_delalloc_release under invalidate_lock, keeping those under
+// dirty folios), so no clean folio covers a leftover delayed extent.
 func (o iomapOps) End(t *lab.Thread, pos, length, written int64, op iomap.Op, m *iomap.Mapping) error {
 	if m.Type != iomap.Delalloc || m.Flags&iomap.FlagNew == 0 {
 		return nil
