@@ -65,6 +65,8 @@
 //	               ext4_sync_file, filemap_write_and_wait_range
 //	evict.go       Remount: ext4_evict_inode, ext4_clear_inode,
 //	               ext4_destroy_inode; drop_caches
+//	iomap_writeback.go ext4_iomap_writepages, ext4_writeback_ops, the
+//	               end I/O worker (iomap path)
 //	iomap_ops.go   the iomap path: ext4_iomap_buffered_write_begin,
 //	               ext4_iomap_buffered_da_write_end,
 //	               ext4_iomap_punch_delalloc, ext4_iomap_valid; post-EOF
@@ -97,8 +99,12 @@
 // right after the insert, ->iomap_valid compares it with i_es_seq, and
 // ->iomap_end releases unused new delayed blocks. page_mkwrite goes
 // through iomap_page_mkwrite with the same ops (folio locked first, so its
-// mapping cannot go stale). Reads, writeback, fallocate and truncate stay
-// on the legacy code in both modes. A buffered write, which maps before
+// mapping cannot go stale). Writeback is ext4_iomap_writepages (v4 patch
+// 09/23, iomap_writeback.go): iomap_writepages, delayed extents allocated
+// unwritten by the writeback range, converted by the end I/O worker.
+// Reads, fallocate and truncate stay on the legacy code in both modes. The
+// patches each function follows are named where it is defined (v4 of 11
+// May 2026: 06/23, 08/23, 09/23, 23/23). A buffered write, which maps before
 // locking any folio, and page_mkwrite race to insert delalloc as in
 // generic/344 and 346.
 //
@@ -106,8 +112,10 @@
 // before 0ea6560abb3b (insert after the lockless lookup without looking
 // again under i_data_sem); the default re-checks. On the iomap path the
 // engine's variants (NoValidate, PunchIgnoresDirty, ...) apply through
-// iomap.Inode.Variant, and variant.CookieBeforeInsert samples i_es_seq
-// before the delayed insert.
+// iomap.Inode.Variant, variant.CookieBeforeInsert samples i_es_seq
+// before the delayed insert, and variant.Ext4NoDaMapSeq drops v4 patch
+// 06/23 (the cookie is read after ext4_da_map_blocks returns, missing a
+// conversion in between: docs/review-ext4-v4.md).
 //
 // Oracles, for the scenario runner (call them from a lab thread with the
 // filesystem quiescent):
