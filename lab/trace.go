@@ -83,12 +83,19 @@ func (tr *Trace) add(r Record) {
 		tr.counts[r.Name]++
 	}
 	if len(tr.ring) < tr.cap {
+		if tr.ring == nil {
+			tr.ring = make([]Record, 0, min(tr.cap, ringStart)) // skip the smallest growth steps
+		}
 		tr.ring = append(tr.ring, r)
 	} else {
 		tr.ring[r.Seq%int64(tr.cap)] = r
 	}
 	tr.hash = fnvRecord(tr.hash, r)
 }
+
+// ringStart is the trace ring's first capacity: a scenario's run records a
+// few hundred records.
+const ringStart = 256
 
 // FNV-1a's 64-bit parameters (Fowler, Noll, Vo; RFC draft
 // draft-eastlake-fnv).
