@@ -20,9 +20,7 @@ func (c *Cache) LockedDirty(t *lab.Thread, start, end int64, sel Select) iter.Se
 				return
 			}
 			pos = f.End()
-			f.Lock.Lock(t)
-			if f.Removed() || !f.Dirty() {
-				f.Unlock(t)
+			if !lockStillDirty(t, f) {
 				continue
 			}
 			if !yield(f) {
@@ -30,4 +28,17 @@ func (c *Cache) LockedDirty(t *lab.Thread, start, end int64, sel Select) iter.Se
 			}
 		}
 	}
+}
+
+// lockStillDirty takes f's lock and reports whether f is still cached and
+// dirty; if not, it unlocks f again (folio_lock, then the recheck of
+// f->mapping and the dirty flag that writeback_iter and the delalloc
+// release scan make).
+func lockStillDirty(t *lab.Thread, f *Folio) bool {
+	f.Lock.Lock(t)
+	if f.Removed() || !f.Dirty() {
+		f.Unlock(t)
+		return false
+	}
+	return true
 }

@@ -37,9 +37,7 @@ func (c *Cache) WritebackFolios(t *lab.Thread, start, end int64, syncAll bool) i
 			}
 			pos = batch[len(batch)-1].End()
 			for _, f := range batch {
-				f.Lock.Lock(t)
-				if f.Removed() || !f.Dirty() {
-					f.Unlock(t)
+				if !lockStillDirty(t, f) {
 					continue
 				}
 				if !yield(f) {
