@@ -54,6 +54,9 @@ func (o wbOps) MapBlocks(t *lab.Thread, pos, length int64) (iomap.Mapping, error
 			in.ino, lblk, maxLen, errno(err))
 		return iomap.Mapping{}, err
 	}
+	// Hand iomap only the folio's part: the next folio maps again (see
+	// ValidWB), and its blocks, allocated here, are found allocated.
+	m.len = min(m.len, uint64((length+extent.BlockSize-1)/extent.BlockSize))
 	off, n := extent.Range{Start: m.lblk, End: m.lblk + m.len}.Bytes()
 	im := iomap.Mapping{Offset: off, Length: n, Type: iomap.Mapped, Addr: int64(m.pblk * extent.BlockSize)}
 	if m.state == extent.Unwritten {
@@ -62,9 +65,10 @@ func (o wbOps) MapBlocks(t *lab.Thread, pos, length int64) (iomap.Mapping, error
 	return im, nil
 }
 
-// ValidWB: the model does not reuse a writeback mapping across folios;
-// each folio maps again (ext4_iomap_map_writeback_range's own reuse test
-// is not modelled).
+// ValidWB is never asked: MapBlocks returns mappings that end with the
+// folio, so no cached mapping covers the next one and every folio maps
+// again (ext4_iomap_map_writeback_range's reuse of a mapping across folios
+// is not modelled). Should iomap ask, the mapping is not reused.
 func (o wbOps) ValidWB(*lab.Thread, *iomap.Mapping) (bool, uint64) { return false, 0 }
 
 // Submit is ->writeback_submit: submit the ioend's bio with
