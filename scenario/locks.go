@@ -83,6 +83,9 @@ func holdingOf(kind parkKind, op *Op) holding {
 		h.where, h.rwsem = op.Kind.String(), true
 	case parkInReclaim:
 		h.where, h.folio = op.Kind.String()+" (reclaim)", true
+		if op.Kind == OpReclaim {
+			h.where = "reclaim"
+		}
 		if op.Kind == OpDropCaches {
 			h.file, h.off, h.end, h.allFilesWritten = "", 0, maxOffset, true
 		}
@@ -221,7 +224,9 @@ func (p *parser) stallsOf() map[string][]stall {
 			continue
 		}
 		s := stall{pos: p.sc.RulePos[i], kind: pt.holds}
-		if th := threads[r.Thread]; th != nil {
+		if op := p.parkOps[i]; op != nil {
+			s.in = []*Op{op}
+		} else if th := threads[r.Thread]; th != nil {
 			for j := range th.Ops {
 				if op := &th.Ops[j]; opIn(op.Kind, pt.ops) {
 					s.in = append(s.in, op)

@@ -47,6 +47,10 @@ func (p *parser) compileParks() {
 					sc.Parks[th.Name] = map[string]string{}
 				}
 				sc.Parks[th.Name][pk.Name] = pk.Point
+				if p.parkOps == nil {
+					p.parkOps = map[int]*Op{}
+				}
+				p.parkOps[len(sc.Rules)] = op
 				sc.Rules = append(sc.Rules, lab.Rule{Point: pk.Point, Thread: th.Name, Hit: 1, Action: lab.Park})
 				sc.RulePos = append(sc.RulePos, pk.Pos)
 			}

@@ -72,6 +72,8 @@ func TestParseParkAndExpectErrors(t *testing.T) {
 		{head + "thread a: await b.parked\nthread b: fsync f\n", "e.scn:3:11: await b.stalled: b never stalls (give one of its pwrites stall-at=, one of its ops park-at=POINT"},
 		{head + "thread a: release b park-at=truncate.after_pagecache\nthread b: fsync f\n", "e.scn:3:21: release takes no option park-at"},
 		{head + "thread a: truncate f 0 park-at=truncate.after_pagecache\nthread b: await a.parked ; pwrite f 0 1 ; release a\n", "e.scn:4:28: pwrite in thread b would deadlock: a is parked (line 3) and pwrite takes i_rwsem on xfs, which the parked thread holds in truncate"},
+		// The park is in the first reclaim, whose folio the map-load needs (the second's it would not).
+		{head + "setup pwrite f 0 16k\nthread a: reclaim f 0 4k park-at=reclaim.evict ; reclaim f 8k 4k\nthread b: await a.parked ; map-load f 0 4k ; release a\n", "e.scn:5:28: map-load in thread b would deadlock: a is parked (line 4) and map-load f 0 4k locks every folio of f [0, 4k), one of which the parked thread holds locked in reclaim; release a first"},
 		{head + "thread a: expect\n", "e.scn:3:17: expect in a thread, setup or after line wants read or map-load"},
 		{head + "thread a: expect pread f 0 1 == 0\n", "e.scn:3:18: expect in a thread, setup or after line wants read or map-load"},
 		{head + "thread a: expect read f 0 == 0\n", "e.scn:3:26: read needs FILE OFF LEN"},

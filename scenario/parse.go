@@ -43,6 +43,9 @@ type parser struct {
 	once    map[string]Pos // directives allowed once, where they were
 	nops    int            // ops seen, for default fill bytes
 	last    Pos            // end of the last line, for errors at EOF
+	// parkOps maps the index in sc.Rules of a park-at's rule to its op:
+	// the only op that park can happen in.
+	parkOps map[int]*Op
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {

@@ -207,7 +207,8 @@ func TestParseAccepts(t *testing.T) {
 		head + "thread a: pwrite f 0 8k fault-at=4k\nthread b: map-store f 6k 1\n",                                   // short write
 		head + "thread a: pwrite f 0 64k stall-at=32k\nthread b: await a.stalled ; map-store f 40k 4k ; release a\n", // after the stall
 		head + "thread a: pwrite f 0 8k\nthread b: map-store g 0 8k\nthread c: fallocate f 0 1M\n",                   // other file; no footprint
-		head + "thread a: pwrite f 0 8k ; \n",                                                                        // trailing ';'
+		head + "thread a: pwrite f 0 8k ; \n",
+		head + "setup pwrite f 0 16k\nthread a: reclaim f 8k 4k park-at=reclaim.evict\nthread b: await a.parked ; map-load f 0 4k ; release a\n", // another folio                                                                        // trailing ';'
 		"scenario t\nfs xfs cowextsize=1m\nsetup pwrite f 0 8k ; reflink f g\nthread a: pwrite g 0 4k\nafter reflink g h\n",
 		"scenario t\nfs ext4 iomap\nthread a: pread f 0 1\nthread w: pwrite f 0 1 stall-at=0 fill='x'\nthread b: await w.stalled ; pread f 0 1 ; release w\n",
 	} {
