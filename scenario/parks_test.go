@@ -59,7 +59,7 @@ func TestParseParkAndExpectErrors(t *testing.T) {
 		{head + "thread a: truncate f 0 park-at=truncate.after_pagecache as\nthread b: release a\n", "e.scn:3:59: park-at=truncate.after_pagecache as needs a NAME"},
 		{head + "thread a: fsync f park-at=truncate.after_pagecache\nthread b: release a\n", "e.scn:3:19: fsync never reaches truncate.after_pagecache (reached by truncate)"},
 		{head + "thread a: fsync f park-at=xfs.ioend.convert\nthread b: release a\n", "e.scn:3:19: xfs.ioend.convert is reached only by the io-completion daemon: park it with 'inject xfs.ioend.convert park thread=io-completion hit=1'"},
-		{head + "thread a: fsync f park-at=ext4.wb.map_blocks\nthread b: release a\n", "e.scn:3:19: ext4.wb.map_blocks is not on the path of fs xfs in the model (ext4 only): a park there never fires"},
+		{head + "thread a: fsync f park-at=ext4.wb.map_blocks\nthread b: release a\n", "e.scn:3:19: ext4.wb.map_blocks is not on the path of fs xfs in the model (ext4's legacy path only): a park there never fires"},
 		{head + "thread a: truncate f 8k ; truncate f 0 park-at=truncate.after_pagecache\nthread b: release a\n", "e.scn:3:40: park-at=truncate.after_pagecache would fire in an earlier op of thread a, truncate (line 3), which can reach it too"},
 		{head + "thread a: punch f 0 4k park-at=falloc.after_invalidate ; zero f 0 4k park-at=falloc.after_invalidate as z\nthread b: release a ; release a\n", "e.scn:3:70: park-at=falloc.after_invalidate would fire in an earlier op of thread a, punch (line 3)"},
 		{head + "thread a: punch f 0 4k park-at=falloc.after_invalidate as x ; truncate f 0 park-at=truncate.after_pagecache as x\nthread b: release a ; release a\n", "e.scn:3:76: thread a already has a park named x (line 3)"},

@@ -30,6 +30,7 @@ func TestParkAtPointsAreReached(t *testing.T) {
 		{"ext4", "pwrite f 0 64k ; fsync f", "fadvise-dontneed f 0 64k", "reclaim.evict"},
 		{"ext4", "pwrite f 0 64k", "fsync f", "ext4.wb.map_blocks"},
 		{"xfs", "pwrite f 0 64k", "sync-range f 0 64k", "iomap.wb.map_blocks"},
+		{"ext4 iomap", "pwrite f 0 64k", "fsync f", "iomap.wb.map_blocks"},
 		{"ext4 legacy", "fsync f", "pwrite f 0 8k", "ext4.write.prefault"},
 		{"ext4 iomap", "fsync f", "pwrite f 0 8k", "iomap.iter"},
 		{"xfs", "fsync f", "zero f 0 6k", "iomap.iter"},
