@@ -33,7 +33,7 @@ func TestAuthoringMistakes(t *testing.T) {
 		{"park a thread that does not exist", head + "inject iomap.write.prefault park thread=ghost hit=1\nthread a: await ghost.stalled ; release ghost\n",
 			"e.scn:3:1: park thread=ghost: no thread ghost in this scenario", "", ""},
 		{"park at a point off the fs's path", ext4 + "inject iomap.wb.map_blocks park thread=a hit=1\nthread a: fsync f\nthread b: await a.stalled ; release a\n",
-			"e.scn:3:1: iomap.wb.map_blocks is not on the path of fs ext4 legacy in the model (xfs only)", "", ""},
+			"e.scn:3:1: iomap.wb.map_blocks is not on the path of fs ext4 legacy in the model (xfs and ext4 iomap only)", "", ""},
 		{"park in an op the thread never runs", head + "inject iomap.write.prefault park thread=a hit=1\nthread a: fsync f\nthread b: await a.stalled ; release a\n",
 			"e.scn:3:1: park thread=a at iomap.write.prefault never fires: a runs no pwrite", "", ""},
 		{"park a daemon the mount does not run", head + "inject iomap.wb.map_blocks park thread=flusher hit=1\nthread a: await flusher.stalled ; release flusher\n",
