@@ -41,6 +41,7 @@ func (o wbOps) MapBlocks(t *lab.Thread, pos, length int64) (iomap.Mapping, error
 	e, ok := in.esLookup(t, lblk)
 	switch {
 	case ok && e.status == esDelayed:
+		//mutant:ext4-iomap-wb-delalloc-reserve delete
 		flags |= gbDelallocReserve
 		maxLen = min(maxLen, e.End-lblk)
 	case !ok || !e.status.physical():
@@ -98,19 +99,27 @@ func (o wbOps) Discard(*lab.Thread, *pagecache.Folio, int64) {}
 // its error is kept for fsync.
 func (in *inode) iomapEndIO(t *lab.Thread, io *iomap.Ioend, err error) {
 	r := extent.BlockRange(io.Offset, io.Length)
-	switch {
-	case err != nil:
+	if err != nil {
 		in.fs.msg(t, "I/O error %d writing to inode %d starting block %d", errno(err), in.ino, r.Start)
 		in.setWBErr(err)
-	case io.Type == iomap.Unwritten:
-		for lblk := r.Start; lblk < r.End; {
-			m, err := in.mapBlocks(t, lblk, r.End-lblk, gbConvert)
-			if err != nil {
-				in.setWBErr(err)
-				break
-			}
-			lblk += m.len
-		}
+	}
+	convert := err == nil && io.Type == iomap.Unwritten
+	//mutant:ext4-iomap-endio-convert false
+	if convert {
+		in.convertUnwritten(t, r)
 	}
 	io.Finish(t)
+}
+
+// convertUnwritten is ext4_convert_unwritten_extents over r: ext4_map_blocks
+// with EXT4_GET_BLOCKS_IO_CONVERT_EXT, extent by extent.
+func (in *inode) convertUnwritten(t *lab.Thread, r extent.Range) {
+	for lblk := r.Start; lblk < r.End; {
+		m, err := in.mapBlocks(t, lblk, r.End-lblk, gbConvert)
+		if err != nil {
+			in.setWBErr(err)
+			return
+		}
+		lblk += m.len
+	}
 }
