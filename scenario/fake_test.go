@@ -121,6 +121,9 @@ func (f *fakeFile) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error)
 	f.rwsem.Lock(t)
 	defer f.rwsem.Unlock(t)
 	seq := f.seq.Load()
+	if f.fs.typ == "ext4" {
+		t.Point("ext4.da_map.after_lookup")
+	}
 	t.Point("iomap.write.after_begin")
 	done := 0
 	for done < len(buf.Data) {

@@ -1,7 +1,6 @@
 package ext4_test
 
 import (
-	"os"
 	"slices"
 	"testing"
 
@@ -14,12 +13,7 @@ import (
 // v4 patch 06/23 on the model: clean with the patch (every schedule remaps
 // once), a data violation without it (variant ext4-no-da-map-seq).
 func TestV4DirectedScenario(t *testing.T) {
-	const path = "testdata/ext4-v4-write-begin-unwritten-convert.scn"
-	src, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := scenario.Parse(path, src)
+	sc, err := scenario.Lookup("ext4-v4-write-begin-unwritten-convert")
 	if err != nil {
 		t.Fatal(err)
 	}
