@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -19,6 +21,8 @@ import (
 type exploreFlags struct {
 	variant, strategy, device  string
 	budget, depth, preemptions int
+	jobs                       int
+	shard                      string
 	seed                       uint64
 	matrix, json, quiet        bool
 	limits                     scenario.Limits
@@ -64,6 +68,9 @@ Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 	cmd.Flags().Uint64Var(&f.seed, "seed", d.Seed, "strategy seed, any 64-bit number")
 	cmd.Flags().BoolVar(&f.matrix, "matrix", false, "run the mutation matrix: every scenario with correct and each variant it names")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON document (schema: docs/explore-json.md)")
+	intFlag(cmd, &f.jobs, "jobs", "", min(runtime.NumCPU(), explore.MaxJobs), 1, explore.MaxJobs,
+		"worlds run at once (default: the CPUs); the cells are the same whatever it is")
+	cmd.Flags().StringVar(&f.shard, "shard", "", "run share I of N (0 <= I < N) of every cell's schedules, with --json, for `iomaplab merge`; exits 0 on verdicts (merge gives the run's exit code)")
 	deviceFlag(cmd, &f.device)
 	f.limits = scenario.DefaultLimits // the limits no flag raises stay
 	lim := scenario.DefaultLimits
@@ -86,7 +93,17 @@ func (a *app) explore(f exploreFlags, positional []string) error {
 	if f.matrix && (len(positional) > 0 || f.variant != "correct") {
 		return badInput("--matrix takes no scenario and no --variant")
 	}
-	opt := explore.Options{Strategy: f.strategy, Budget: f.budget, Depth: f.depth, Preemptions: f.preemptions, Seed: f.seed, ShrinkBudget: d.ShrinkBudget}
+	opt := explore.Options{Strategy: f.strategy, Budget: f.budget, Depth: f.depth, Preemptions: f.preemptions, Seed: f.seed, ShrinkBudget: d.ShrinkBudget, Jobs: f.jobs}
+	if f.shard != "" {
+		sh, err := explore.ParseShard(f.shard)
+		if err != nil {
+			return asBadInput(err)
+		}
+		if !f.json {
+			return badInput("--shard needs --json (merge reads the shards' JSON)")
+		}
+		opt.Shard = sh
+	}
 	var scenarios []*scenario.Scenario
 	if len(positional) == 0 {
 		list, err := scenario.List()
@@ -120,43 +137,44 @@ func (a *app) explore(f exploreFlags, positional []string) error {
 	}
 	defer a.exitOnSignal("explore")()
 	var cellsDone, schedules atomic.Int64
-	var current atomic.Pointer[string] // the cell running
 	stopStatus := a.startStatus(f.quiet, func() string {
-		now := ""
-		if c := current.Load(); c != nil {
-			now = ", now " + *c
-		}
-		return fmt.Sprintf("iomaplab explore: cells %d/%d, schedules %d%s", cellsDone.Load(), len(plan), schedules.Load(), now)
+		return fmt.Sprintf("iomaplab explore: cells %d/%d, schedules %d", cellsDone.Load(), len(plan), schedules.Load())
 	})
 	bar := newProgress(a.stderr, f.quiet)
-	var cells []*explore.Cell
-	for _, p := range plan {
-		o := opt
-		label := p.sc.Name + " [" + p.variant + "]"
-		current.Store(&label)
-		last := 0
-		o.Progress = func(done int) {
-			schedules.Add(int64(done - last))
-			last = done
-			bar.show(label, done, opt.Budget)
-		}
-		c := explore.Explore(p.sc, p.variant, mk, o)
-		cells = append(cells, c)
+	jobs := make([]explore.Job, len(plan))
+	for i, p := range plan {
+		jobs[i] = explore.Job{Scenario: p.sc, Variant: p.variant}
+	}
+	o := opt
+	o.Progress = func(total int) {
+		schedules.Store(int64(total))
+		bar.show(fmt.Sprintf("cells %d/%d", cellsDone.Load(), len(plan)), total, opt.Budget*len(plan))
+	}
+	cells := explore.RunCells(jobs, mk, o, func(c *explore.Cell) {
 		cellsDone.Add(1)
 		bar.clear()
 		if !f.json {
 			printCellDetail(a.stdout, c)
 		}
-	}
+	})
 	stopStatus()
 	var missing []string
 	if f.matrix {
 		missing = explore.Coverage(scenarios, cells)
 	}
 	result := exploreResult(cells, f.matrix, missing)
+	doc := map[string]any{"matrix": f.matrix, "budget": opt.Budget, "strategy": opt.Strategy, "seed": opt.Seed,
+		"cells": cells, "uncovered_by_exploratory": missing}
+	if opt.Shard.Sharded() {
+		// A shard's verdicts are a part of the run's: merge judges them.
+		if errors.Is(result, errViolation) {
+			result = nil
+		}
+		doc["shard"] = opt.Shard.String()
+	}
+	doc["exit"] = exitFor(result)
 	if f.json {
-		if err := printJSON(a.stdout, map[string]any{"matrix": f.matrix, "budget": opt.Budget, "strategy": opt.Strategy, "seed": opt.Seed,
-			"cells": cells, "uncovered_by_exploratory": missing, "exit": exitFor(result)}); err != nil {
+		if err := printJSON(a.stdout, doc); err != nil {
 			return err
 		}
 		return result
