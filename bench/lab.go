@@ -193,10 +193,10 @@ func (b *bench) parallelSchedules(all []*scenario.Scenario) error {
 	return nil
 }
 
-// strategySeeds is the seeds a strategy is run with: dfs and delay are
-// systematic and ignore their seed, so they run once.
+// strategySeeds is the seeds a strategy is run with: dfs ignores its seed,
+// so it runs once; delay orders its space by the seed, so it runs with each.
 func (b *bench) strategySeeds(strategy string) int {
-	if explore.Systematic(strategy) {
+	if !explore.UsesSeed(strategy) {
 		return 1
 	}
 	return b.cfg.Seeds
@@ -237,7 +237,7 @@ func (b *bench) findMutant(sc *scenario.Scenario, v string) {
 			Baseline: fmt.Sprintf("free-mode stress for %ss", num(st.WallSeconds)), Base: st.Seconds}
 		seeds := fmt.Sprintf("%d seeds", f.Seeds)
 		if f.Seeds == 1 {
-			seeds = "1 run (systematic, seedless)"
+			seeds = "1 run (dfs ignores the seed)"
 		}
 		if f.Seconds == nil {
 			fig.Missing = fmt.Sprintf("not found in %s x %d schedules", seeds, f.Budget)

@@ -10,10 +10,6 @@ import (
 // Strategies names the strategies NewStrategy accepts.
 var Strategies = []string{"pct", "random", "dfs", "delay"}
 
-// Systematic reports whether a strategy enumerates a bounded space of
-// schedules and can say when it has run them all (dfs, delay).
-func Systematic(name string) bool { return name == "dfs" || name == "delay" }
-
 // UsesSeed reports whether a strategy's seed changes what it runs: pct and
 // random draw from it; delay orders its space by it (the same schedules for
 // every seed, in another order); dfs ignores it, so runs of dfs that differ
