@@ -482,6 +482,13 @@ func TestCIReports(t *testing.T) {
 	if !strings.HasPrefix(string(k), "KTAP version 1\n1..1\n") || !strings.Contains(string(k), "\nok 1 fsx") {
 		t.Errorf("KTAP report:\n%s", k)
 	}
+	exploreXML := filepath.Join(dir, "e.xml")
+	if code := run([]string{"explore", "write-stale-unwritten", "--budget", "5", "--quiet", "--device", "memory", "--junit", exploreXML}, &out, &errb); code != exitOK {
+		t.Fatalf("explore exit %d: %s", code, errb.String())
+	}
+	if e, _ := os.ReadFile(exploreXML); !strings.Contains(string(e), `name="write-stale-unwritten [correct]"`) {
+		t.Errorf("explore's JUnit report:\n%s", e)
+	}
 	errb.Reset()
 	bad := filepath.Join(dir, "no", "such", "dir", "r.xml")
 	if code := run([]string{"fsx", "--target", "model", "--ops", "10", "--junit", bad}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--junit") {

@@ -9,11 +9,13 @@ import (
 	"strings"
 	"sync/atomic"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"iomaplab/explore"
 	"iomaplab/fsmodel/variant"
+	"iomaplab/report"
 	"iomaplab/scenario"
 )
 
@@ -26,6 +28,7 @@ type exploreFlags struct {
 	seed                       uint64
 	matrix, json, quiet        bool
 	limits                     scenario.Limits
+	ci                         ciReports
 }
 
 func (a *app) exploreCmd() *cobra.Command {
@@ -78,6 +81,7 @@ Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 		"a scenario file's budget: the bytes its pwrite, pread, map-store and map-load ops move in all (each run buffers and steps through them)")
 	sizeFlag(cmd, &f.limits.MaxDev, "max-dev", "", lim.MaxDev, 1<<20, 4<<30,
 		"the largest dev=SIZE a scenario file may ask for (the model keeps the device in memory, one per run)")
+	ciReportFlags(cmd, &f.ci)
 	quietFlag(cmd, &f.quiet)
 	return cmd
 }
@@ -92,6 +96,9 @@ func (a *app) explore(f exploreFlags, positional []string) error {
 	d := explore.Defaults
 	if f.matrix && (len(positional) > 0 || f.variant != "correct") {
 		return badInput("--matrix takes no scenario and no --variant")
+	}
+	if err := f.ci.check(); err != nil {
+		return err
 	}
 	opt := explore.Options{Strategy: f.strategy, Budget: f.budget, Depth: f.depth, Preemptions: f.preemptions, Seed: f.seed, ShrinkBudget: d.ShrinkBudget, Jobs: f.jobs}
 	if f.shard != "" {
@@ -136,6 +143,7 @@ func (a *app) explore(f exploreFlags, positional []string) error {
 		}
 	}
 	defer a.exitOnSignal("explore")()
+	start := time.Now()
 	var cellsDone, schedules atomic.Int64
 	stopStatus := a.startStatus(f.quiet, func() string {
 		return fmt.Sprintf("iomaplab explore: cells %d/%d, schedules %d", cellsDone.Load(), len(plan), schedules.Load())
@@ -163,6 +171,9 @@ func (a *app) explore(f exploreFlags, positional []string) error {
 		missing = explore.Coverage(scenarios, cells)
 	}
 	result := exploreResult(cells, f.matrix, missing)
+	if err := f.ci.write(report.Explore(cells, f.matrix, missing, opt, start)); err != nil {
+		return err
+	}
 	doc := map[string]any{"matrix": f.matrix, "budget": opt.Budget, "strategy": opt.Strategy, "seed": opt.Seed,
 		"cells": cells, "uncovered_by_exploratory": missing}
 	if opt.Shard.Sharded() {
