@@ -24,7 +24,7 @@
 //     free - reserved is short); Alloc and AllocReserved hand out physical
 //     runs near a hint; Free returns them; Allocated checks that a physical
 //     range is in use (fsck). Here free counts reserved blocks
-//     too (reserved <= free); DESIGN.md's fsck identity "free + used +
+//     too (reserved <= free); docs/design.md's fsck identity "free + used +
 //     reserved == device size" is Stats.Available() + Used + Reserved == Total.
 //   - Refcounts (inside Space): XFS's refcount btree for reflinked blocks,
 //     with records only for blocks mapped more than once. Space.Share adds a

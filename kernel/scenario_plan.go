@@ -159,7 +159,7 @@ func checkOps(sc *scenario.Scenario, fs, writer string, stall scenario.Op, ops [
 
 // blocksInWindow says why op would block while a buffered writer on the
 // same inode is parked holding i_rwsem on fstype, or "" if it proceeds.
-// Measured on kernel 6.18 (reference/uffd-prototype.md, 20/20 each).
+// Measured on kernel 6.18 (docs/kernel-windows.md, 20/20 each).
 // Ops without a syscall on the file (drop-caches, which only trylocks
 // folios; await; release) never block.
 func blocksInWindow(op scenario.Op, fstype string) string {

@@ -28,7 +28,7 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("%s: named as exploratory but directed", sc.Name)
 		}
 	}
-	// DESIGN.md's matrix: every mutant has a directed scenario and an
+	// docs/design.md's matrix: every mutant has a directed scenario and an
 	// exploratory one (cookie-before-insert: "any buffered write into a hole").
 	for _, v := range Variants[1:] {
 		if !caught[v][true] {

@@ -93,7 +93,7 @@ func lookupOp(name string) (OpKind, bool) {
 }
 
 // takesRwsem reports whether op takes i_rwsem on fs (the model's lock table,
-// DESIGN.md): such an op blocks behind a writer parked inside pwrite.
+// docs/design.md): such an op blocks behind a writer parked inside pwrite.
 func (op *Op) takesRwsem(fs string) bool {
 	info := opTable[op.effective()]
 	return info.rwsem && (info.onFS == "" || info.onFS == fs)
@@ -133,7 +133,7 @@ var EvidenceAliases = map[string]string{
 	"remaps":   "iomap_remap",
 }
 
-// Variants are the engine's mutation switches (DESIGN.md "Mutations"),
+// Variants are the engine's mutation switches (docs/design.md "Mutations"),
 // "correct" first.
 var Variants = variant.Names()
 

@@ -52,7 +52,7 @@
 //
 // Locks (lab names follow the kernel): i_rwsem (XFS_IOLOCK) ->
 // invalidate_lock (XFS_MMAPLOCK) -> folio lock -> ILOCK (xfs_ilock) ->
-// extent.Space and blockdev leaf locks. Per operation exactly as DESIGN.md:
+// extent.Space and blockdev leaf locks. Per operation exactly as docs/design.md:
 // write takes i_rwsem excl; read i_rwsem shared; page_mkwrite
 // invalidate_lock shared then the folio lock; fallocate, punch, zero and
 // truncate take i_rwsem and invalidate_lock exclusively; writeback takes

@@ -11,7 +11,7 @@ import (
 	"iomaplab/vfs"
 )
 
-// wbStalePunch is DESIGN.md's writeback-stale-punch: writeback converts the
+// wbStalePunch is docs/design.md's writeback-stale-punch: writeback converts the
 // delalloc under [0, 256k) at folio 0 and caches that mapping; it parks at
 // map_blocks of folio 1. Meanwhile [punchOff, punchOff+24k) is punched
 // (written back, dropped, its blocks freed) and an mmap store re-dirties

@@ -9,7 +9,7 @@ import (
 	"iomaplab/vfs"
 )
 
-// xfs559 is fstests xfs/559 in the model (DESIGN.md's write-stale-unwritten):
+// xfs559 is fstests xfs/559 in the model (docs/design.md's write-stale-unwritten):
 // a 40 KiB unwritten file whose last block holds 0x58 in the page cache;
 // a writer maps [0, 36865) as one unwritten extent and stalls at the
 // prefault of its second chunk; meanwhile the last block is written back

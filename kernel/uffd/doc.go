@@ -10,7 +10,7 @@
 // and sleeps until the page is filled. The message is the "writer is parked"
 // signal; no sleeps or polling are needed.
 //
-// Rules this package keeps (see reference/uffd-prototype.md):
+// Rules this package keeps (see docs/kernel-windows.md):
 //   - Registered memory comes from unix.Mmap, outside the Go heap, and Go code
 //     never loads or stores it: a goroutine faulting on it would block the
 //     runtime's stop-the-world forever.
