@@ -47,6 +47,7 @@ func TestEverySubcommandHelpAndBadFlag(t *testing.T) {
 		{"kernel", []string{"--watchdog", "0s"}, []string{"1ms..1h"}},
 		{"bench", []string{"--runs", "0"}, []string{"1..1000"}},
 		{"mutants", []string{"--budget", "0"}, []string{"1..1000000"}},
+		{"merge", []string{"--jsn"}, []string{"unknown flag: --jsn", "--json"}},
 	} {
 		code, dashH, stderr := runCLI(tc.cmd, "-h")
 		if code != exitOK || stderr != "" {
