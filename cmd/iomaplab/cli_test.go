@@ -96,6 +96,7 @@ func TestFlagRanges(t *testing.T) {
 		{[]string{"kernel", "--fs", "zfs"}, "xfs, ext4, btrfs"},
 		{[]string{"kernel", "--diff", "--model-schedules", "0"}, "1..100000"},
 		{[]string{"fsx", "-l", "2T"}, "1..1T"},
+		{[]string{"fsx", "--device", "memory", "-l", "1T", "--ops", "1"}, "use --device file"},
 		{[]string{"fsx", "--threads", "65"}, "1..64"},
 		{[]string{"fsx", "--ops", "-1"}, "0..10000000"},
 		{[]string{"fsx", "--disable", "scribble"}, "read, write"},

@@ -227,7 +227,7 @@ func (a *app) fsx(f *fsxFlags) error {
 	if f.target == "model" {
 		defer a.exitOnSignal("fsx")()
 	}
-	tgt, err := openFsxTarget(f)
+	tgt, err := openFsxTarget(f, cfg.Options)
 	if err != nil {
 		return err
 	}

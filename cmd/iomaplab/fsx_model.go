@@ -8,6 +8,7 @@ import (
 	"iomaplab/fsmodel/ext4"
 	"iomaplab/fsmodel/variant"
 	"iomaplab/fsmodel/xfs"
+	"iomaplab/fsx"
 	"iomaplab/lab"
 	"iomaplab/vfs"
 )
@@ -23,10 +24,14 @@ import (
 // as bad data. The model's own oracles (fsck, block ownership, reservations)
 // run after every remount and, with nothing left reserved, after the final
 // one.
-func openModelTarget(f *fsxFlags) (*fsxTarget, error) {
+func openModelTarget(f *fsxFlags, opt fsx.Options) (*fsxTarget, error) {
 	v, err := variant.Parse(f.variant)
 	if err != nil {
 		return nil, asBadInput(err)
+	}
+	blocks, err := modelDevBlocks(f, opt)
+	if err != nil {
+		return nil, err
 	}
 	var check func(t *lab.Thread, final bool) error
 	var dev blockdev.Dev // the last run's device
@@ -38,11 +43,6 @@ func openModelTarget(f *fsxFlags) (*fsxTarget, error) {
 	}
 	return &fsxTarget{
 		mount: func(t *lab.Thread) (vfs.FS, error) {
-			files := uint64(f.opt.Files) + 1 // and the probe file
-			blocks := 2*files*uint64(f.opt.MaxFileSize)/blockdev.BlockSize + 1024
-			if f.devMiB > 0 {
-				blocks = uint64(f.devMiB) << 20 / blockdev.BlockSize
-			}
 			closeDev()
 			if f.device == "memory" {
 				dev = blockdev.NewMemory(blocks)
@@ -78,4 +78,29 @@ func openModelTarget(f *fsxFlags) (*fsxTarget, error) {
 		check: func(t *lab.Thread, final bool) error { return check(t, final) },
 		close: closeDev,
 	}, nil
+}
+
+// Model device limits: a memory device holds every block in memory, and a
+// sparse backing file may not pass the host filesystem's file size limit
+// (16 TiB on ext4 with 4 KiB blocks); fsx never writes more than a tiny
+// part of either.
+const (
+	maxMemoryDevBytes = 4 << 30
+	maxFileDevBytes   = 8 << 40
+)
+
+// modelDevBlocks is the model device's size for a run with opt (a replayed
+// log's own options, else the flags'): --dev-mib, else twice the files'
+// maximum size (and the probe file's) plus 4 MiB, capped at 8 TiB for a
+// backing file; a memory device over 4 GiB is refused.
+func modelDevBlocks(f *fsxFlags, opt fsx.Options) (uint64, error) {
+	files := uint64(opt.Files) + 1 // and the probe file
+	bytes := 2*files*uint64(opt.MaxFileSize) + 4<<20
+	if f.devMiB > 0 {
+		bytes = uint64(f.devMiB) << 20
+	}
+	if f.device == "memory" && bytes > maxMemoryDevBytes {
+		return 0, badInput("--device memory would hold a %d MiB device in memory (over the %d MiB limit): use --device file (sparse), or a smaller -l, --files or --dev-mib", bytes>>20, maxMemoryDevBytes>>20)
+	}
+	return min(bytes, maxFileDevBytes) / blockdev.BlockSize, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"iomaplab/fsx"
 	"iomaplab/kernel"
 	"iomaplab/lab"
 	"iomaplab/vfs"
@@ -22,11 +23,11 @@ type fsxTarget struct {
 
 // openFsxTarget sets up the target the flags name (checked by then: model
 // or kernel).
-func openFsxTarget(f *fsxFlags) (*fsxTarget, error) {
+func openFsxTarget(f *fsxFlags, opt fsx.Options) (*fsxTarget, error) {
 	if f.target == "kernel" {
 		return openKernelTarget(f)
 	}
-	return openModelTarget(f)
+	return openModelTarget(f, opt)
 }
 
 // openKernelTarget makes a scratch filesystem of type f.fs on a loop device

@@ -127,7 +127,7 @@ func runModelFsx(t *testing.T, controlled bool, args ...string) *fsx.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tgt, err := openModelTarget(f)
+	tgt, err := openModelTarget(f, f.opt)
 	if err != nil {
 		t.Fatalf("open model target: %v", err)
 	}
