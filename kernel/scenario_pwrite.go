@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"runtime"
-	"sync/atomic"
 
 	"iomaplab/kernel/uffd"
 	"iomaplab/lab"
@@ -42,8 +41,14 @@ type pwriteResult struct {
 // page is filled. If the write returns without parking (it failed before
 // reaching the page), the lab thread parks anyway so the scenario's
 // await/release still pair up, and the run counts as not parked. The uffd
-// watchdog still resolves a fault nobody released; the lab thread is then
-// released too, and Check reports the watchdog.
+// watchdog still resolves a fault nobody released in time, and Check reports
+// the watchdog; the lab thread stays parked until the scenario releases it.
+// (It used to be released with the fault, but a thread that parked and left
+// again before its window thread awaited it left that thread waiting for a
+// park that was over: await T.stalled waits for a thread that is parked now.
+// The window thread's release always comes: once the fault is resolved the
+// write returns and drops i_rwsem, so a window op blocked behind it
+// finishes.)
 func (f *scenarioFile) pwriteParked(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	env := f.run.tg.env
 	src, err := uffd.NewSource(buf.Data, buf.StallAt, buf.FaultAt, env.Watchdog)
@@ -55,7 +60,6 @@ func (f *scenarioFile) pwriteParked(t *lab.Thread, buf vfs.Buffer, off int64) (i
 	f.run.mu.Unlock()
 	done := make(chan pwriteResult, 1)
 	finished := make(chan struct{})
-	var inPark atomic.Bool
 	// A signal or a panic elsewhere: fill the page, wait until the write has
 	// returned and let go of the file, so the unmount finds no user.
 	res := env.sup.Defer("resolve fault of a write to "+f.name, func() error {
@@ -78,9 +82,6 @@ func (f *scenarioFile) pwriteParked(t *lab.Thread, buf vfs.Buffer, off int64) (i
 		f.run.markBegin(tid, true)
 		n, err := f.pwriteSource(src, off)
 		f.run.markEnd(tid)
-		if src.WatchdogFired() && inPark.Load() {
-			t.Release(t.Name()) // nobody released it in time: the lab thread goes too
-		}
 		done <- pwriteResult{n, err}
 	})
 	var r pwriteResult
@@ -114,9 +115,7 @@ func (f *scenarioFile) pwriteParked(t *lab.Thread, buf vfs.Buffer, off int64) (i
 	if parked {
 		f.run.markWindow(true)
 	}
-	inPark.Store(true)
 	t.Park(where)
-	inPark.Store(false)
 	if parked {
 		f.run.markWindow(false)
 	}
