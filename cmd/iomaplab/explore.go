@@ -190,15 +190,22 @@ func (a *app) explore(f exploreFlags, positional []string) error {
 		}
 		return result
 	}
-	printCellTable(a.stdout, cells, f.matrix)
-	if f.matrix {
-		if len(missing) > 0 {
-			fmt.Fprintf(a.stdout, "\nmutants no exploratory scenario caught: %s\n", strings.Join(missing, ", "))
-		} else {
-			fmt.Fprintln(a.stdout, "\nevery mutant was also caught by an exploratory scenario")
-		}
-	}
+	printCellSummary(a.stdout, cells, f.matrix, missing)
 	return result
+}
+
+// printCellSummary prints the cell table and, for a matrix, whether every
+// mutant was also caught by an exploratory scenario (explore and merge).
+func printCellSummary(w io.Writer, cells []*explore.Cell, matrix bool, missing []string) {
+	printCellTable(w, cells, matrix)
+	if !matrix {
+		return
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(w, "\nmutants no exploratory scenario caught: %s\n", strings.Join(missing, ", "))
+	} else {
+		fmt.Fprintln(w, "\nevery mutant was also caught by an exploratory scenario")
+	}
 }
 
 // exploreResult is the outcome of the cells, most telling first: a

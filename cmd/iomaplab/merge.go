@@ -2,10 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -102,14 +100,7 @@ func (a *app) merge(files []string, asJSON bool) error {
 	for _, c := range cells {
 		printCellDetail(a.stdout, c)
 	}
-	printCellTable(a.stdout, cells, d0.Matrix)
-	if d0.Matrix {
-		if len(missing) > 0 {
-			fmt.Fprintf(a.stdout, "\nmutants no exploratory scenario caught: %s\n", strings.Join(missing, ", "))
-		} else {
-			fmt.Fprintln(a.stdout, "\nevery mutant was also caught by an exploratory scenario")
-		}
-	}
+	printCellSummary(a.stdout, cells, d0.Matrix, missing)
 	return result
 }
 
