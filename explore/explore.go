@@ -107,14 +107,8 @@ func Explore(sc *scenario.Scenario, variant string, mk TargetFactory, opt Option
 	if _, err := NewStrategy(opt.Strategy, 0, 1, 0); err == nil && (opt.Jobs > 1 || opt.Shard.Sharded()) {
 		return exploreUnits(sc, variant, mk, opt)
 	}
-	c := &Cell{Scenario: sc.Name, Variant: variant, Strategy: opt.Strategy, Seed: opt.Seed, FirstFailure: -1, Deterministic: true}
-	exp, oracles := sc.Expected(variant)
-	c.Expected, c.ExpectedOracles = exp.String(), oracles
-	start := time.Now()
-	defer func() {
-		c.Seconds = time.Since(start).Seconds()
-		c.Match = c.matches(exp)
-	}()
+	c, start, finish := startCell(sc, variant, opt)
+	defer finish()
 	target, err := mk(variant)
 	if err != nil {
 		c.Verdict, c.Message = "error", err.Error()
@@ -350,4 +344,18 @@ func (c *Cell) matches(exp scenario.Cell) bool {
 		return c.Verdict == "clean"
 	}
 	return c.Verdict != "error"
+}
+
+// startCell makes the cell of (sc, variant) with its expectation and the
+// time it starts; finish, deferred, stamps the cell's wall time and
+// whether its verdict is the expected one.
+func startCell(sc *scenario.Scenario, variant string, opt Options) (c *Cell, start time.Time, finish func()) {
+	c = &Cell{Scenario: sc.Name, Variant: variant, Strategy: opt.Strategy, Seed: opt.Seed, FirstFailure: -1, Deterministic: true}
+	exp, oracles := sc.Expected(variant)
+	c.Expected, c.ExpectedOracles = exp.String(), oracles
+	start = time.Now()
+	return c, start, func() {
+		c.Seconds = time.Since(start).Seconds()
+		c.Match = c.matches(exp)
+	}
 }

@@ -2,7 +2,6 @@ package explore
 
 import (
 	"sync"
-	"time"
 
 	"iomaplab/scenario"
 )
@@ -26,14 +25,8 @@ type Part struct {
 // in serial order. The cell is the serial run's, except Seconds; a shard's
 // cell covers its own units (Part holds them for Merge).
 func exploreUnits(sc *scenario.Scenario, variant string, mk TargetFactory, opt Options) *Cell {
-	c := &Cell{Scenario: sc.Name, Variant: variant, Strategy: opt.Strategy, Seed: opt.Seed, FirstFailure: -1, Deterministic: true}
-	exp, oracles := sc.Expected(variant)
-	c.Expected, c.ExpectedOracles = exp.String(), oracles
-	start := time.Now()
-	defer func() {
-		c.Seconds = time.Since(start).Seconds()
-		c.Match = c.matches(exp)
-	}()
+	c, _, finish := startCell(sc, variant, opt)
+	defer finish()
 	target, err := mk(variant)
 	if err != nil {
 		c.Verdict, c.Message = "error", err.Error()
