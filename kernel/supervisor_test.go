@@ -34,30 +34,10 @@ func TestSupervisorOrderAndRelease(t *testing.T) {
 	}
 }
 
-func TestSupervisorPanicCleansUpFirst(t *testing.T) {
-	sup := NewSupervisor()
-	sup.Log = t.Logf
-	cleaned := false
-	sup.Defer("resource", func() error { cleaned = true; return nil })
-	fatal := make(chan string, 1)
-	sup.Fatal = func(reason string, code int) {
-		if !cleaned {
-			reason = "Fatal before cleanup: " + reason
-		}
-		if code != 3 {
-			reason = "wrong exit code: " + reason
-		}
-		fatal <- reason
-	}
-	sup.Go("worker", func() { panic("boom") })
-	reason := <-fatal
-	if !strings.HasPrefix(reason, "panic in worker: boom") {
-		t.Fatalf("Fatal reason %q", reason)
-	}
-}
-
-// A deadline ends the run like a signal: cleanup first, then Fatal with 3.
-func TestSupervisorEndAtCleansUpFirst(t *testing.T) {
+// endingSupervisor has one resource; its Fatal sends the reason it was
+// given, prefixed with what went wrong if the resource was not cleaned up
+// first or the exit code is not 3.
+func endingSupervisor(t *testing.T) (*Supervisor, <-chan string) {
 	sup := NewSupervisor()
 	sup.Log = t.Logf
 	cleaned := false
@@ -69,6 +49,21 @@ func TestSupervisorEndAtCleansUpFirst(t *testing.T) {
 		}
 		fatal <- reason
 	}
+	return sup, fatal
+}
+
+// A panic (iomaplab's own bug) ends the run after cleanup with exit 3.
+func TestSupervisorPanicCleansUpFirst(t *testing.T) {
+	sup, fatal := endingSupervisor(t)
+	sup.Go("worker", func() { panic("boom") })
+	if reason := <-fatal; !strings.HasPrefix(reason, "panic in worker: boom") {
+		t.Fatalf("Fatal reason %q", reason)
+	}
+}
+
+// A deadline ends the run like a signal: cleanup first, then Fatal with 3.
+func TestSupervisorEndAtCleansUpFirst(t *testing.T) {
+	sup, fatal := endingSupervisor(t)
 	sup.EndAt(time.Now())
 	if reason := <-fatal; !strings.HasPrefix(reason, "deadline") {
 		t.Fatalf("Fatal reason %q", reason)
