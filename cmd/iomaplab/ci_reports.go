@@ -19,16 +19,7 @@ func ciReportFlags(cmd *cobra.Command, r *ciReports) {
 }
 
 // check makes sure both files can be written before anything runs.
-func (r ciReports) check() error {
-	for _, out := range []struct{ flag, path string }{{"--junit", r.junit}, {"--ktap", r.ktap}} {
-		if out.path != "" {
-			if err := writableFile(out.path); err != nil {
-				return badInput("%s %s: %v", out.flag, out.path, err)
-			}
-		}
-	}
-	return nil
-}
+func (r ciReports) check() error { return writableOutputs("--junit", r.junit, "--ktap", r.ktap) }
 
 // write writes the suites to the files asked for; the command's exit code
 // stays what its verdict says unless a report cannot be written.

@@ -219,3 +219,19 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
+
+// writableOutputs checks, before anything runs, that each output flag's
+// file can be written; flagsAndPaths alternates a flag's name and its path
+// (empty: not asked for). The error keeps writableFile's class.
+func writableOutputs(flagsAndPaths ...string) error {
+	for i := 0; i+1 < len(flagsAndPaths); i += 2 {
+		flag, path := flagsAndPaths[i], flagsAndPaths[i+1]
+		if path == "" {
+			continue
+		}
+		if err := writableFile(path); err != nil {
+			return fmt.Errorf("%s %s: %w", flag, path, err)
+		}
+	}
+	return nil
+}

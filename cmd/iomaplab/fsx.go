@@ -137,12 +137,8 @@ func (f *fsxFlags) check(stderr io.Writer) error {
 	if f.shrink && f.replay == "" {
 		return badInput("--shrink needs --replay LOG")
 	}
-	for _, out := range []struct{ flag, path string }{{"--log", f.logPath}, {"--fstests-log", f.fstestsLog}} {
-		if out.path != "" {
-			if err := writableFile(out.path); err != nil {
-				return fmt.Errorf("%s %s: %w", out.flag, out.path, err)
-			}
-		}
+	if err := writableOutputs("--log", f.logPath, "--fstests-log", f.fstestsLog); err != nil {
+		return err
 	}
 	if err := f.ci.check(); err != nil {
 		return err
