@@ -39,18 +39,19 @@ type Options struct {
 // Labels maps point names to the kernel step they model; points not listed
 // are drawn by name.
 var Labels = map[string]string{
-	"iomap.iter":                "iomap_iter()",
-	"blockdev.submit":           "submit_bio()",
-	"blockdev.complete":         "bio end_io",
-	"iomap.write.after_begin":   "->iomap_begin(): mapping cached, no lock held",
-	"iomap.write.prefault":      "fault_in_iov_iter_readable()",
-	"iomap.write.before_valid":  "iomap_write_begin(): folio locked",
-	"iomap.write.after_valid":   "->iomap_valid(): mapping still valid",
-	"iomap.wb.map_blocks":       "iomap_writepage_map(): ->map_blocks()",
-	"xfs.alloc.convert":         "xfs_bmapi_convert_delalloc()",
-	"xfs.ioend.convert":         "xfs_end_ioend(): unwritten -> written",
-	"ext4.da_map.after_lookup":  "ext4_da_map_blocks(): lockless ES lookup",
-	"ext4.da_map.before_insert": "ext4_insert_delayed_block()",
+	"iomap.iter":                         "iomap_iter()",
+	"blockdev.submit":                    "submit_bio()",
+	"blockdev.complete":                  "bio end_io",
+	"iomap.write.after_begin":            "->iomap_begin(): mapping cached, no lock held",
+	"iomap.write.prefault":               "fault_in_iov_iter_readable()",
+	"iomap.write.before_valid":           "iomap_write_begin(): folio locked",
+	"iomap.write.after_valid":            "->iomap_valid(): mapping still valid",
+	"iomap.wb.map_blocks":                "iomap_writepage_map(): ->map_blocks()",
+	"xfs.alloc.convert":                  "xfs_bmapi_convert_delalloc()",
+	"xfs.ioend.convert":                  "xfs_end_ioend(): unwritten -> written",
+	"ext4.da_map.after_lookup":           "ext4_da_map_blocks(): lockless ES lookup",
+	"ext4.da_map.before_insert":          "ext4_insert_delayed_block()",
+	"ext4.iomap_get_blocks.after_lookup": "ext4_iomap_get_blocks(): lockless ES lookup",
 }
 
 type row struct {

@@ -28,7 +28,7 @@ func (ft *fakeTarget) Supports(spec FSSpec) error {
 }
 
 func (ft *fakeTarget) Mount(t *lab.Thread, spec FSSpec) (vfs.FS, error) {
-	ft.last = &fakeFS{typ: spec.Type, bug: ft.bug}
+	ft.last = &fakeFS{typ: spec.Type, nodelalloc: spec.NoDelalloc, bug: ft.bug}
 	return ft.last, nil
 }
 
@@ -49,11 +49,12 @@ func (ft *fakeTarget) Evidence(w *lab.World, name string) (int, bool) {
 }
 
 type fakeFS struct {
-	typ       string
-	bug       string
-	mu        lab.Mutex
-	files     []*fakeFile
-	reachable atomic.Int64
+	typ        string
+	nodelalloc bool // reaches ext4.iomap_get_blocks.after_lookup, not ext4.da_map.*
+	bug        string
+	mu         lab.Mutex
+	files      []*fakeFile
+	reachable  atomic.Int64
 }
 
 type fakeFile struct {
@@ -121,9 +122,7 @@ func (f *fakeFile) Pwrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error)
 	f.rwsem.Lock(t)
 	defer f.rwsem.Unlock(t)
 	seq := f.seq.Load()
-	if f.fs.typ == "ext4" {
-		t.Point("ext4.da_map.after_lookup")
-	}
+	f.fs.ext4MapPoint(t)
 	t.Point("iomap.write.after_begin")
 	done := 0
 	for done < len(buf.Data) {
@@ -192,10 +191,19 @@ func (f *fakeFile) Pread(t *lab.Thread, p []byte, off int64) (int, error) {
 	return copy(p, f.data[off:]), nil
 }
 
-func (f *fakeFile) MapStore(t *lab.Thread, data []byte, off int64) error {
-	if f.fs.typ == "ext4" {
+// ext4MapPoint reaches the point after ext4's extent status lookup: in
+// ext4_da_map_blocks, or with nodelalloc in ext4_iomap_get_blocks.
+func (fs *fakeFS) ext4MapPoint(t *lab.Thread) {
+	switch {
+	case fs.typ == "ext4" && fs.nodelalloc:
+		t.Point("ext4.iomap_get_blocks.after_lookup")
+	case fs.typ == "ext4":
 		t.Point("ext4.da_map.after_lookup")
 	}
+}
+
+func (f *fakeFile) MapStore(t *lab.Thread, data []byte, off int64) error {
+	f.fs.ext4MapPoint(t)
 	f.mu.Lock(t)
 	defer f.mu.Unlock(t)
 	if off+int64(len(data)) > int64(len(f.data)) {

@@ -31,6 +31,10 @@ const (
 	// (i_rwsem, folio lock) or from ext4_page_mkwrite (invalidate_lock
 	// shared, folio lock).
 	parkInDaMap
+	// parkInGetBlocks: ext4_iomap_get_blocks (ext4 iomap, nodelalloc), from
+	// a write's ->iomap_begin (i_rwsem, no folio lock yet) or from
+	// iomap_page_mkwrite (invalidate_lock shared, folio lock).
+	parkInGetBlocks
 	// parkInWriteback: writeback of one folio (iomap_writepage_map,
 	// xfs_map_blocks, xfs_bmapi_convert_delalloc): the folio is locked and
 	// under writeback.
@@ -111,6 +115,12 @@ func holdingOf(kind parkKind, op *Op) holding {
 			h.where, h.invalidate, h.folio = "page_mkwrite (ext4_da_map_blocks)", true, true
 		} else {
 			h.where, h.rwsem, h.folio = "pwrite (ext4_da_map_blocks)", true, true
+		}
+	case parkInGetBlocks:
+		if op.Kind == OpMapStore {
+			h.where, h.invalidate, h.folio = "page_mkwrite (ext4_iomap_get_blocks)", true, true
+		} else {
+			h.where, h.rwsem = "pwrite (ext4_iomap_get_blocks)", true
 		}
 	case parkInWriteback, parkInIoend:
 		h.where, h.folio, h.writeback = "writeback of "+op.Kind.String(), kind == parkInWriteback, true

@@ -59,6 +59,9 @@ func (p *parser) checkParks() {
 
 func (p *parser) fsLabel() string {
 	if p.sc.FS.Type == "ext4" {
+		if p.sc.FS.Iomap && p.sc.FS.NoDelalloc {
+			return "ext4 iomap nodelalloc"
+		}
 		if p.sc.FS.Iomap {
 			return "ext4 iomap"
 		}
@@ -69,6 +72,7 @@ func (p *parser) fsLabel() string {
 
 func (pt point) where() string {
 	return map[string]string{"xfs": "xfs only", "ext4": "ext4 only", "ext4-legacy": "ext4's legacy path only",
+		"ext4-delalloc": "ext4 with delalloc only", "ext4-nodelalloc": "ext4 iomap with nodelalloc only",
 		"iomap": "xfs and ext4 iomap only"}[pt.fs]
 }
 

@@ -14,6 +14,7 @@ var Tracepoints = []string{
 	// xfs (fsmodel/xfs)
 	"wb_cow_iomap_invalid", "wb_cow_stale_reached", "da_reserve", "da_release",
 	"cow_reserve", "cow_remap", "protocol_violation", "reserved_not_cleared",
+	"xfs_iomap_prealloc_size", "xfs_free_eofblocks",
 	// ext4 (fsmodel/ext4)
 	"da_update_reserve", "ext4_allocate_blocks", "ext4_da_map_race_reached",
 	"ext4_es_insert_delayed_block", "ext4_es_insert_extent", "ext4_es_lookup_extent",

@@ -23,8 +23,15 @@ type Options struct {
 	// Variant selects mutations; only variant.Ext4NoRecheck affects this model.
 	Variant variant.Variant
 	// IOMAP selects the iomap buffered-write path (Zhang Yi's ext4 iomap
-	// series: `fs ext4 iomap` in a scenario) instead of ext4_da_write_begin.
+	// series, v4 patch 23/23's mount option buffered_iomap: `fs ext4
+	// buffered_iomap` in a scenario) instead of ext4_da_write_begin.
 	IOMAP bool
+	// NoDelalloc is mount -o nodelalloc: on the iomap path buffered writes
+	// allocate blocks (unwritten) in ->iomap_begin instead of reserving
+	// delayed ones (v4 patch 08/23's ext4_iomap_buffered_write_ops,
+	// iomap_nonda.go). The legacy path models delalloc only: New panics
+	// on NoDelalloc without IOMAP.
+	NoDelalloc bool
 }
 
 // firstIno is the first inode number handed to a file (EXT4_GOOD_OLD_FIRST_INO
@@ -65,6 +72,9 @@ var _ vfs.FS = (*FS)(nil)
 func New(t *lab.Thread, opts Options) *FS {
 	if opts.Blocks == 0 {
 		opts.Blocks = 4096
+	}
+	if opts.NoDelalloc && !opts.IOMAP {
+		panic("ext4: nodelalloc is modelled on the iomap path only")
 	}
 	dev := opts.Dev
 	if dev == nil {

@@ -12,17 +12,20 @@ import (
 
 // iomapWrite is ext4_buffered_write_iter on the iomap path (Zhang Yi's
 // "ext4: use iomap for regular file's buffered I/O path", v4 of 11 May
-// 2026; its patch 23/23 names the mount option buffered_iomap, spelled
-// `fs ext4 iomap` in a scenario): under i_rwsem, iomap_file_buffered_write
-// with iomapOps (patch 08/23). The mapping is made before any folio is locked and cached
-// across folios, so it carries i_es_seq as its validity cookie.
+// 2026; its patch 23/23, "ext4: introduce a mount option for iomap
+// buffered I/O path", adds mount option buffered_iomap, spelled `fs ext4
+// buffered_iomap` in a scenario): under i_rwsem, iomap_file_buffered_write
+// with the ops ext4_iomap_buffered_write picks (patch 08/23: iomapOps with
+// delalloc, nondaOps with nodelalloc). The mapping is made before any
+// folio is locked and cached across folios, so it carries i_es_seq as its
+// validity cookie.
 func (in *inode) iomapWrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, error) {
 	in.iRwsem.Lock(t)
 	defer in.iRwsem.Unlock(t)
 	if err := in.zeroEOFTail(t, off); err != nil {
 		return 0, err
 	}
-	n, err := iomap.BufferedWrite(t, &in.io, iomapOps{in}, buf, off)
+	n, err := iomap.BufferedWrite(t, &in.io, in.iomapWriteOps(), buf, off)
 	return int(n), err
 }
 

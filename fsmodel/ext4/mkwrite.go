@@ -79,8 +79,8 @@ func (in *inode) pageMkwrite(t *lab.Thread, p []byte, pos int64) (bool, error) {
 	t.Tracepoint("ext4_page_mkwrite", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblkOf(f.Pos))))
 	if in.fs.opts.IOMAP {
 		// The iomap series' mmap path: iomap_page_mkwrite with the same
-		// ->iomap_begin (ext4_da_map_blocks), the folio locked first.
-		if err := iomap.PageMkwrite(t, &in.io, iomapOps{in}, f); err != nil {
+		// ops as a write (ext4_iomap_page_mkwrite), the folio locked first.
+		if err := iomap.PageMkwrite(t, &in.io, in.iomapWriteOps(), f); err != nil {
 			return true, err
 		}
 	} else {

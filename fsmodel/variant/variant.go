@@ -64,6 +64,14 @@ const (
 	// the two (writeback's unwritten -> written at I/O completion) is then
 	// invisible to ext4_iomap_valid.
 	Ext4NoDaMapSeq
+	// Ext4NoMapSeq drops the cookie that ext4_map_blocks passes out in
+	// map->m_seq ("ext4: pass out extent seq counter when mapping blocks",
+	// Zhang Yi, 23 Sep 2025), on which ext4 iomap v4's non-delalloc write
+	// path (patch 08/23, ext4_iomap_buffered_write_ops) relies:
+	// ext4_iomap_buffered_write_begin takes the cookie when it builds the
+	// iomap, after ext4_iomap_get_blocks' lookup, and misses a conversion
+	// in between, as Ext4NoDaMapSeq does on the delalloc path.
+	Ext4NoMapSeq
 )
 
 var names = []struct {
@@ -81,6 +89,7 @@ var names = []struct {
 	{WBRevisit, "wb-revisit"},
 	{ShortCopyStale, "short-copy-stale"},
 	{Ext4NoDaMapSeq, "ext4-no-da-map-seq"},
+	{Ext4NoMapSeq, "ext4-no-map-seq"},
 }
 
 // Has reports whether v includes mutation m.

@@ -64,7 +64,7 @@ func (m *Target) Mount(t *lab.Thread, spec scenario.FSSpec) (vfs.FS, error) {
 	if spec.Type == "ext4" {
 		return ext4.New(t, ext4.Options{Dev: dev, Variant: m.Variant, IOMAP: spec.Iomap}), nil
 	}
-	return xfs.Mount(t, dev, xfs.Options{FolioSize: spec.FolioSize, Variant: m.Variant, Flusher: spec.Flusher, Reclaimer: spec.Kswapd, CowExtSize: spec.CowExtSize}), nil
+	return xfs.Mount(t, dev, xfs.Options{FolioSize: spec.FolioSize, Variant: m.Variant, Flusher: spec.Flusher, Reclaimer: spec.Kswapd, CowExtSize: spec.CowExtSize, AllocSize: spec.AllocSize}), nil
 }
 
 // newDevice makes a run's block device: a sparse file in DevDir, or memory.
