@@ -44,19 +44,19 @@ type FSSpec struct {
 	// FolioSize is the largest folio the page cache may use (folio=SIZE);
 	// 0 means the target's default (4 KiB in the model).
 	FolioSize int64
-	// Iomap selects ext4's iomap buffered-I/O path (ext4 only); otherwise
-	// ext4 takes its legacy write_begin/page_mkwrite path.
+	// Iomap selects ext4's iomap buffered-I/O path (ext4 only: mount
+	// option buffered_iomap, or its alias iomap); otherwise ext4 takes its
+	// legacy write_begin/page_mkwrite path (nobuffered_iomap, or legacy).
 	Iomap bool
+	// NoDelalloc is ext4's mount option nodelalloc (on the iomap path
+	// only): buffered writes allocate unwritten blocks at write time.
+	NoDelalloc bool
 	// DevSize is the block device's size (dev=SIZE); 0 is the target's default.
 	DevSize int64
 	// CowExtSize is the COW extent size hint (cowextsize=SIZE, xfs only:
 	// xfs_io cowextsize on the mount's root, as xfs/558 sets it); 0 is the
 	// target's default.
 	CowExtSize int64
-	// AllocSize is XFS's allocsize= mount option (xfs only): the fixed
-	// size of speculative post-EOF preallocation; 4k turns it off. 0 is
-	// the kernel's dynamic preallocation.
-	AllocSize int64
 	// Flusher and Kswapd start the model's background daemons: writeback of
 	// every file after data is dirtied ("flusher"), and eviction of clean
 	// idle folios after writeback completes ("kswapd").

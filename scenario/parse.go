@@ -171,8 +171,12 @@ func (p *parser) fsLine(l *line) {
 		p.errorf(typ.pos, "unknown fs type %q (want %s)", typ.text, strings.Join(FSTypes, " or "))
 	}
 	seen := map[string]bool{}
+	var nodelalloc *token
 	for _, tok := range l.toks[2:] {
 		key, val, hasVal := strings.Cut(tok.text, "=")
+		if alias, ok := fsOptionAliases[key]; ok && !hasVal {
+			key = alias
+		}
 		if seen[key] {
 			p.errorf(tok.pos, "fs option %s given twice", key)
 			continue
@@ -206,36 +210,39 @@ func (p *parser) fsLine(l *line) {
 				p.errorf(tok.pos, "fs option cowextsize is for xfs")
 			}
 			fs.CowExtSize = n
-		case key == "allocsize" && hasVal:
-			n, err := ParseSize(val)
-			if err != nil {
-				p.errorf(tok.pos, "allocsize: %v", err)
-			} else if n < 4096 || n > 1<<30 || n&(n-1) != 0 {
-				p.errorf(tok.pos, "allocsize=%s: the preallocation size is a power of two from 4k to 1g", val)
-			}
-			if typ.text != "xfs" {
-				p.errorf(tok.pos, "fs option allocsize is for xfs")
-			}
-			fs.AllocSize = n
 		case (key == "flusher" || key == "kswapd") && !hasVal:
 			if key == "flusher" {
 				fs.Flusher = true
 			} else {
 				fs.Kswapd = true
 			}
-		case (key == "iomap" || key == "legacy") && !hasVal:
+		case (key == "buffered_iomap" || key == "nobuffered_iomap") && !hasVal:
 			if typ.text != "ext4" {
-				p.errorf(tok.pos, "fs option %s is for ext4 (xfs always uses iomap)", key)
+				p.errorf(tok.pos, "fs option %s is for ext4 (xfs always uses iomap)", tok.text)
 			}
-			if seen["iomap"] && seen["legacy"] {
-				p.errorf(tok.pos, "fs options iomap and legacy exclude each other")
+			if seen["buffered_iomap"] && seen["nobuffered_iomap"] {
+				p.errorf(tok.pos, "fs options buffered_iomap (iomap) and nobuffered_iomap (legacy) exclude each other")
 			}
-			fs.Iomap = key == "iomap"
+			fs.Iomap = key == "buffered_iomap"
+		case key == "nodelalloc" && !hasVal:
+			if typ.text != "ext4" {
+				p.errorf(tok.pos, "fs option nodelalloc is for ext4")
+			}
+			fs.NoDelalloc = true
+			nodelalloc = &tok
 		default:
-			p.errorf(tok.pos, "unknown fs option %q (want folio=SIZE, dev=SIZE, flusher, kswapd, for xfs cowextsize=SIZE and allocsize=SIZE, for ext4 iomap or legacy)", tok.text)
+			p.errorf(tok.pos, "unknown fs option %q (want folio=SIZE, dev=SIZE, flusher, kswapd, for xfs cowextsize=SIZE, for ext4 buffered_iomap or nobuffered_iomap, and nodelalloc)", tok.text)
 		}
 	}
+	if nodelalloc != nil && typ.text == "ext4" && !fs.Iomap {
+		p.errorf(nodelalloc.pos, "fs option nodelalloc needs buffered_iomap: the model's legacy ext4 path is delalloc only")
+	}
 }
+
+// fsOptionAliases are the fs line's older spellings of ext4's mount
+// options: iomap and legacy were written before ext4 iomap v4 patch 23/23
+// named the option buffered_iomap (and nobuffered_iomap).
+var fsOptionAliases = map[string]string{"iomap": "buffered_iomap", "legacy": "nobuffered_iomap"}
 
 func (p *parser) threadLine(l *line) {
 	kw := l.toks[0]

@@ -14,7 +14,6 @@ var Tracepoints = []string{
 	// xfs (fsmodel/xfs)
 	"wb_cow_iomap_invalid", "wb_cow_stale_reached", "da_reserve", "da_release",
 	"cow_reserve", "cow_remap", "protocol_violation", "reserved_not_cleared",
-	"xfs_iomap_prealloc_size", "xfs_free_eofblocks",
 	// ext4 (fsmodel/ext4)
 	"da_update_reserve", "ext4_allocate_blocks", "ext4_da_map_race_reached",
 	"ext4_es_insert_delayed_block", "ext4_es_insert_extent", "ext4_es_lookup_extent",
@@ -27,8 +26,9 @@ var Tracepoints = []string{
 type point struct {
 	name string
 	// fs says on which mounts the model reaches the point: "xfs", "ext4"
-	// (both ext4 paths), "ext4-legacy", "iomap" (xfs and ext4's iomap
-	// path) or "any".
+	// (both ext4 paths), "ext4-legacy", "ext4-delalloc" (either ext4 path,
+	// not nodelalloc), "ext4-nodelalloc" (ext4's iomap path with
+	// nodelalloc), "iomap" (xfs and ext4's iomap path) or "any".
 	fs string
 	// ops are the scenario ops during which a scenario thread can reach
 	// the point (a park with thread=T needs one of them in T); nil when
@@ -59,8 +59,9 @@ var points = []point{
 	{"iomap.wb.map_blocks", "iomap", writebackOps, []string{"flusher"}, parkInWriteback},
 	{"xfs.alloc.convert", "xfs", writebackOps, []string{"flusher"}, parkInWriteback},
 	{"xfs.ioend.convert", "xfs", nil, []string{"io-completion"}, parkInIoend},
-	{"ext4.da_map.after_lookup", "ext4", []OpKind{OpPwrite, OpMapStore}, nil, parkInDaMap},
-	{"ext4.da_map.before_insert", "ext4", []OpKind{OpPwrite, OpMapStore}, nil, parkInDaMap},
+	{"ext4.da_map.after_lookup", "ext4-delalloc", []OpKind{OpPwrite, OpMapStore}, nil, parkInDaMap},
+	{"ext4.da_map.before_insert", "ext4-delalloc", []OpKind{OpPwrite, OpMapStore}, nil, parkInDaMap},
+	{"ext4.iomap_get_blocks.after_lookup", "ext4-nodelalloc", []OpKind{OpPwrite, OpMapStore}, nil, parkInGetBlocks},
 	{"falloc.allocated", "any", []OpKind{OpFallocate}, nil, parkInFsOp},
 	{"falloc.after_invalidate", "any", []OpKind{OpPunch, OpZero}, nil, parkInFsOp},
 	{"truncate.before_pagecache", "any", []OpKind{OpTruncate}, nil, parkInFsOp},
@@ -98,6 +99,10 @@ func (p point) reaches(spec FSSpec) bool {
 		return spec.Type == p.fs
 	case "ext4-legacy":
 		return spec.Type == "ext4" && !spec.Iomap
+	case "ext4-delalloc":
+		return spec.Type == "ext4" && !spec.NoDelalloc
+	case "ext4-nodelalloc":
+		return spec.Type == "ext4" && spec.Iomap && spec.NoDelalloc
 	case "iomap":
 		return spec.Type == "xfs" || spec.Type == "ext4" && spec.Iomap
 	case "any":

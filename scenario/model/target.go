@@ -62,9 +62,9 @@ func (m *Target) Mount(t *lab.Thread, spec scenario.FSSpec) (vfs.FS, error) {
 		return nil, err
 	}
 	if spec.Type == "ext4" {
-		return ext4.New(t, ext4.Options{Dev: dev, Variant: m.Variant, IOMAP: spec.Iomap}), nil
+		return ext4.New(t, ext4.Options{Dev: dev, Variant: m.Variant, IOMAP: spec.Iomap, NoDelalloc: spec.NoDelalloc}), nil
 	}
-	return xfs.Mount(t, dev, xfs.Options{FolioSize: spec.FolioSize, Variant: m.Variant, Flusher: spec.Flusher, Reclaimer: spec.Kswapd, CowExtSize: spec.CowExtSize, AllocSize: spec.AllocSize}), nil
+	return xfs.Mount(t, dev, xfs.Options{FolioSize: spec.FolioSize, Variant: m.Variant, Flusher: spec.Flusher, Reclaimer: spec.Kswapd, CowExtSize: spec.CowExtSize}), nil
 }
 
 // newDevice makes a run's block device: a sparse file in DevDir, or memory.
