@@ -71,6 +71,9 @@
 //	               ext4_iomap_buffered_da_write_end,
 //	               ext4_iomap_punch_delalloc, ext4_iomap_valid; post-EOF
 //	               zeroing before i_size grows
+//	iomap_nonda.go the iomap path without delalloc (v4 patch 08/23's
+//	               ext4_iomap_buffered_write_ops): ext4_iomap_get_blocks,
+//	               its ->iomap_end (ext4_truncate_failed_write)
 //	fsck.go        the oracles
 //	window.go      RaceWindows, the reachability count
 //	errno.go       errno values for log lines
@@ -79,7 +82,9 @@
 // lookup), ext4.da_map.before_insert (on a hole, before taking i_data_sem to
 // insert), ext4.write.prefault (each chunk of a legacy buffered write,
 // before write_begin; a write whose source stalls, vfs.Buffer.StallAt,
-// parks there). Tracepoints: ext4_es_lookup_extent (ino, lblk, len,
+// parks there), ext4.iomap_get_blocks.after_lookup (after
+// ext4_iomap_get_blocks' extent status lookup, nodelalloc iomap path).
+// Tracepoints: ext4_es_lookup_extent (ino, lblk, len,
 // status: 0 none, 1 hole, 2 delayed, 3 unwritten, 4 written),
 // ext4_es_insert_extent (ino, lblk, len, pblk, status),
 // ext4_es_insert_delayed_block (ino, lblk, len, replaced: the status it
@@ -92,8 +97,8 @@
 // reserved), ext4_da_map_race_reached (ino, lblk, len: the lookup's hole
 // was filled by another thread before the insert took i_data_sem).
 //
-// The iomap path (Options.IOMAP; `fs ext4 iomap` in a scenario) routes
-// buffered writes through package iomap: ->iomap_begin is
+// The iomap path (Options.IOMAP; `fs ext4 buffered_iomap` in a scenario)
+// routes buffered writes through package iomap: ->iomap_begin is
 // ext4_da_map_blocks over the whole range (delayed blocks inserted before
 // any folio is locked), the cookie is i_es_seq sampled with the lookup or
 // right after the insert, ->iomap_valid compares it with i_es_seq, and
@@ -102,9 +107,16 @@
 // mapping cannot go stale). Writeback is ext4_iomap_writepages (v4 patch
 // 09/23, iomap_writeback.go): iomap_writepages, delayed extents allocated
 // unwritten by the writeback range, converted by the end I/O worker.
+// With Options.NoDelalloc (`fs ext4 buffered_iomap nodelalloc`) the
+// write ops are ext4_iomap_buffered_write_ops (iomap_nonda.go): blocks are
+// allocated unwritten in ->iomap_begin, the cookie is the i_es_seq that
+// ext4_map_blocks passed out with its lookup (map->m_seq, "ext4: pass out
+// extent seq counter when mapping blocks", 23 Sep 2025), a short write
+// truncates what it allocated past EOF, and the end I/O worker converts.
 // Reads, fallocate and truncate stay on the legacy code in both modes. The
 // patches each function follows are named where it is defined (v4 of 11
-// May 2026: 06/23, 08/23, 09/23, 23/23). A buffered write, which maps before
+// May 2026: 06/23, 08/23 with its delalloc and non-delalloc ops, 09/23,
+// 23/23's buffered_iomap mount option). A buffered write, which maps before
 // locking any folio, and page_mkwrite race to insert delalloc as in
 // generic/344 and 346.
 //
@@ -115,7 +127,9 @@
 // iomap.Inode.Variant, variant.CookieBeforeInsert samples i_es_seq
 // before the delayed insert, and variant.Ext4NoDaMapSeq drops v4 patch
 // 06/23 (the cookie is read after ext4_da_map_blocks returns, missing a
-// conversion in between: docs/review-ext4-v4.md).
+// conversion in between: docs/review-ext4-v4.md); variant.Ext4NoMapSeq
+// does the same on the non-delalloc path (the cookie read after
+// ext4_iomap_get_blocks).
 //
 // Oracles, for the scenario runner (call them from a lab thread with the
 // filesystem quiescent):
