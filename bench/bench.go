@@ -39,6 +39,9 @@ type Config struct {
 	Progress io.Writer
 	// Command is recorded in the report (the command line that ran it).
 	Command string
+	// Baseline, if set, is an earlier revision's binary: the lab group
+	// then also measures one world's schedules/s against it, alternating.
+	Baseline *Baseline
 }
 
 // Defaults are the documented defaults: a full run takes a few minutes.

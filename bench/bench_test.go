@@ -118,3 +118,41 @@ func TestConfigChecks(t *testing.T) {
 		t.Error("Run accepted a 100-byte pwrite size")
 	}
 }
+
+// exploreOnce reads a binary's explore JSON, passes --jobs 1 only to a
+// binary that has the flag, and refuses a run that is not clean after the
+// budget.
+func TestExploreOnce(t *testing.T) {
+	dir := t.TempDir()
+	fake := func(name, help, cell string) string {
+		p := filepath.Join(dir, name)
+		script := "#!/bin/sh\ncase \"$*\" in\n*--help*) echo '" + help + "';;\n" +
+			"*) echo \"$*\" > " + p + ".args; echo '{\"cells\":[" + cell + "]}';;\nesac\n"
+		if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	clean := `{"verdict":"clean","schedules":10,"seconds":0.5}`
+	for _, tc := range []struct {
+		help, cell string
+		jobs, ok   bool
+	}{
+		{"      --jobs int   worlds", clean, true, true},
+		{"      --json   print", clean, false, true},
+		{"      --jobs int   worlds", `{"verdict":"violation","schedules":3,"seconds":0.5}`, true, false},
+	} {
+		bin := fake("bin", tc.help, tc.cell)
+		r, err := exploreOnce(bin, "s", 10, 7)
+		if (err == nil) != tc.ok {
+			t.Fatalf("%s: err %v, want ok %v", tc.cell, err, tc.ok)
+		}
+		args, _ := os.ReadFile(bin + ".args")
+		if strings.Contains(string(args), "--jobs 1") != tc.jobs || !strings.Contains(string(args), "--seed 7") {
+			t.Errorf("help %q: ran with %q", tc.help, args)
+		}
+		if tc.ok && (r.schedules != 10 || r.seconds != 0.5) {
+			t.Errorf("read %+v", r)
+		}
+	}
+}

@@ -77,6 +77,14 @@ func (b *bench) lab() error {
 	if err := b.parallelSchedules(all); err != nil {
 		return err
 	}
+	if b.cfg.Baseline != nil {
+		sc := twoThreadScenario(all)
+		if sc == nil {
+			b.add(&Figure{Group: "lab", Name: "one world schedules/s vs baseline", Unit: "schedules/s", Missing: "no 2-thread exploratory scenario"})
+		} else if err := b.oneWorldVsBaseline(sc.Name); err != nil {
+			return err
+		}
+	}
 	for _, v := range variant.Names()[1:] {
 		sc, why := mutantScenario(all, v)
 		if why != "" {

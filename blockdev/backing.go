@@ -14,17 +14,29 @@ type backing interface {
 	close() error
 }
 
-// memory keeps the device in one byte slice (untouched blocks cost no RAM:
-// the runtime's large allocations come zeroed from the OS).
-type memory struct{ data []byte }
+// memory keeps the device's blocks in memory, each allocated on its first
+// write: a read of a block never written is zeros. A fresh device costs one
+// pointer per block, not its size in zeroed memory: explore builds a device
+// per schedule, and zeroing (then scavenging) a 2 MiB slice each time was
+// the largest cost of a schedule.
+type memory struct{ blocks []*[BlockSize]byte }
 
 func (m *memory) readBlock(pblk uint64, p []byte) error {
-	copy(p, m.data[pblk*BlockSize:(pblk+1)*BlockSize])
+	if b := m.blocks[pblk]; b != nil {
+		copy(p, b[:])
+	} else {
+		clear(p[:BlockSize])
+	}
 	return nil
 }
 
 func (m *memory) writeBlock(pblk uint64, p []byte) error {
-	copy(m.data[pblk*BlockSize:(pblk+1)*BlockSize], p)
+	b := m.blocks[pblk]
+	if b == nil {
+		b = new([BlockSize]byte)
+		m.blocks[pblk] = b
+	}
+	copy(b[:], p)
 	return nil
 }
 

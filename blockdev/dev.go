@@ -85,7 +85,7 @@ type Device struct {
 
 // NewMemory returns a memory-backed device of blocks blocks, all zero.
 func NewMemory(blocks uint64) *Device {
-	return newDevice(&memory{data: make([]byte, blocks*BlockSize)}, blocks)
+	return newDevice(&memory{blocks: make([]*[BlockSize]byte, blocks)}, blocks)
 }
 
 // NewFile returns a device backed by the regular file at path, created or

@@ -20,6 +20,7 @@ type benchFlags struct {
 	cfg                   bench.Config
 	json, markdown, quiet bool
 	plotDir               string
+	baseline              string
 }
 
 func (a *app) benchCmd() *cobra.Command {
@@ -38,6 +39,7 @@ A line per measurement step goes to stderr, and off a terminal a status
 line every 10s (--quiet: neither).`,
 		Example: `  iomaplab bench lab fsx
   iomaplab bench --plot docs/figures
+  iomaplab bench lab --baseline 973e210 --runs 5 --schedules 300
   iomaplab bench write --size 256M --io 1M --runs 3 --markdown`,
 		Annotations: map[string]string{"exit": `  0  measured
   1  never (a benchmark has no verdict)
@@ -57,6 +59,7 @@ line every 10s (--quiet: neither).`,
 	fl := cmd.Flags()
 	fl.BoolVar(&f.json, "json", false, "print the report as one JSON document (docs/bench.md)")
 	fl.BoolVar(&f.markdown, "markdown", false, "print the table as Markdown")
+	fl.StringVar(&f.baseline, "baseline", "", "lab: also measure one world's schedules/s against git revision `REV` of this repository (built in a temporary worktree, run alternately; needs git and go)")
 	fl.StringVar(&f.plotDir, "plot", "", "write PNG and SVG charts into `DIR` (made if missing; checked writable before the bench runs)")
 	intFlag(cmd, &d.Runs, "runs", "", d.Runs, 1, 1000, "measured runs per figure (median, min, max), after one discarded warm-up")
 	sizeFlag(cmd, &d.WriteSize, "size", "", d.WriteSize, 4<<10, 4<<30, "write: bytes written per run (needs about 3x in memory: source, page cache, tmpfs copy)")
@@ -88,6 +91,23 @@ func (a *app) bench(f benchFlags) error {
 	}
 	if len(cfg.Groups) > 0 && !slices.ContainsFunc(cfg.Groups, func(g string) bool { return g == "kernel" || g == "fsx" }) {
 		defer a.exitOnSignal("bench")() // the kernel and fsx groups use the kernel target's handler
+	}
+	if f.baseline != "" {
+		if len(cfg.Groups) > 0 && !slices.Contains(cfg.Groups, "lab") {
+			return badInput("--baseline needs the lab group")
+		}
+		dir, err := os.MkdirTemp("", "iomaplab-baseline-")
+		if err != nil {
+			return environmentError{err}
+		}
+		defer os.RemoveAll(dir)
+		fmt.Fprintf(a.stderr, "iomaplab bench: building --baseline %s\n", f.baseline)
+		base, cleanup, err := bench.BuildBaseline(".", f.baseline, dir)
+		if err != nil {
+			return badInput("%v", err)
+		}
+		defer cleanup()
+		cfg.Baseline = base
 	}
 	steps := &lineCounter{}
 	cfg.Progress = steps
