@@ -110,10 +110,16 @@ func (c *Cache) Prefault(t *lab.Thread, n int) {
 }
 
 // Remove deletes a locked folio from the cache (__filemap_remove_folio).
-// Preconditions: folio locked, clean, not under writeback.
+// Like the kernel's, it does not refuse a folio under writeback: its
+// callers wait for writeback first (truncate_inode_pages_range's
+// folio_wait_writeback) or skip such folios (reclaim), and a caller that
+// did not would let the I/O in flight land in blocks the remover then
+// frees, which the ownership and data oracles see. The ioends already hold
+// the folio's bytes, and EndWriteback still clears the flag.
+// Preconditions: folio locked and clean.
 func (c *Cache) Remove(t *lab.Thread, f *Folio) {
-	if f.dirty.Load() || f.writeback.Load() {
-		panic(fmt.Sprintf("pagecache: remove of %v (dirty %v, writeback %v)", f, f.dirty.Load(), f.writeback.Load()))
+	if f.dirty.Load() {
+		panic(fmt.Sprintf("pagecache: remove of dirty %v", f))
 	}
 	c.xa.Lock(t)
 	c.idx.Delete(f)
