@@ -125,6 +125,37 @@ Linux 6.18 this happens on ext4 and tmpfs; XFS and btrfs keep the size.
 Check the size through the open file and after a cycle mount.
 MSG
 
+cp "$here/src/short_copy_stale.c" src/
+sed -i 's/^\(LINUX_TARGETS = xfsctl \)/\1short_copy_stale /' src/Makefile
+echo "/src/short_copy_stale" >> .gitignore
+commit <<'MSG'
+src: add short_copy_stale, a buffered write whose copy stops mid-block
+
+The program fills memory (and optionally a junk file's page cache) with
+0xab and frees it, then issues buffered writes into a hole, each starting
+16 bytes into a block from a buffer that turns PROT_NONE after 32 bytes,
+so that the copy from user memory stops in the middle of a new block.
+It checks that every byte outside the 32 copied bytes of each write
+reads back as zero, and with -c checks an existing file the same way
+(after a cycle mount).  The exit status says which check failed.
+MSG
+add_test 793 <<'MSG'
+generic: a short buffered write must not expose stale memory
+
+A buffered write into a hole whose copy from user memory stops part-way
+through a block (the source buffer faults) must leave the rest of the
+block reading as zeroes.  If the write path zeroes only the parts of the
+block outside the write's range, marks the block uptodate and then
+accepts the short copy, the uncopied bytes keep whatever the recycled
+page held before: freed memory of other processes, other files' data.
+The bytes can be read back at once and reach the disk.  iomap did this
+from 9dc55f1389f9 ("iomap: add support for sub-pagesize buffered I/O
+without buffer heads", v4.19); the stable backport "iomap: don't mark
+unwritten parts of a folio uptodate" in 6.12.118 closes it.  Kernels
+that zero pages on allocation (init_on_alloc=1) hide the bug.  Check
+through the page cache and after a cycle mount.
+MSG
+
 rm -rf "$here/patches"
 git format-patch -q --cover-letter -o "$here/patches" "$pin"..HEAD
 cover=$(ls "$here"/patches/0000-cover-letter.patch)

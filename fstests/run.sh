@@ -27,7 +27,7 @@ while getopts "f:o:" c; do
 	esac
 done
 shift $((OPTIND - 1))
-tests=${*:-"generic/788 generic/789 generic/790 generic/791 generic/792"}
+tests=${*:-"generic/788 generic/789 generic/790 generic/791 generic/792 generic/793"}
 [ "$(id -u)" = 0 ] || { echo "$0: needs root (loop devices, mkfs, mount)" >&2; exit 3; }
 git -C "$src" cat-file -e "$(cat "$here/PINNED")^{commit}" 2>/dev/null ||
 	{ echo "$0: $src has no commit $(cat "$here/PINNED")" >&2; exit 2; }
