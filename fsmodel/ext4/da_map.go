@@ -15,7 +15,9 @@ type daMap struct {
 	inserted bool
 }
 
-// daMapBlocks is ext4_da_map_blocks from lblk, for at most maxLen blocks:
+// daMapBlocks is ext4_da_map_blocks as Linux 6.18 has it (the re-check of
+// 0ea6560abb3b, in since 6.10; ext4_insert_delayed_blocks for a range,
+// 6.11), from lblk, for at most maxLen blocks:
 // one block as ext4_da_get_block_prep calls it from ext4_da_write_begin
 // (i_rwsem and the folio lock held) and from ext4_page_mkwrite
 // (invalidate_lock shared and the folio lock held), or a whole range as the
@@ -25,7 +27,8 @@ type daMap struct {
 // The extent status lookup is "lockless": it holds only i_es_lock, not
 // i_data_sem. On a hole it inserts delayed blocks under i_data_sem
 // exclusive. Neither legacy caller holds a lock that fallocate takes
-// (6.8-era fallocate holds only i_rwsem), so page_mkwrite can race it:
+// (ext4_do_fallocate holds only i_rwsem, in 6.8 and 6.18 alike; 6.8's zero
+// range preallocates its edges the same way), so page_mkwrite can race it:
 //
 //	ext4_page_mkwrite()             ext4_fallocate()
 //	 ext4_da_map_blocks()
@@ -42,7 +45,8 @@ type daMap struct {
 // write races page_mkwrite the same way (generic/344, 346): both find the
 // hole, both insert, one reservation too many. Upstream 0ea6560abb3b closes
 // both by looking again under i_data_sem (exclusive) before inserting;
-// variant.Ext4NoRecheck is the code before it.
+// variant.Ext4NoRecheck is the code before it, and so is
+// variant.Ext4Linux68 (6.8 predates the fix).
 //
 // Points: ext4.da_map.after_lookup, ext4.da_map.before_insert. Tracepoint
 // ext4_da_map_race_reached (ino, lblk, len) is reachability evidence,
@@ -88,7 +92,7 @@ func (in *inode) daMapBlocks(t *lab.Thread, lblk, maxLen uint64) (daMap, error) 
 		t.Tracepoint("ext4_da_map_race_reached", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
 			lab.F("len", int64(hole.len)))
 	}
-	if !in.fs.opts.Variant.Has(variant.Ext4NoRecheck) {
+	if !in.fs.opts.Variant.Has(variant.Ext4NoRecheck) && !in.linux68() {
 		// 0ea6560abb3b: check the extent status again, now that nothing
 		// can allocate or insert behind our back.
 		//mutant:ext4-da-map-recheck false

@@ -1,10 +1,14 @@
 // Package ext4 is the ext4 model: a vfs.FS whose buffered I/O, page
-// faults, fallocate and writeback follow Linux 6.8-era ext4 (before commit
-// 2890e5e0f49e moved fallocate's common parts), with delayed allocation,
-// the extent status cache, and the race of the seed thread: ext4_page_mkwrite
-// against ext4_fallocate inserting a delayed block over a freshly allocated
-// unwritten extent, which leaks a reservation ("Inode N:
-// i_reserved_data_blocks (1) not cleared!").
+// faults, fallocate and writeback follow Linux 6.18's ext4 (the kernel the
+// lab machines run), with delayed allocation, the extent status cache, and
+// the race of the seed thread: ext4_page_mkwrite against ext4_fallocate
+// inserting a delayed block over a freshly allocated unwritten extent,
+// which 6.10's re-check under i_data_sem (0ea6560abb3b) closes. Where 6.8,
+// the seed thread's kernel, differs (fallocate's locks and write-back,
+// reservation accounting, no re-check) the variant Ext4Linux68 follows it:
+// there the race leaks a reservation ("Inode N: i_reserved_data_blocks (1)
+// not cleared!"). Each function names the kernel function and version it
+// follows; docs/design.md "Fidelity" is the audit.
 //
 // Nouns:
 //   - FS (struct super_block + ext4_sb_info): the block device
@@ -14,8 +18,9 @@
 //     in-core inode cache and the kernel log.
 //   - inode (struct inode + ext4_inode_info): i_rwsem, invalidate_lock,
 //     i_data_sem, i_es_lock, i_block_reservation_lock; i_size; the page
-//     cache (pagecache.Cache, 4 KiB folios: one block per folio, as 6.8
-//     ext4 has no large folios); the extent status tree (esTree) with
+//     cache (pagecache.Cache, 4 KiB folios: one block per folio; 6.18
+//     ext4 has large folios for regular files, the model does not); the
+//     extent status tree (esTree) with
 //     i_es_seq; the on-disk extent tree (extent.Map, journalled metadata
 //     committed at once, so it survives Remount); i_reserved_data_blocks.
 //   - extent status entry: written, unwritten, delayed or hole. Written,
@@ -30,11 +35,13 @@
 //	        -> i_block_reservation_lock -> space (extent.Space)
 //
 // and blockdev's locks below everything. Page faults take invalidate_lock
-// shared then the folio lock, never i_rwsem; 6.8 fallocate (allocate,
-// KEEP_SIZE) takes i_rwsem only, and so does 6.8 zero range while it
-// preallocates a range with unaligned edges; punch, zero range (for its
-// whole blocks) and truncate take i_rwsem and invalidate_lock
-// exclusively; writeback takes folio locks and
+// shared then the folio lock, never i_rwsem; fallocate (allocate,
+// KEEP_SIZE) takes i_rwsem only; punch and zero range take i_rwsem and
+// invalidate_lock exclusively for their whole run (ext4_fallocate, 6.15's
+// 2890e5e0f49e; under Ext4Linux68 zero range preallocates unaligned edges
+// under i_rwsem only and takes invalidate_lock around its whole blocks);
+// a shrinking truncate takes i_rwsem and invalidate_lock exclusively;
+// writeback takes folio locks and
 // i_data_sem (exclusive) to allocate; I/O completion runs on the
 // "io-completion" daemon (blockdev.RunCompletions) and converts unwritten
 // extents under i_data_sem.
@@ -53,13 +60,15 @@
 //	map_blocks.go  ext4_map_blocks, ext4_ext_map_blocks (allocation,
 //	               unwritten conversion), ext4_mb_new_blocks' goal
 //	da_map.go      ext4_da_map_blocks (pre- and post-0ea6560abb3b),
-//	               ext4_insert_delayed_block
+//	               ext4_insert_delayed_blocks
 //	write.go       generic_perform_write, ext4_da_write_begin/_end
 //	read.go        filemap_read, filemap_create_folio, ext4_read_folio
 //	mkwrite.go     filemap_fault, ext4_page_mkwrite, block_page_mkwrite
-//	fallocate.go   ext4_fallocate (allocate), ext4_alloc_file_blocks,
-//	               ext4_punch_hole, ext4_zero_range,
+//	fallocate.go   ext4_fallocate (allocate: ext4_do_fallocate),
+//	               ext4_alloc_file_blocks, ext4_punch_hole,
+//	               ext4_zero_range (6.18, and 6.8's under Ext4Linux68),
 //	               ext4_zero_partial_blocks, ext4_ext_remove_space
+//	version.go     which kernel the legacy paths follow (Ext4Linux68)
 //	truncate.go    ext4_setattr (size), ext4_truncate
 //	writeback.go   ext4_writepages (mpage_*), ext4_end_io_end,
 //	               ext4_sync_file, filemap_write_and_wait_range
@@ -122,7 +131,8 @@
 //
 // Variants (Options.Variant): variant.Ext4NoRecheck is ext4_da_map_blocks
 // before 0ea6560abb3b (insert after the lockless lookup without looking
-// again under i_data_sem); the default re-checks. On the iomap path the
+// again under i_data_sem); the default re-checks. variant.Ext4Linux68 is
+// the legacy paths as 6.8 has them (no re-check either). On the iomap path the
 // engine's variants (NoValidate, PunchIgnoresDirty, ...) apply through
 // iomap.Inode.Variant, variant.CookieBeforeInsert samples i_es_seq
 // before the delayed insert, and variant.Ext4NoDaMapSeq drops v4 patch
@@ -150,10 +160,17 @@
 // heads (writeback asks the extent status tree whether a block is delayed,
 // where ext4 reads BH_Delay); no bigalloc and no "delayed|unwritten"
 // combined status (fallocate over delayed blocks settles their reservation
-// at once, as ext4_ext_map_blocks does, and leaves a plain unwritten entry);
+// at once and leaves a plain unwritten entry);
 // no extent status shrinker; no journal (metadata changes are durable at
 // once); no separate i_disksize (eviction writes i_size); no
-// ext4_nonda_switch (ENOSPC instead); punch writes the range back under
-// i_rwsem (6.8 does it just before taking i_rwsem); metadata blocks are
-// not counted; writeback maps and submits one folio (one block) at a time.
+// ext4_nonda_switch (ENOSPC instead); no quota and no i_blocks (on 6.18 a
+// delayed block wrongly inserted over an allocated one has its reservation
+// given back at writeback but its quota claimed twice; the model sees it
+// only as the delayed-over-allocated entry fsck reports); 6.8's punch
+// (Ext4Linux68) writes the range back under i_rwsem, 6.8 just before
+// taking it; metadata blocks are not counted; writeback maps and submits
+// one folio (one block) at a time; stores through a mapping past i_size
+// fault (the kernel allows them up to the end of the EOF page, which is
+// why 6.12+ zeroes the old EOF block's tail when i_size grows: here there
+// is nothing to zero).
 package ext4

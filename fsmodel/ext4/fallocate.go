@@ -6,11 +6,14 @@ import (
 	"iomaplab/pagecache"
 )
 
-// fallocate is ext4_fallocate for mode 0 and FALLOC_FL_KEEP_SIZE, as in 6.8
-// (before 2890e5e0f49e): under i_rwsem only — no invalidate_lock, no folio
-// lock, no writeback — ext4_alloc_file_blocks allocates unwritten extents
-// over the holes of the range, then i_size grows unless keepSize. This is
-// what lets it race ext4_page_mkwrite (see daMapBlocks).
+// fallocate is ext4_fallocate for mode 0 and FALLOC_FL_KEEP_SIZE:
+// ext4_do_fallocate under i_rwsem only, as Linux 6.18 has it (and 6.8:
+// 2890e5e0f49e moved i_rwsem out to ext4_fallocate but takes
+// invalidate_lock only for the modes that drop page cache) — no
+// invalidate_lock, no folio lock, no writeback — ext4_alloc_file_blocks
+// allocates unwritten extents over the holes of the range, then i_size grows
+// unless keepSize. This is what lets it race ext4_page_mkwrite (see
+// daMapBlocks).
 func (in *inode) fallocate(t *lab.Thread, off, length int64, keepSize bool) error {
 	//mutant:ext4-falloc-i-rwsem delete
 	in.iRwsem.Lock(t)
@@ -43,32 +46,80 @@ func (in *inode) allocFileBlocks(t *lab.Thread, r extent.Range, flags getBlocks)
 	return nil
 }
 
-// punchHole is ext4_punch_hole (6.8): under i_rwsem, write the range back
-// and wait; then under invalidate_lock exclusive drop its page cache
-// (truncate_pagecache_range), zero the partial blocks at its edges
-// (ext4_zero_partial_blocks) and, under i_data_sem, remove the extent
-// status entries (releasing delayed reservations) and free the blocks.
-// A range past EOF is cut at the page after i_size, as ext4 does.
+// punchHole is ext4_punch_hole as Linux 6.18 has it, under the locks
+// ext4_fallocate takes for it (2890e5e0f49e): i_rwsem and invalidate_lock
+// exclusive across the whole punch. Nothing is written back (43d0105e2c75:
+// only data=journal does, which the model does not have): dirty folios of
+// the range are dropped with their data (ext4_truncate_page_cache_block_range
+// -> truncate_pagecache_range, which waits for writeback under way and
+// zeroes the part of an edge folio inside the range); then the partial
+// blocks at the edges are zeroed (ext4_zero_partial_blocks) and, under
+// i_data_sem, the extent status entries are removed (releasing delayed
+// reservations) and the blocks freed. A range past EOF is cut at the page
+// after i_size, as ext4 does. With variant.Ext4Linux68, punchHole68.
 func (in *inode) punchHole(t *lab.Thread, off, length int64) error {
+	if in.linux68() {
+		return in.punchHole68(t, off, length)
+	}
 	in.iRwsem.Lock(t)
 	defer in.iRwsem.Unlock(t)
+	//mutant:ext4-punch-invalidate-lock delete
+	in.invalidateLock.Lock(t)
+	//mutant:ext4-punch-invalidate-lock delete
+	defer in.invalidateLock.Unlock(t)
+	end, ok := in.punchEnd(off, length)
+	if !ok {
+		return nil
+	}
+	//mutant:ext4-punch-drop-pagecache delete
+	in.cache.TruncateRange(t, off, end)
+	t.Point("falloc.after_invalidate")
+	return in.punchBlocks(t, off, end)
+}
+
+// punchHole68 is ext4_punch_hole as Linux 6.8 has it: the range is written
+// back and waited for (filemap_write_and_wait_range; 6.8 does it just
+// before taking i_rwsem, the model just after); then, under invalidate_lock
+// exclusive, as punchHole.
+func (in *inode) punchHole68(t *lab.Thread, off, length int64) error {
+	in.iRwsem.Lock(t)
+	defer in.iRwsem.Unlock(t)
+	end, ok := in.punchEnd(off, length)
+	if !ok {
+		return nil
+	}
+	//mutant:ext4-punch-flush delete
+	in.writeAndWait(t, off, end)
+	in.invalidateLock.Lock(t)
+	defer in.invalidateLock.Unlock(t)
+	in.cache.TruncateRange(t, off, end)
+	t.Point("falloc.after_invalidate")
+	return in.punchBlocks(t, off, end)
+}
+
+// punchEnd returns where a punch of [off, off+length) ends: cut at the page
+// after i_size; false if the range starts at or past EOF (nothing to do).
+func (in *inode) punchEnd(off, length int64) (int64, bool) {
 	size := in.io.Size()
 	if off >= size {
-		return nil
+		return 0, false
 	}
 	end := off + length
 	if end > size {
 		end = size + pagecache.PageSize - size%pagecache.PageSize
 	}
-	//mutant:ext4-punch-flush delete
-	in.writeAndWait(t, off, end)
-	//mutant:ext4-punch-invalidate-lock delete
-	in.invalidateLock.Lock(t)
-	//mutant:ext4-punch-invalidate-lock delete
-	defer in.invalidateLock.Unlock(t)
-	//mutant:ext4-punch-drop-pagecache delete
-	in.cache.TruncateRange(t, off, end)
-	t.Point("falloc.after_invalidate")
+	return end, true
+}
+
+// punchBlocks is the second half of ext4_punch_hole: zero the partial
+// blocks at the edges (ext4_zero_partial_blocks), then, under i_data_sem,
+// remove the extent status entries of the whole blocks (releasing delayed
+// reservations: ext4_es_remove_extent) and free them
+// (ext4_ext_remove_space).
+//
+// Preconditions: i_rwsem and invalidate_lock held exclusively; the page
+// cache of [off, end) dropped.
+func (in *inode) punchBlocks(t *lab.Thread, off, end int64) error {
 	if err := in.zeroPartialBlocks(t, off, end); err != nil {
 		return err
 	}
@@ -81,48 +132,97 @@ func (in *inode) punchHole(t *lab.Thread, off, length int64) error {
 	return nil
 }
 
-// zeroRange is ext4_zero_range as 6.8 has it (fs/ext4/extents.c, before
-// the 6.13 rework that takes invalidate_lock first and writes the range
-// back): under i_rwsem only, if an edge of the range is not block aligned,
-// preallocate the whole range rounded out to blocks as unwritten
-// (ext4_alloc_file_blocks with EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT; holes
-// only, written blocks stay) — no invalidate_lock, no folio lock, so
-// page_mkwrite can be between its lockless extent-status lookup and its
-// delayed insert on a block this allocates (the seed's window, as with
-// plain fallocate); then, under invalidate_lock exclusive, drop the page
-// cache of the whole blocks and make them unwritten (allocating holes,
-// converting written extents: EXT4_GET_BLOCKS_CONVERT_UNWRITTEN); then zero
-// the partial edge blocks through the page cache (ext4_zero_partial_blocks)
-// and grow i_size unless keepSize. Nothing is written back first (6.8 does
-// that only for data=journal, which the model does not have): dirty folios
+// zeroRange is ext4_zero_range as Linux 6.18 has it (53471e0bedad, under
+// the locks ext4_fallocate takes for it since 2890e5e0f49e): i_rwsem and
+// invalidate_lock exclusive across everything, so no page fault runs
+// during it. If an edge of the range is not block aligned, the whole range
+// rounded out to blocks is preallocated unwritten (ext4_alloc_file_blocks
+// with EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT; holes only, written blocks stay);
+// then the page cache of the range is dropped
+// (ext4_truncate_page_cache_block_range: no writeback outside data=journal;
+// whole folios leave, the part of an edge folio inside the range is
+// zeroed); the whole blocks are made unwritten (allocating holes,
+// converting written extents: EXT4_GET_BLOCKS_CONVERT_UNWRITTEN); the
+// partial edge blocks are zeroed through the page cache
+// (ext4_zero_partial_blocks) and i_size grows unless keepSize. Dirty folios
 // over the whole blocks are dropped with their data, which the zeroing
-// replaces anyway, and dirty edge folios stay dirty and are zeroed in place.
+// replaces anyway; dirty edge folios stay dirty and are zeroed in place.
+// With variant.Ext4Linux68, zeroRange68.
 func (in *inode) zeroRange(t *lab.Thread, off, length int64, keepSize bool) error {
-	const bs = extent.BlockSize
+	if in.linux68() {
+		return in.zeroRange68(t, off, length, keepSize)
+	}
 	in.iRwsem.Lock(t)
 	defer in.iRwsem.Unlock(t)
+	//mutant:ext4-zero-range-invalidate-lock delete
+	in.invalidateLock.Lock(t)
+	//mutant:ext4-zero-range-invalidate-lock delete
+	defer in.invalidateLock.Unlock(t)
 	end := off + length
-	if off%bs != 0 || end%bs != 0 {
-		edges := extent.Range{Start: uint64(off / bs), End: uint64((end + bs - 1) / bs)}
-		if err := in.allocFileBlocks(t, edges, gbCreate|gbUnwrit); err != nil {
+	if err := in.zeroPreallocEdges(t, off, end); err != nil {
+		return err
+	}
+	//mutant:ext4-zero-range-drop-pagecache delete
+	in.cache.TruncateRange(t, off, end)
+	t.Point("falloc.after_invalidate")
+	if full := innerBlocks(off, end); !full.Empty() {
+		if err := in.allocFileBlocks(t, full, gbCreate|gbUnwrit|gbConvertUnwritten); err != nil {
 			return err
 		}
 	}
+	return in.zeroEdgesAndSize(t, off, end, keepSize)
+}
+
+// zeroRange68 is ext4_zero_range as Linux 6.8 has it (fs/ext4/extents.c,
+// before the 6.15 rework): the edge preallocation holds i_rwsem only — no
+// invalidate_lock, no folio lock, so page_mkwrite can be between its
+// lockless extent-status lookup and its delayed insert on a block this
+// allocates (the seed's window, as with plain fallocate); only the whole
+// blocks' page cache drop and conversion hold invalidate_lock exclusive,
+// and only their page cache is dropped; then, as zeroRange, the edges are
+// zeroed and i_size grows. Nothing is written back first (6.8 does that
+// only for data=journal).
+func (in *inode) zeroRange68(t *lab.Thread, off, length int64, keepSize bool) error {
+	in.iRwsem.Lock(t)
+	defer in.iRwsem.Unlock(t)
+	end := off + length
+	if err := in.zeroPreallocEdges(t, off, end); err != nil {
+		return err
+	}
 	if full := innerBlocks(off, end); !full.Empty() {
-		//mutant:ext4-zero-range-invalidate-lock delete
 		in.invalidateLock.Lock(t)
-		//mutant:ext4-zero-range-drop-pagecache delete
 		s, n := full.Bytes()
-		//mutant:ext4-zero-range-drop-pagecache delete
 		in.cache.TruncateRange(t, s, s+n)
 		t.Point("falloc.after_invalidate")
 		err := in.allocFileBlocks(t, full, gbCreate|gbUnwrit|gbConvertUnwritten)
-		//mutant:ext4-zero-range-invalidate-lock delete
 		in.invalidateLock.Unlock(t)
 		if err != nil {
 			return err
 		}
 	}
+	return in.zeroEdgesAndSize(t, off, end, keepSize)
+}
+
+// zeroPreallocEdges is ext4_zero_range's first step: if an edge of
+// [off, end) is not block aligned, preallocate the range rounded out to
+// blocks as unwritten (holes only).
+//
+// Preconditions: i_rwsem held exclusively.
+func (in *inode) zeroPreallocEdges(t *lab.Thread, off, end int64) error {
+	const bs = extent.BlockSize
+	if off%bs == 0 && end%bs == 0 {
+		return nil
+	}
+	edges := extent.Range{Start: uint64(off / bs), End: uint64((end + bs - 1) / bs)}
+	return in.allocFileBlocks(t, edges, gbCreate|gbUnwrit)
+}
+
+// zeroEdgesAndSize is ext4_zero_range's last step: zero the partial edge
+// blocks (ext4_zero_partial_blocks), then grow i_size to end unless
+// keepSize.
+//
+// Preconditions: i_rwsem held exclusively.
+func (in *inode) zeroEdgesAndSize(t *lab.Thread, off, end int64, keepSize bool) error {
 	if err := in.zeroPartialBlocks(t, off, end); err != nil {
 		return err
 	}
@@ -145,7 +245,7 @@ func innerBlocks(start, end int64) extent.Range {
 	return extent.Range{Start: first, End: stop}
 }
 
-// zeroPartialBlocks is ext4_zero_partial_blocks: zero the bytes of
+// zeroPartialBlocks is ext4_zero_partial_blocks (6.8 and 6.18): zero the bytes of
 // [start, end) that lie in blocks it covers only partly.
 func (in *inode) zeroPartialBlocks(t *lab.Thread, start, end int64) error {
 	const bs = extent.BlockSize
@@ -162,7 +262,7 @@ func (in *inode) zeroPartialBlocks(t *lab.Thread, start, end int64) error {
 }
 
 // blockZeroRange is ext4_block_zero_page_range for [start, end) inside one
-// block (__ext4_block_zero_page_range, 6.8): the folio is looked up and
+// block (__ext4_block_zero_page_range, the same in 6.8 and 6.18): the folio is looked up and
 // locked first, created if absent (FGP_LOCK | FGP_CREAT), and only then is
 // the block looked up (ext4_get_block without create), so the lookup sees
 // what every thread that had the folio locked left. A hole has nothing on
@@ -195,7 +295,7 @@ func (in *inode) blockZeroRange(t *lab.Thread, start, end int64) error {
 	return nil
 }
 
-// removeSpace is ext4_ext_remove_space over r: unmap the blocks from the
+// removeSpace is ext4_ext_remove_space over r (6.8 and 6.18): unmap the blocks from the
 // on-disk tree, disown them on the device and free them.
 //
 // Preconditions: i_data_sem held exclusively; no I/O in flight to r.

@@ -125,19 +125,29 @@ func (in *inode) extQuery(t *lab.Thread, lblk, maxLen uint64) mapping {
 }
 
 // extMapBlocks is ext4_ext_map_blocks with create flags, followed by the
-// extent-status update ext4_map_blocks makes while still holding
-// i_data_sem. On a hole it allocates (unwritten with gbUnwrit), owns the
-// new blocks on the device, and settles reservations as 6.8 does:
+// extent-status update ext4_map_blocks (ext4_map_create_blocks) makes while
+// still holding i_data_sem, as Linux 6.18 has them. On a hole it allocates
+// (unwritten with gbUnwrit) and owns the new blocks on the device. The
+// delayed blocks the new status entry replaces give up their reservation
+// (6.12 moved this into ext4_es_insert_extent: ext4_da_update_reserve_space
+// with the delayed blocks __es_remove_extent counted):
 //   - gbDelallocReserve (writeback of delayed blocks): the allocation
-//     consumes the reservation (ext4_da_update_reserve_space(used, 1));
-//   - otherwise (fallocate, zero range): delayed blocks in the range that
-//     the allocation now backs give their reservation back
-//     (ext4_es_delayed_clu + ext4_da_update_reserve_space(n, 0)).
+//     consumed the reservation (claimed);
+//   - otherwise (fallocate, zero range over delayed blocks) it is given
+//     back;
+//   - on a block that is already allocated (a delayed entry wrongly
+//     inserted over it: variant.Ext4NoRecheck) nothing is allocated and
+//     the replaced delayed block's reservation is given back, so it does
+//     not leak; the kernel then claims quota for it a second time
+//     (i_blocks one block too high), which the model does not count.
 //
-// On a block that is already allocated nothing is allocated and no
-// reservation is touched, even with gbDelallocReserve: this is what makes
-// a wrongly inserted delayed block leak its reservation for good. The
-// status insert then replaces that delayed entry.
+// With variant.Ext4Linux68 reservations are settled as 6.8's
+// ext4_ext_map_blocks does, from what it allocated: an allocation with
+// gbDelallocReserve uses the reservation, one without it gives back the
+// reservations of the delayed blocks in its range (ext4_es_delayed_clu),
+// and on a block already allocated no reservation is touched, even with
+// gbDelallocReserve: this is what makes a wrongly inserted delayed block
+// leak its reservation for good.
 //
 // Preconditions: i_data_sem held exclusively.
 func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlocks) (mapping, error) {
@@ -158,7 +168,10 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 			t.Tracepoint("ext4_ext_convert", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
 				lab.F("len", int64(r.Len())), lab.F("to", int64(esStatusOf(to))))
 		}
-		in.esInsert(t, esEntry{Range: r, status: esStatusOf(c.State), pblk: c.PBlk})
+		replaced := in.esInsert(t, esEntry{Range: r, status: esStatusOf(c.State), pblk: c.PBlk})
+		if n := delayedBlocks(replaced); n > 0 && !in.linux68() {
+			in.daUpdateReserveSpace(t, lblk, n, false)
+		}
 		return mapping{lblk: lblk, len: r.Len(), state: c.State, pblk: c.PBlk}, nil
 	}
 	if flags&gbCreate == 0 {
@@ -181,6 +194,10 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 		note(t, "  ext4_ext_map_blocks: %v %v at pblk %d", extent.Range{Start: cur, End: cur + run.Len()}, state, run.Start)
 		cur += run.Len()
 	}
+	// 6.8's and 6.18's accounting agree on a fresh allocation: a
+	// gbDelallocReserve range is delayed throughout (its callers map one
+	// delayed extent), so the blocks allocated are the delayed blocks the
+	// status insert below replaces.
 	if flags&gbDelallocReserve != 0 {
 		in.daUpdateReserveSpace(t, lblk, r.Len(), claimed)
 	} else if n := in.esDelayedIn(t, r); n > 0 {
@@ -214,4 +231,15 @@ func (in *inode) allocBlocks(t *lab.Thread, r extent.Range, delalloc bool) (runs
 	}
 	runs, err = in.fs.space.Alloc(t, r.Len(), goal)
 	return runs, false, err
+}
+
+// delayedBlocks counts the delayed blocks among entries.
+func delayedBlocks(entries []esEntry) uint64 {
+	var n uint64
+	for _, e := range entries {
+		if e.status == esDelayed {
+			n += e.Len()
+		}
+	}
+	return n
 }

@@ -72,6 +72,20 @@ const (
 	// iomap, after ext4_iomap_get_blocks' lookup, and misses a conversion
 	// in between, as Ext4NoDaMapSeq does on the delalloc path.
 	Ext4NoMapSeq
+	// Ext4Linux68 is the legacy ext4 model as Linux 6.8 has it wherever
+	// 6.18 differs, the kernel of the seed thread (docs/design.md
+	// "Fidelity"): ext4_da_map_blocks inserts without the re-check under
+	// i_data_sem (0ea6560abb3b came in 6.10: it implies Ext4NoRecheck);
+	// ext4_zero_range preallocates the rounded-out range holding i_rwsem
+	// only and takes invalidate_lock just around the whole blocks, and
+	// ext4_punch_hole writes the range back before it takes i_rwsem (both
+	// before Zhang Yi's fallocate rework in 6.15: 43d0105e2c75, 53471e0bedad,
+	// 2890e5e0f49e); and ext4_ext_map_blocks settles delalloc reservations
+	// from the blocks it allocates (before 6.12 moved that into
+	// ext4_es_insert_extent), so a delayed block over an allocated one
+	// keeps its reservation for good ("i_reserved_data_blocks (1) not
+	// cleared!").
+	Ext4Linux68
 )
 
 var names = []struct {
@@ -90,6 +104,7 @@ var names = []struct {
 	{ShortCopyStale, "short-copy-stale"},
 	{Ext4NoDaMapSeq, "ext4-no-da-map-seq"},
 	{Ext4NoMapSeq, "ext4-no-map-seq"},
+	{Ext4Linux68, "ext4-6.8"},
 }
 
 // Has reports whether v includes mutation m.
