@@ -5,12 +5,14 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"iomaplab/explore"
 	"iomaplab/fsmodel/variant"
 	"iomaplab/fsx"
 	"iomaplab/report"
@@ -24,6 +26,7 @@ type fsxFlags struct {
 	device                                           string
 	controlled, json, shrink, quiet                  bool
 	shrinkRuns                                       int
+	seeds, jobs                                      int
 	devMiB                                           int64
 	noMapRead, noMapWrite, noFalloc, noPunch, noZero bool
 	noClone, noDedupe, noCopy                        bool
@@ -35,6 +38,7 @@ type fsxFlags struct {
 const (
 	fsxMaxEvery  = 1_000_000_000
 	fsxMaxDevMiB = 4096
+	fsxMaxSeeds  = 1_000_000
 )
 
 func (a *app) fsxCmd() *cobra.Command {
@@ -62,6 +66,7 @@ The one-letter flags are fsx.c's. See docs/fsx.md.
 Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 		Example: `  iomaplab fsx --ops 100000 --seed 1
   iomaplab fsx --threads 4 --controlled --seed 3 -l 1M -o 64k
+  iomaplab fsx --threads 4 --controlled --seed 1 --seeds 100 --ops 2000 --jobs 2
   iomaplab fsx --variant zero-skips-dirty-unwritten --seed 1 --log bad.log
   iomaplab fsx --replay bad.log --shrink --variant zero-skips-dirty-unwritten
   sudo iomaplab fsx --target kernel --fs btrfs --ops 20000 -J -B`,
@@ -92,6 +97,8 @@ Off a terminal, a progress line goes to stderr every 10s (--quiet: none).`,
 	intFlag(cmd, &f.opt.Files, "files", "", 1, 1, fsx.MaxFiles, "files the operations are spread over")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the operation stream and of the controlled schedule (0: from the clock, printed)")
 	fl.BoolVar(&f.controlled, "controlled", false, "run under the lab's controlled scheduler (model target)")
+	intFlag(cmd, &f.seeds, "seeds", "", 1, 1, fsxMaxSeeds, "with --controlled: sweep N seeds from --seed (--seed, --seed+1, ...), each a world of its own; stops at the first failing seed, as a serial sweep would")
+	intFlag(cmd, &f.jobs, "jobs", "", min(runtime.NumCPU(), explore.MaxJobs), 1, explore.MaxJobs, "worlds a --seeds sweep runs at once (default: the CPUs); the runs, the first failure and the output are the same whatever it is")
 	fl.StringVar(&f.replay, "replay", "", "replay the operation log `LOG` (iomaplab's, or fstests fsx --record-ops's) instead of generating")
 	fl.BoolVar(&f.json, "json", false, "print one JSON summary on stdout")
 	fl.BoolVar(&f.shrink, "shrink", false, "with --replay of a failing log (several threads: with --controlled): find a shorter log that fails the same way: same oracle and message class (written to LOG.min)")
@@ -136,6 +143,16 @@ const modelShortEvery = 16
 func (f *fsxFlags) check(stderr io.Writer) error {
 	if f.shrink && f.replay == "" {
 		return badInput("--shrink needs --replay LOG")
+	}
+	if f.seeds > 1 {
+		switch {
+		case !f.controlled:
+			return badInput("--seeds needs --controlled: only a controlled run is a function of its seed")
+		case f.replay != "":
+			return badInput("--seeds sweeps generated streams: not with --replay")
+		case f.logPath != "" || f.fstestsLog != "":
+			return badInput("--seeds writes the failing seed's log to iomaplab-fsx-SEED.log: not with --log or --fstests-log")
+		}
 	}
 	if err := writableOutputs("--log", f.logPath, "--fstests-log", f.fstestsLog); err != nil {
 		return err
@@ -222,6 +239,9 @@ func (a *app) fsx(f *fsxFlags) error {
 	}
 	if f.target == "model" {
 		defer a.exitOnSignal("fsx")()
+	}
+	if f.seeds > 1 {
+		return a.fsxSweep(f, cfg)
 	}
 	tgt, err := openFsxTarget(f, cfg.Options)
 	if err != nil {

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"testing"
 
 	"iomaplab/fsx"
@@ -150,4 +154,60 @@ func parseFsxFlags(args []string, stderr io.Writer) (*fsxFlags, error) {
 		return nil, err
 	}
 	return f, f.check(stderr)
+}
+
+// fsx --controlled --seeds N gives the same runs, the same first failure
+// (zero-skips-dirty-unwritten is caught at seed 5 of 1..12 with 30 ops),
+// the same output and logs, and exit 1 with --jobs 1, 2, 3 and 7; each
+// seed's run is the one `fsx --seed S` alone gives.
+func TestFsxSeedSweepJobs(t *testing.T) {
+	t.Chdir(t.TempDir()) // the failing seed's log is written here
+	args := []string{"fsx", "--target", "model", "--device", "memory", "--controlled", "--threads", "2", "--ops", "30",
+		"--variant", "zero-skips-dirty-unwritten", "--json", "-q"}
+	untimed := func(b []byte) string {
+		return regexp.MustCompile(`"(seconds|ops_per_sec)": [0-9.e+-]+`).ReplaceAllString(string(b), `"$1": 0`)
+	}
+	var want string
+	for _, jobs := range []string{"1", "2", "3", "7"} {
+		var out bytes.Buffer
+		code := run(append(args, "--seed", "1", "--seeds", "12", "--jobs", jobs), &out, io.Discard)
+		log, err := os.ReadFile("iomaplab-fsx-5.log")
+		if code != exitFail || err != nil {
+			t.Fatalf("--jobs %s: exit %d, log %v", jobs, code, err)
+		}
+		os.Remove("iomaplab-fsx-5.log")
+		got := untimed(out.Bytes()) + string(log)
+		if want == "" {
+			want = got
+			var sum fsxSweepSummary
+			if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.FailedSeed != 5 || len(sum.Runs) != 5 {
+				t.Fatalf("--jobs 1: failed seed %d after %d runs (%v), want seed 5 the fifth run", sum.FailedSeed, len(sum.Runs), err)
+			}
+			for i, r := range sum.Runs {
+				var one bytes.Buffer
+				seed := fmt.Sprint(i + 1)
+				run(append(args, "--seed", seed, "--log", "one.log"), &one, io.Discard)
+				j, _ := json.MarshalIndent(r, "", "  ")
+				var single fsxSummary
+				json.Unmarshal(one.Bytes(), &single)
+				single.Log = r.Log
+				s, _ := json.MarshalIndent(single, "", "  ")
+				if untimed(j) != untimed(s) {
+					t.Errorf("seed %s in the sweep differs from fsx --seed %s alone:\n%s\nalone:\n%s", seed, seed, j, s)
+				}
+			}
+			continue
+		}
+		if got != want {
+			t.Fatalf("--jobs %s differs from --jobs 1:\n%s\n--jobs 1:\n%s", jobs, got, want)
+		}
+	}
+	if _, err := os.Stat("iomaplab-fsx-6.log"); err == nil {
+		t.Errorf("a seed past the first failure wrote its log")
+	}
+	for _, bad := range [][]string{{"--seeds", "3"}, {"--controlled", "--seeds", "3", "--replay", "x.log"}, {"--controlled", "--seeds", "3", "--log", "x.log"}, {"--seeds", "0"}, {"--jobs", "0"}} {
+		if code := run(append([]string{"fsx", "--json"}, bad...), io.Discard, io.Discard); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", bad, code, exitUsage)
+		}
+	}
 }
