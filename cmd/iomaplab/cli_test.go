@@ -48,6 +48,7 @@ func TestEverySubcommandHelpAndBadFlag(t *testing.T) {
 		{"bench", []string{"--runs", "0"}, []string{"1..1000"}},
 		{"mutants", []string{"--budget", "0"}, []string{"1..1000000"}},
 		{"merge", []string{"--jsn"}, []string{"unknown flag: --jsn", "--json"}},
+		{"vm", []string{"--cpus", "0"}, []string{"1..64"}},
 	} {
 		code, dashH, stderr := runCLI(tc.cmd, "-h")
 		if code != exitOK || stderr != "" {

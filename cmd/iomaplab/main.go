@@ -140,7 +140,7 @@ verification, and runs the same scenario files on real xfs, ext4 and btrfs.`,
 	root.SuggestionsMinimumDistance = 2
 	root.SetUsageTemplate(usageTemplate)
 	root.SetHelpCommand(helpCmd())
-	root.AddCommand(a.listCmd(), a.exploreCmd(), a.replayCmd(), a.fsxCmd(), a.kernelCmd(), a.benchCmd(), a.mutantsCmd(), a.mergeCmd())
+	root.AddCommand(a.listCmd(), a.exploreCmd(), a.replayCmd(), a.fsxCmd(), a.kernelCmd(), a.benchCmd(), a.mutantsCmd(), a.mergeCmd(), a.vmCmd())
 	for _, c := range root.Commands() {
 		c.Flags().SortFlags = false
 	}
