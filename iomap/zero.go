@@ -36,6 +36,7 @@ func ZeroRange(t *lab.Thread, in *Inode, ops Ops, wb WritebackOps, pos, length i
 	// each mapping lookup would race with writeback and reclaim.
 	rangeDirty := in.Cache.Next(t, pos, pos+length, pagecache.DirtyOrWriteback) != nil
 	it := NewIter(in, ops, pos, length, OpZero)
+	it.AfterBegin = "iomap.zero.after_begin"
 	for it.Next(t) {
 		if it.Map.Type == Hole || it.Map.Type == Unwritten {
 			//mutant:iomap-zero-flush-dirty false

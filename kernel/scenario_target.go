@@ -134,9 +134,11 @@ func (tg *ScenarioTarget) removeFiles() error {
 }
 
 // Mount implements scenario.Target: the scratch filesystem with the
-// previous run's files removed and the trace buffer emptied. On XFS the
-// mount's root directory gets the fs line's cowextsize hint (none when the
-// line has none), which the run's files inherit. The other model options
+// previous run's files removed and the trace buffer emptied. On XFS it is
+// mounted again when the fs line's allocsize= differs from the mount's
+// (xfsMountOptions), and the mount's root directory gets the fs line's
+// cowextsize hint (none when the line has none), which the run's files
+// inherit. The other model options
 // (folio=, dev=, iomap) have no kernel meaning: the kernel picks its folio
 // sizes, the image is ImageSize, ext4 takes the path the running kernel has.
 func (tg *ScenarioTarget) Mount(_ *lab.Thread, spec scenario.FSSpec) (vfs.FS, error) {
@@ -151,6 +153,9 @@ func (tg *ScenarioTarget) Mount(_ *lab.Thread, spec scenario.FSSpec) (vfs.FS, er
 		}
 	}
 	if tg.fsType == "xfs" {
+		if err := tg.scratch.remountWith(xfsMountOptions(spec)); err != nil {
+			return nil, err
+		}
 		if err := setCowExtSize(tg.scratch.Mnt, spec.CowExtSize); err != nil {
 			return nil, err
 		}
@@ -394,4 +399,13 @@ func (r *scenarioRun) shownFile() *scenarioFile {
 		return r.files[0]
 	}
 	return r.befFile
+}
+
+// xfsMountOptions are the XFS mount options an fs line asks for: its
+// allocsize= (speculative preallocation's fixed size), none by default.
+func xfsMountOptions(spec scenario.FSSpec) string {
+	if spec.AllocSize > 0 {
+		return fmt.Sprintf("allocsize=%d", spec.AllocSize)
+	}
+	return ""
 }

@@ -273,6 +273,19 @@ func (s *Scratch) cycle() error {
 	return s.mount()
 }
 
+// remountWith unmounts and mounts the filesystem again with mount options
+// opts, unless it is mounted with them already. No file may be open on it.
+func (s *Scratch) remountWith(opts string) error {
+	if opts == s.opts {
+		return nil
+	}
+	if err := s.unmount(); err != nil {
+		return err
+	}
+	s.opts = opts
+	return s.mount()
+}
+
 // DevT is the device number as tracepoints and dev_t fields encode it.
 func (s *Scratch) DevT() uint64 { return uint64(s.Major)<<20 | uint64(s.Minor) }
 

@@ -57,6 +57,10 @@ type FSSpec struct {
 	// xfs_io cowextsize on the mount's root, as xfs/558 sets it); 0 is the
 	// target's default.
 	CowExtSize int64
+	// AllocSize is XFS's allocsize= mount option (xfs only): the fixed
+	// size of speculative post-EOF preallocation; 4k turns it off. 0 is
+	// the kernel's dynamic preallocation.
+	AllocSize int64
 	// Flusher and Kswapd start the model's background daemons: writeback of
 	// every file after data is dirtied ("flusher"), and eviction of clean
 	// idle folios after writeback completes ("kswapd").

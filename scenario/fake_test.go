@@ -251,6 +251,12 @@ func (f *fakeFile) Truncate(t *lab.Thread, size int64) error {
 	f.rwsem.Lock(t)
 	defer f.rwsem.Unlock(t)
 	f.mu.Lock(t)
+	grow := size > int64(len(f.data))
+	f.mu.Unlock(t)
+	if grow { // xfs zeroes the old EOF block's tail (iomap_zero_range)
+		t.Point("iomap.zero.after_begin")
+	}
+	f.mu.Lock(t)
 	defer f.mu.Unlock(t)
 	f.seq.Add(1)
 	t.Point("truncate.before_pagecache")

@@ -210,6 +210,17 @@ func (p *parser) fsLine(l *line) {
 				p.errorf(tok.pos, "fs option cowextsize is for xfs")
 			}
 			fs.CowExtSize = n
+		case key == "allocsize" && hasVal:
+			n, err := ParseSize(val)
+			if err != nil {
+				p.errorf(tok.pos, "allocsize: %v", err)
+			} else if n < 4096 || n > 1<<30 || n&(n-1) != 0 {
+				p.errorf(tok.pos, "allocsize=%s: the preallocation size is a power of two from 4k to 1g", val)
+			}
+			if typ.text != "xfs" {
+				p.errorf(tok.pos, "fs option allocsize is for xfs")
+			}
+			fs.AllocSize = n
 		case (key == "flusher" || key == "kswapd") && !hasVal:
 			if key == "flusher" {
 				fs.Flusher = true
@@ -231,7 +242,7 @@ func (p *parser) fsLine(l *line) {
 			fs.NoDelalloc = true
 			nodelalloc = &tok
 		default:
-			p.errorf(tok.pos, "unknown fs option %q (want folio=SIZE, dev=SIZE, flusher, kswapd, for xfs cowextsize=SIZE, for ext4 buffered_iomap or nobuffered_iomap, and nodelalloc)", tok.text)
+			p.errorf(tok.pos, "unknown fs option %q (want folio=SIZE, dev=SIZE, flusher, kswapd, for xfs cowextsize=SIZE and allocsize=SIZE, for ext4 buffered_iomap or nobuffered_iomap, and nodelalloc)", tok.text)
 		}
 	}
 	if nodelalloc != nil && typ.text == "ext4" && !fs.Iomap {

@@ -14,6 +14,7 @@ var Tracepoints = []string{
 	// xfs (fsmodel/xfs)
 	"wb_cow_iomap_invalid", "wb_cow_stale_reached", "da_reserve", "da_release",
 	"cow_reserve", "cow_remap", "protocol_violation", "reserved_not_cleared",
+	"xfs_iomap_prealloc_size", "xfs_free_eofblocks",
 	// ext4 (fsmodel/ext4)
 	"da_update_reserve", "ext4_allocate_blocks", "ext4_da_map_race_reached",
 	"ext4_es_insert_delayed_block", "ext4_es_insert_extent", "ext4_es_lookup_extent",
@@ -62,6 +63,7 @@ var points = []point{
 	{"ext4.da_map.after_lookup", "ext4-delalloc", []OpKind{OpPwrite, OpMapStore}, nil, parkInDaMap},
 	{"ext4.da_map.before_insert", "ext4-delalloc", []OpKind{OpPwrite, OpMapStore}, nil, parkInDaMap},
 	{"ext4.iomap_get_blocks.after_lookup", "ext4-nodelalloc", []OpKind{OpPwrite, OpMapStore}, nil, parkInGetBlocks},
+	{"iomap.zero.after_begin", "xfs", []OpKind{OpPwrite, OpPunch, OpZero, OpTruncate}, nil, parkInFsOp},
 	{"falloc.allocated", "any", []OpKind{OpFallocate}, nil, parkInFsOp},
 	{"falloc.after_invalidate", "any", []OpKind{OpPunch, OpZero}, nil, parkInFsOp},
 	{"truncate.before_pagecache", "any", []OpKind{OpTruncate}, nil, parkInFsOp},

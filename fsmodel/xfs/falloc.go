@@ -49,13 +49,16 @@ func (ip *Inode) Fallocate(t *lab.Thread, mode vfs.FallocMode, off, length int64
 }
 
 // allocFileSpace is xfs_alloc_file_space: unwritten blocks for every hole
-// of the range. Delalloc and real extents stay as they are.
+// of the range. Delalloc and real extents stay as they are. The inode gets
+// XFS_DIFLAG_PREALLOC (Linux 6.18 sets it in each allocation transaction),
+// so that xfs_free_eofblocks leaves its real blocks past EOF alone.
 // Preconditions: i_rwsem and invalidate_lock exclusive.
 func (ip *Inode) allocFileSpace(t *lab.Thread, off, length int64) error {
 	r := extent.BlockRange(off, length)
 	ip.ilock.Lock(t)
 	defer ip.ilock.Unlock(t)
 	defer ip.persist(t)
+	ip.diflagPrealloc = true
 	for _, e := range collect(ip.df.Walk(r)) {
 		if e.State != extent.Hole {
 			continue

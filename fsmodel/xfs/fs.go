@@ -1,6 +1,7 @@
 package xfs
 
 import (
+	"fmt"
 	"sync/atomic"
 
 	"iomaplab/blockdev"
@@ -31,6 +32,12 @@ type Options struct {
 	// NoProtocolOracle turns off the protocol oracle (spurious stale
 	// verdicts fail the run by default).
 	NoProtocolOracle bool
+	// AllocSize is the allocsize= mount option in bytes: every extending
+	// buffered write preallocates this much past EOF (aligned) instead of
+	// the dynamic size xfs_iomap_prealloc_size picks. A power of two from
+	// 4 KiB to 1 GiB (xfs_fs_validate_params); 4096 turns speculative
+	// preallocation off. 0 (the default) is dynamic preallocation.
+	AllocSize int64
 	// CowExtSize is the COW extent size hint in bytes (xfs_io cowextsize,
 	// inherited from the directory as xfs/558 sets it): COW reservations
 	// are rounded out to it. 0 means XFS's default of 32 blocks.
@@ -74,6 +81,9 @@ type Stats struct {
 	Reflinks            atomic.Int64 // clone-range calls that shared blocks
 	CowReserved         atomic.Int64 // COW fork delalloc reservations
 	CowRemapped         atomic.Int64 // COW staging extents remapped into the data fork
+	Prealloc            atomic.Int64 // delalloc blocks reserved past a write's end (speculative preallocation)
+	EOFBlocksFreed      atomic.Int64 // blocks past EOF unmapped by xfs_free_eofblocks
+	ZeroConvertDelay    atomic.Int64 // delalloc past EOF converted to unwritten by zeroing
 }
 
 // Mount mounts a fresh filesystem on dev and starts the device's
@@ -85,6 +95,9 @@ func Mount(t *lab.Thread, dev blockdev.Dev, opts Options) *FS {
 		opts.FolioSize = pagecache.PageSize
 	}
 	pagecache.New(opts.FolioSize) // validates the size
+	if a := opts.AllocSize; a != 0 && (a < 4096 || a > 1<<30 || a&(a-1) != 0) {
+		panic(fmt.Sprintf("xfs: allocsize %d is not a power of two from 4k to 1g", a))
+	}
 	fs := &FS{
 		dev:   dev,
 		space: extent.NewSpace(dev.Blocks()),

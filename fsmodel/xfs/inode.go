@@ -33,11 +33,15 @@ type Inode struct {
 	// The COW fork (i_cowfp, cow.go) and the reflink flag
 	// (XFS_DIFLAG2_REFLINK), both under ILOCK. cowData mirrors "the COW
 	// fork has extents" for lockless readers (xfs_inode_has_cow_data).
-	cf         extent.Map
-	reflink    bool
-	cowData    atomic.Bool
-	cowChanges atomic.Pointer[changeLog] // as changes, for the COW fork
-	cowNoted   uint64
+	cf      extent.Map
+	reflink bool
+	// diflagPrealloc is XFS_DIFLAG_PREALLOC, set (and persisted) by
+	// fallocate's allocation (xfs_alloc_file_space): xfs_free_eofblocks
+	// then keeps the file's real blocks past EOF. Under ILOCK.
+	diflagPrealloc bool
+	cowData        atomic.Bool
+	cowChanges     atomic.Pointer[changeLog] // as changes, for the COW fork
+	cowNoted       uint64
 
 	// changes records who made the data fork's most recent changes, for
 	// the protocol oracle. Written under ILOCK exclusive, read locklessly.
@@ -126,7 +130,7 @@ func changedByOthers(t *lab.Thread, log *atomic.Pointer[changeLog], seq uint64) 
 }
 
 // persist writes the data fork's real extents, the size and the reflink
-// flag to the persisted metadata (a transaction commit). Preconditions: ILOCK held.
+// and prealloc flags to the persisted metadata (a transaction commit). Preconditions: ILOCK held.
 func (ip *Inode) persist(t *lab.Thread) {
 	var exts []extent.Extent
 	for _, e := range ip.df.All() {
@@ -134,7 +138,7 @@ func (ip *Inode) persist(t *lab.Thread) {
 			exts = append(exts, e)
 		}
 	}
-	ip.fs.disk.store(t, ip.ino, diskInode{size: ip.io.Size(), extents: exts, reflink: ip.reflink})
+	ip.fs.disk.store(t, ip.ino, diskInode{size: ip.io.Size(), extents: exts, reflink: ip.reflink, prealloc: ip.diflagPrealloc})
 }
 
 // mapping converts an extent to an iomap mapping with cookie seq

@@ -13,13 +13,25 @@ import (
 // page_mkwrite, as xfs_page_mkwrite_iomap_ops).
 type readWriteOps struct{ ip *Inode }
 
-// Begin is xfs_buffered_write_iomap_begin: under one exclusive ILOCK hold
-// it looks the offset up, reserves and inserts delalloc over a hole (not for
-// zeroing, which leaves holes alone) and samples the cookie after the
-// insert. Sampling before the insert (cookie-before-insert) hands out a
-// mapping that its own insert already made stale.
+// Begin is xfs_buffered_write_iomap_begin (Linux 6.18): under one
+// exclusive ILOCK hold it looks the offset up, reserves and inserts delalloc
+// over a hole (not for zeroing, which leaves holes alone), with speculative
+// preallocation past EOF when the hole is the last one and the write ends
+// past i_size (prealloc.go), and samples the cookie after the insert.
+// Sampling before the insert (cookie-before-insert) hands out a mapping
+// that its own insert already made stale. Zeroing trims a delalloc extent at
+// the EOF block and converts one past it to unwritten blocks
+// (zeroConvertDelay, after ILOCK is dropped).
 func (o readWriteOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (iomap.Mapping, error) {
-	ip := o.ip
+	m, convert, err := o.ip.beginLocked(t, pos, length, op)
+	if convert {
+		return o.ip.zeroConvertDelay(t, pos, length)
+	}
+	return m, err
+}
+
+// beginLocked is Begin's ILOCK hold; convert asks for zeroConvertDelay.
+func (ip *Inode) beginLocked(t *lab.Thread, pos, length int64, op iomap.Op) (m iomap.Mapping, convert bool, err error) {
 	r := extent.BlockRange(pos, length)
 	//mutant:xfs-begin-ilock delete
 	ip.ilock.Lock(t)
@@ -28,25 +40,35 @@ func (o readWriteOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (ioma
 	e := ip.df.Lookup(r.Start)
 	if ip.reflink {
 		if m, done, err := ip.beginCow(t, r, e, op); done {
-			return m, err
+			return m, false, err
+		}
+	}
+	if op&iomap.OpZero != 0 && e.State == extent.Delalloc {
+		if eof := ip.eofBlock(); r.Start >= eof {
+			return iomap.Mapping{}, true, nil
+		} else if e.End > eof {
+			e = e.Clip(extent.Range{Start: e.Start, End: eof})
 		}
 	}
 	if e.State != extent.Hole || op&iomap.OpZero != 0 {
 		if e.State == extent.Hole {
 			e = e.Clip(extent.Range{Start: r.Start, End: e.End})
 		}
-		return mapping(e, ip.df.Seq()), nil
+		return mapping(e, ip.df.Seq()), false, nil
 	}
 	// A hole: reserve delalloc up to the next extent or the end of the
-	// request (no speculative preallocation past EOF).
-	d := extent.Extent{Range: extent.Range{Start: r.Start, End: min(e.End, r.End)}, State: extent.Delalloc}
-	cookie := ip.df.Seq()
-	if err := ip.fs.space.Reserve(t, d.Len()); err != nil {
-		return iomap.Mapping{}, err
+	// request (at most 1024 pages), plus the preallocation past EOF.
+	count := min(length, maxWriteMapBytes)
+	end := min(e.End, extent.BlockRange(pos, count).End)
+	var prealloc uint64
+	if e.End == extent.MaxBlock && pos+count > ip.io.Size() {
+		prealloc = ip.eofPrealloc(t, pos, count, end)
 	}
-	//mutant:xfs-seq-bump-delalloc-reserve noseq
-	ip.df.Set(d)
-	ip.noteChange(t)
+	cookie := ip.df.Seq()
+	d, err := ip.reserveDelalloc(t, extent.Range{Start: r.Start, End: end}, prealloc)
+	if err != nil {
+		return iomap.Mapping{}, false, err
+	}
 	if !ip.fs.opts.Variant.Has(variant.CookieBeforeInsert) {
 		//mutant:xfs-cookie-after-insert delete
 		cookie = ip.df.Seq()
@@ -54,9 +76,9 @@ func (o readWriteOps) Begin(t *lab.Thread, pos, length int64, op iomap.Op) (ioma
 	ip.fs.Stats.HoleToDelalloc.Add(1)
 	off, n := d.Range.Bytes()
 	t.Tracepoint("da_reserve", lab.F("ino", ip.ino), lab.F("off", off), lab.F("len", n))
-	m := mapping(d, cookie)
+	m = mapping(d, cookie)
 	m.Flags |= iomap.FlagNew
-	return m, nil
+	return m, false, nil
 }
 
 // End is xfs_buffered_write_iomap_end: a write that did not use all the

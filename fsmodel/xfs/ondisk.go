@@ -5,7 +5,7 @@ import (
 	"iomaplab/lab"
 )
 
-// ondisk is the persisted metadata: each inode's on-disk size, reflink flag
+// ondisk is the persisted metadata: each inode's on-disk size, reflink and prealloc flags
 // and its written and unwritten extents (the bmbt). The model writes it whenever a
 // transaction would commit (allocation, conversion, punch, truncate) and
 // reads it only at remount.
@@ -15,9 +15,10 @@ type ondisk struct {
 }
 
 type diskInode struct {
-	size    int64
-	extents []extent.Extent
-	reflink bool // XFS_DIFLAG2_REFLINK
+	size     int64
+	extents  []extent.Extent
+	reflink  bool // XFS_DIFLAG2_REFLINK
+	prealloc bool // XFS_DIFLAG_PREALLOC
 }
 
 func (d *ondisk) store(t *lab.Thread, ino int64, di diskInode) {

@@ -6,8 +6,11 @@ import (
 	"iomaplab/lab"
 )
 
-// remount syncs the inode, evicts it (page cache, in-core data fork, COW
-// fork) and reads it back from the persisted metadata. The forks' seqs keep
+// remount syncs the inode, evicts it (page cache; xfs_inactive's
+// xfs_free_eofblocks, which trims the blocks past EOF, as the kernel
+// target's close before unmount does too; in-core data fork, COW fork) and
+// reads it back from the persisted metadata. A delalloc reservation left
+// after that is a leak. The forks' seqs keep
 // counting across the reload so that no old cookie can match the new fork.
 func (ip *Inode) remount(t *lab.Thread) error {
 	ip.iolock.Lock(t)
@@ -19,6 +22,7 @@ func (ip *Inode) remount(t *lab.Thread) error {
 		err = *e
 	}
 	ip.io.Cache.TruncateRange(t, 0, maxFileSize)
+	ip.freeEOFBlocks(t)
 
 	ip.ilock.Lock(t)
 	defer ip.ilock.Unlock(t)
@@ -46,5 +50,6 @@ func (ip *Inode) remount(t *lab.Thread) error {
 	ip.noteChange(t)
 	ip.io.SetSize(disk.size)
 	ip.reflink = disk.reflink
+	ip.diflagPrealloc = disk.prealloc
 	return err
 }

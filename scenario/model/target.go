@@ -64,7 +64,7 @@ func (m *Target) Mount(t *lab.Thread, spec scenario.FSSpec) (vfs.FS, error) {
 	if spec.Type == "ext4" {
 		return ext4.New(t, ext4.Options{Dev: dev, Variant: m.Variant, IOMAP: spec.Iomap, NoDelalloc: spec.NoDelalloc}), nil
 	}
-	return xfs.Mount(t, dev, xfs.Options{FolioSize: spec.FolioSize, Variant: m.Variant, Flusher: spec.Flusher, Reclaimer: spec.Kswapd, CowExtSize: spec.CowExtSize}), nil
+	return xfs.Mount(t, dev, xfs.Options{FolioSize: spec.FolioSize, Variant: m.Variant, Flusher: spec.Flusher, Reclaimer: spec.Kswapd, CowExtSize: spec.CowExtSize, AllocSize: spec.AllocSize}), nil
 }
 
 // newDevice makes a run's block device: a sparse file in DevDir, or memory.
@@ -177,7 +177,7 @@ func (m *Target) Classify(msg string) string {
 
 // Reachability tracepoints: a folio was locked while the cached mapping's
 // cookie no longer matched, whether or not the variant noticed.
-var reachable = []string{"iomap_invalid", "iomap_stale_reached", "wb_iomap_invalid", "wb_stale_reached", "wb_cow_iomap_invalid", "wb_cow_stale_reached"}
+var reachable = []string{"iomap_invalid", "iomap_stale_reached", "wb_iomap_invalid", "wb_stale_reached", "wb_cow_iomap_invalid", "wb_cow_stale_reached", "wb_cow_map_stale_reached"}
 
 // Evidence implements scenario.Target: "reachable" sums the reachability
 // tracepoints and ext4_da_map_blocks windows that another thread's
