@@ -273,17 +273,15 @@ func (s *Scratch) cycle() error {
 	return s.mount()
 }
 
-// remountWith unmounts and mounts the filesystem again with mount options
-// opts, unless it is mounted with them already. No file may be open on it.
+// remountWith cycles the mount (cycle: the loop device stays bound) with
+// mount options opts, unless it is mounted with them already. No file may
+// be open on it.
 func (s *Scratch) remountWith(opts string) error {
 	if opts == s.opts {
 		return nil
 	}
-	if err := s.unmount(); err != nil {
-		return err
-	}
 	s.opts = opts
-	return s.mount()
+	return s.cycle()
 }
 
 // DevT is the device number as tracepoints and dev_t fields encode it.
