@@ -61,9 +61,6 @@ func Writepages(t *lab.Thread, in *Inode, wb WritebackOps, start, end int64, syn
 	w := wbCtx{in: in, ops: wb}
 	var firstErr error
 	folios := in.Cache.WritebackFolios(t, start, end, syncAll)
-	if in.Variant.Has(variant.WBRevisit) {
-		folios = in.Cache.LockedDirty(t, start, end, pagecache.Dirty)
-	}
 	for f := range folios {
 		if f.Writeback() {
 			if !syncAll {

@@ -12,7 +12,7 @@ var Tracepoints = []string{
 	"iomap_invalid", "iomap_stale_reached", "iomap_remap", "iomap_livelock",
 	"wb_iomap_invalid", "wb_stale_reached",
 	// xfs (fsmodel/xfs)
-	"wb_cow_iomap_invalid", "wb_cow_stale_reached", "da_reserve", "da_release",
+	"wb_cow_iomap_invalid", "wb_cow_stale_reached", "wb_cow_map_stale_reached", "da_reserve", "da_release",
 	"cow_reserve", "cow_remap", "protocol_violation", "reserved_not_cleared",
 	"xfs_iomap_prealloc_size", "xfs_free_eofblocks",
 	// ext4 (fsmodel/ext4)

@@ -29,11 +29,12 @@ func (ip *Inode) Truncate(t *lab.Thread, size int64) error {
 // each folio and waits for its writeback), and only then frees the blocks
 // past the EOF block and cancels their COW staging blocks
 // (xfs_itruncate_extents, whose xfs_reflink_cancel_cow_blocks runs in the
-// same transaction). The order is what keeps writeback safe: a pass that
-// mapped blocks past the new EOF has finished with them (its folios are no
-// longer under writeback) before they are freed, and a folio instantiated
-// again there later is written by a later pass that maps afresh (the
-// wb-revisit mutation lets the same pass come back to it).
+// same transaction). The order keeps writeback safe for the folios a pass
+// holds: a pass that mapped blocks past the new EOF has finished with them
+// (its folios are no longer under writeback) before they are freed. A folio
+// instantiated again there later and met by the same pass is safe because
+// the cancel bumps the COW fork's sequence, which xfs_imap_valid checks for
+// a cached COW mapping too (the wb-trust-cow-map mutation does not).
 // Preconditions: i_rwsem and invalidate_lock exclusive.
 func (ip *Inode) setSize(t *lab.Thread, size int64) error {
 	old := ip.io.Size()

@@ -33,18 +33,36 @@ func (c *wpc) ValidWB(t *lab.Thread, m *iomap.Mapping) (bool, uint64) {
 	return ok, seq
 }
 
-// ValidWBNamed is xfs_imap_valid's sequence checks (iomap checked that the
-// mapping covers the offset): a COW (shared) mapping stays valid while it
-// covers the offset; a data fork mapping needs the data fork's seq
-// unchanged (wb_iomap_invalid: trace_xfs_wb_data_iomap_invalid) and, while
-// the COW fork has extents, the COW fork's seq as last recorded
-// (wb_cow_iomap_invalid): a COW reservation made since could cover blocks
-// the cached mapping names, which must then be written to the COW fork.
-// The wb-no-cow-validate mutation skips the COW check (tracepoint
-// wb_cow_stale_reached when it would have failed).
+// ValidWBNamed is xfs_imap_valid's sequence checks as Linux 6.18 runs them
+// (iomap checked that the mapping covers the offset): a COW (shared)
+// mapping needs the COW fork's seq unchanged (wb_cow_iomap_invalid; its
+// data fork seq is not checked: it was never recorded for it; the
+// wb-trust-cow-map mutation skips this, as 6.12 does, with tracepoint
+// wb_cow_map_stale_reached when it would have failed); a data fork
+// mapping needs the data fork's seq unchanged (wb_iomap_invalid:
+// trace_xfs_wb_data_iomap_invalid) and, while the COW fork has extents, the
+// COW fork's seq as last recorded (wb_cow_iomap_invalid): a COW reservation
+// made since could cover blocks the cached mapping names, which must then
+// be written to the COW fork. The wb-no-cow-validate mutation skips the
+// data mapping's COW check (tracepoint wb_cow_stale_reached when it would
+// have failed).
+//
+// The COW mapping's check is measured on 6.18, not read: a truncate that
+// cancels converted COW blocks under a running writeback pass makes the
+// kernel emit xfs_wb_cow_iomap_invalid for mappings flagged IOMAP_F_SHARED
+// and never xfs_wb_data_iomap_invalid for them (docs/design.md, "COW
+// mappings are revalidated").
 func (c *wpc) ValidWBNamed(t *lab.Thread, m *iomap.Mapping) (bool, uint64, string) {
 	ip := c.ip
 	if m.Flags&iomap.FlagShared != 0 {
+		//mutant:xfs-imap-valid-shared-cow-seq false
+		if seq := ip.cf.Seq(); c.cowSeq != seq {
+			if !ip.fs.opts.Variant.Has(variant.WBTrustCowMap) {
+				return false, seq, "wb_cow_iomap_invalid"
+			}
+			t.Tracepoint("wb_cow_map_stale_reached", lab.F("ino", ip.ino), lab.F("off", m.Offset),
+				lab.F("cookie", int64(c.cowSeq)), lab.F("seq", int64(seq)))
+		}
 		return true, c.cowSeq, ""
 	}
 	//mutant:xfs-imap-valid-data-seq false
