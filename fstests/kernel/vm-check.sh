@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs fstests tests inside an `iomaplab vm` guest, from an fstests tree that
+# was patched with fstests/patches and built on the host (building fstests
+# under TCG takes too long).  The tree is copied to the guest's scratch /tmp,
+# loop devices are made there for each filesystem, and ./check's output and
+# each test's .full/.out.bad go to RESULTS_DIR.  Everything is unmounted and
+# detached at the end.
+#
+#   vm-check.sh BUILT_FSTESTS_DIR RESULTS_DIR FS[,FS...] TEST...
+#
+# For instance (docs/findings.md):
+#   iomaplab vm --kernel /work/kernels/bzImage-6.12-buggy --out OUT \
+#       --append init_on_alloc=0 --exec 'fstests/kernel/vm-check.sh \
+#       /work/kernels/fstests/tree $IOMAPLAB_VM_OUT xfs,ext4 generic/793'
+set -uo pipefail
+[ $# -ge 4 ] || { echo "usage: $0 BUILT_FSTESTS_DIR RESULTS_DIR FS[,FS...] TEST..." >&2; exit 2; }
+src=$1 results=$2 fslist=$3
+shift 3
+work=$(mktemp -d /tmp/vm-check.XXXXXX)
+cleanup() {
+	local m l img
+	for m in $(findmnt -rn -o TARGET | grep "^$work/" | sort -r); do
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
+	for img in "$work"/*.img; do
+		[ -e "$img" ] || continue
+		for l in $(losetup -n -O NAME -j "$img"); do losetup -d "$l"; done
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ ! -d /sys/kernel/tracing/instances ] && [ ! -d /sys/kernel/debug/tracing/instances ]; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+fi
+start=$SECONDS
+cp -a "$src" "$work/fstests" || exit 3
+echo "== copied the fstests tree in $((SECONDS - start)) s"
+cd "$work/fstests" || exit 3
+: > local.config
+for fs in ${fslist//,/ }; do
+	case $fs in
+	xfs) mk="mkfs.xfs -q -f" ;;
+	ext4) mk="mkfs.ext4 -q -F" ;;
+	*) echo "$0: unknown filesystem $fs" >&2; exit 2 ;;
+	esac
+	for d in test scratch; do
+		truncate -s 2G "$work/$fs-$d.img"
+		losetup -f --show "$work/$fs-$d.img" > "$work/$fs-$d.dev" || exit 3
+		mkdir -p "$work/mnt/$fs-$d"
+	done
+	$mk "$(cat "$work/$fs-test.dev")" >/dev/null || exit 3
+	cat >>local.config <<CFG
+[$fs]
+FSTYP=$fs
+TEST_DEV=$(cat "$work/$fs-test.dev")
+TEST_DIR=$work/mnt/$fs-test
+SCRATCH_DEV=$(cat "$work/$fs-scratch.dev")
+SCRATCH_MNT=$work/mnt/$fs-scratch
+RESULT_BASE=$work/fstests/results/$fs
+
+CFG
+done
+status=0
+for fs in ${fslist//,/ }; do
+	echo "== $fs: ./check -s $fs $*"
+	./check -s "$fs" "$@" 2>&1 | tee "$results/check-$fs.txt"
+	[ "${PIPESTATUS[0]}" = 0 ] || status=1
+	mkdir -p "$results/results-$fs"
+	find "results/$fs" -name '*.full' -o -name '*.out.bad' -o -name '*.dmesg' |
+		while read -r f; do cp "$f" "$results/results-$fs/"; done
+done
+exit $status
