@@ -313,8 +313,13 @@ func (f *fakeFile) FadviseDontneed(t *lab.Thread, off, length int64) error {
 	return f.SyncRange(t, off, length)
 }
 
+// Reclaim holds the file's lock at reclaim.evict, as the model's reclaim
+// holds the lock of the folio it is about to evict.
 func (f *fakeFile) Reclaim(t *lab.Thread, off, length int64) error {
 	t.Point("reclaim")
+	f.mu.Lock(t)
+	defer f.mu.Unlock(t)
+	t.Point("reclaim.evict")
 	return nil
 }
 

@@ -429,6 +429,12 @@ func (p *parser) expectOp(op Op, name token, toks []token) (Op, bool) {
 	if !ok {
 		return op, false
 	}
+	// A trailing may-fail: the read may fail (a load past EOF is SIGBUS);
+	// if it returns, its bytes must match.
+	if n := len(rest); n > 0 && rest[n-1].text == "may-fail" {
+		op.MayFail = true
+		rest = rest[:n-1]
+	}
 	if len(rest) == 0 || (rest[0].text != "==" && rest[0].text != "in") {
 		at := after(pos[len(pos)-1])
 		if len(rest) > 0 {
