@@ -110,7 +110,7 @@ func cellFS(cells []ScenarioCell) []string {
 
 func diffCell(tg *ScenarioTarget, sc *scenario.Scenario, cfg DiffConfig) (DiffCell, error) {
 	dc := DiffCell{Scenario: sc.Name, FS: tg.fsType, Verdict: "no model"}
-	kernel := &outcomeTarget{Target: tg, sc: sc, states: kernelStates(sc.FS.Type == "xfs")}
+	kernel := &outcomeTarget{Target: tg, sc: sc, states: kernelStates(sc.FS.Type == "xfs" || sc.FS.Type == "ext4")}
 	kernelSeen := map[string]bool{}
 	for i := 1; i <= cfg.KernelRuns && !tg.env.sup.Ending(); i++ {
 		v := scenario.Run(sc, kernel, lab.Config{})
@@ -279,7 +279,7 @@ func kernelStates(withExtents bool) func(*lab.Thread, vfs.FS, string) (int64, st
 }
 
 // noExtents is the outcome's extent part where the model exports no extent
-// map (ext4): not compared.
+// map: not compared.
 const noExtents = "extents not compared (no model extent map)"
 
 // modelStates reads the model inode's size and data fork.

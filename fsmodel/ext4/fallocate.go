@@ -262,16 +262,21 @@ func (in *inode) zeroPartialBlocks(t *lab.Thread, start, end int64) error {
 }
 
 // blockZeroRange is ext4_block_zero_page_range for [start, end) inside one
-// block (__ext4_block_zero_page_range, the same in 6.8 and 6.18): the folio is looked up and
-// locked first, created if absent (FGP_LOCK | FGP_CREAT), and only then is
-// the block looked up (ext4_get_block without create), so the lookup sees
-// what every thread that had the folio locked left. A hole has nothing on
-// disk to zero (an uptodate cached copy already reads as zeroes and is
-// zeroed again, not dirtied). A mapped block — written, unwritten or
-// delayed — is read in if the folio is not uptodate, zeroed, and dirtied
-// (mark_buffer_dirty), so the zeroes reach the disk: an unwritten block's
-// folio may be under writeback of its old bytes, which the I/O completion
-// then makes the block's written contents.
+// block (__ext4_block_zero_page_range, the same in 6.8 and 6.18): the folio
+// is looked up and locked first, created if absent (FGP_LOCK | FGP_CREAT),
+// and only then is the block looked up (ext4_get_block without create), so
+// the lookup sees what every thread that had the folio locked left. Only a
+// block whose buffer head is mapped is zeroed and dirtied
+// (mark_buffer_dirty), so the zeroes reach the disk: a written or delayed
+// block, or an unwritten one whose folio a write, a fault or writeback has
+// been through (they map its buffer: dirty, or under writeback of old
+// bytes, which the I/O completion then makes the block's written
+// contents). ext4_get_block leaves the buffer of an unwritten block
+// unmapped (ext4_update_bh_state clears BH_Mapped without
+// EXT4_MAP_MAPPED), and an unwritten block reads as zeroes, so such a
+// block is left alone, unwritten, like a hole (an uptodate cached copy of
+// either already reads as zeroes and is zeroed again, not dirtied). A
+// mapped block is read in if the folio is not uptodate.
 func (in *inode) blockZeroRange(t *lab.Thread, start, end int64) error {
 	f := in.cache.GetLocked(t, start, true)
 	defer f.Unlock(t)
@@ -279,7 +284,8 @@ func (in *inode) blockZeroRange(t *lab.Thread, start, end int64) error {
 	if err != nil {
 		return err
 	}
-	mapped := m.state != extent.Hole
+	mapped := m.state == extent.Written || m.state == extent.Delalloc ||
+		m.state == extent.Unwritten && (f.Dirty() || f.Writeback())
 	if !f.Uptodate(0, f.Size) {
 		if !mapped {
 			return nil
