@@ -5,8 +5,14 @@
 // What it models, with the kernel function each piece stands for:
 //   - Buffered write iomap_begin (xfs_buffered_write_iomap_begin): look up
 //     the data fork, reserve and insert delalloc over a hole, and sample the
-//     cookie (the fork's if_seq) — all in one exclusive ILOCK hold. No
-//     speculative preallocation past EOF.
+//     cookie (the fork's if_seq) — all in one exclusive ILOCK hold.
+//   - Speculative post-EOF preallocation (prealloc.go): a write over the
+//     last hole that ends past EOF reserves more delalloc past it, sized by
+//     xfs_iomap_prealloc_size (or fixed by Options.AllocSize, the allocsize=
+//     mount option; 4k turns it off); zeroing converts delalloc past the
+//     EOF block to unwritten (convert_delay); eviction (Remount) trims the
+//     blocks past EOF (xfs_free_eofblocks; XFS_DIFLAG_PREALLOC, set by
+//     fallocate, keeps the real ones).
 //   - iomap_valid (xfs_iomap_valid): cookie == READ_ONCE(if_seq).
 //   - iomap_end (xfs_buffered_write_iomap_end): release unused NEW delalloc
 //     under invalidate_lock (iomap_write_delalloc_release).
@@ -80,7 +86,9 @@
 // others.
 //
 // Limitations: no FALLOC_FL_UNSHARE_RANGE, dedupe or always_cow mode; the
-// reflink flag is never cleared; no speculative EOF preallocation; no collapse/insert range; the persisted
+// reflink flag is never cleared; no speculative preallocation in the COW
+// fork, no close (xfs_file_release's trim happens at eviction only) and no
+// background blockgc; no collapse/insert range; the persisted
 // metadata is a copy kept beside the device, not a journal on it, and no
 // crash is modelled; SyncRange waits for the range's writeback after
 // starting it.
