@@ -126,7 +126,6 @@ func (o nondaOps) End(t *lab.Thread, pos, length, written int64, op iomap.Op, m 
 	if op != iomap.OpWrite || written >= length || m.Flags&iomap.FlagStale != 0 {
 		return nil
 	}
-	//mutant:ext4-nonda-write-end-truncate false
 	if pos+length > o.in.io.Size() {
 		o.in.truncateFailedWrite(t)
 	}
