@@ -171,6 +171,6 @@
 // taking it; metadata blocks are not counted; writeback maps and submits
 // one folio (one block) at a time; stores through a mapping past i_size
 // fault (the kernel allows them up to the end of the EOF page, which is
-// why 6.12+ zeroes the old EOF block's tail when i_size grows: here there
+// why c7fc0366c656 zeroes the old EOF block's tail when i_size grows: here there
 // is nothing to zero).
 package ext4

@@ -41,9 +41,11 @@ func (in *inode) esNextEntry(t *lab.Thread, lblk uint64) uint64 {
 	return next
 }
 
-// esInsert is ext4_es_insert_extent: map e.Range to e, replacing any entry
-// (6.8: replaced delayed entries keep their reservation: the caller accounts
-// for them, see extMapBlocks). Tracepoint ext4_es_insert_extent (ino, lblk,
+// esInsert is ext4_es_insert_extent (Linux 6.18): map e.Range to e,
+// replacing any entry, and return the replaced entries; 6.18 gives back the
+// reservations of replaced delayed blocks in here (6.12), the model in its
+// caller (extMapBlocks, which also keeps 6.8's accounting for
+// variant.Ext4Linux68). Tracepoint ext4_es_insert_extent (ino, lblk,
 // len, pblk, status) marks the moment a new mapping becomes visible to
 // lockless lookups.
 func (in *inode) esInsert(t *lab.Thread, e esEntry) []esEntry {

@@ -73,7 +73,8 @@ func esStatusOf(s extent.State) esStatus {
 	return esHole
 }
 
-// mapBlocks is ext4_map_blocks: look the blocks from lblk up in the extent
+// mapBlocks is ext4_map_blocks (Linux 6.18): look the blocks from lblk up in
+// the extent
 // status tree, then (on a miss) in the on-disk tree under i_data_sem
 // shared; with gbCreate, allocate or convert under i_data_sem exclusive.
 // The result covers at least one block and at most maxLen.
@@ -113,7 +114,7 @@ func (in *inode) mapNeedsWork(m mapping, flags getBlocks) bool {
 }
 
 // extQuery looks blocks up in the on-disk extent tree without changing it
-// (ext4_ext_map_blocks with no create flag, ext4_map_query_blocks) and
+// (ext4_ext_map_blocks with no create flag, ext4_map_query_blocks; 6.18) and
 // caches the answer in the extent status tree, holes included
 // (ext4_ext_put_gap_in_cache).
 //
@@ -211,7 +212,8 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 	return mapping{lblk: lblk, len: runs[0].Len(), state: state, pblk: runs[0].Start}, nil
 }
 
-// allocBlocks is ext4_mb_new_blocks for the blocks of r, near the physical
+// allocBlocks is ext4_mb_new_blocks (6.18, the same in 6.8) for the blocks
+// of r, near the physical
 // block after r's left neighbour (ext4_ext_find_goal). Delayed blocks draw
 // on the inode's reservation (the dirty-clusters counter holds at least as
 // much, and nothing can release it while i_data_sem is held), and it

@@ -8,8 +8,8 @@ import (
 	"iomaplab/pagecache"
 )
 
-// mapStore models stores through a shared writable mapping, page by page:
-// a fault brings the folio in (filemap_fault); a store to a write-protected
+// mapStore models stores through a shared writable mapping, page by page
+// (Linux 6.18, the same in 6.8): a fault brings the folio in (filemap_fault); a store to a write-protected
 // page calls ext4_page_mkwrite first. A page whose folio is still writable
 // (dirtied by an earlier fault and not written back since) takes the store
 // without a fault. A range reaching past i_size is SIGBUS (EFAULT).
@@ -49,7 +49,8 @@ func (in *inode) storePage(t *lab.Thread, p []byte, pos int64) error {
 	}
 }
 
-// pageMkwrite is ext4_page_mkwrite's delalloc case: invalidate_lock shared,
+// pageMkwrite is ext4_page_mkwrite's delalloc case as Linux 6.18 has it (the
+// same in 6.8, for 4 KiB folios): invalidate_lock shared,
 // then block_page_mkwrite with ext4_da_get_block_prep (folio lock, then
 // daMapBlocks for the page's block), block_commit_write (dirty the folio)
 // and the pte made writable; on the iomap path iomap_page_mkwrite replaces

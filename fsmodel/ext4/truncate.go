@@ -7,8 +7,11 @@ import (
 	"iomaplab/lab"
 )
 
-// truncate is ext4_setattr's size change. Growing only sets i_size (the
-// tail of the old EOF block already reads as zeroes). Shrinking, under
+// truncate is ext4_setattr's size change as Linux 6.18 has it. Growing
+// only sets i_size, under i_rwsem: the kernel also takes invalidate_lock,
+// and since c7fc0366c656 zeroes the old EOF block's tail (ext4_block_truncate_page
+// at the old size), which in the model already reads as zeroes (a store
+// through a mapping past i_size faults here). Shrinking, under
 // i_rwsem and invalidate_lock exclusive: set i_size, truncate_pagecache,
 // zero the new EOF block's tail (ext4_block_truncate_page), then
 // ext4_truncate under i_data_sem: drop the extent status entries past EOF

@@ -9,7 +9,7 @@ import (
 )
 
 // performWrite is generic_perform_write with ext4's delalloc address-space
-// operations: per folio, prefault the source, ext4_da_write_begin (lock the
+// operations, as Linux 6.18 has them (the same in 6.8, for 4 KiB folios): per folio, prefault the source, ext4_da_write_begin (lock the
 // folio, ext4_da_get_block_prep -> daMapBlocks), copy, ext4_da_write_end.
 // A source that faults part-way makes the kernel retry the chunk with the
 // bytes it could copy, so the write ends exactly at the fault: it returns
@@ -45,7 +45,8 @@ func (in *inode) performWrite(t *lab.Thread, buf vfs.Buffer, off int64) (int, er
 }
 
 // writeChunk writes p, which lies inside one folio, at pos:
-// ext4_da_write_begin, copy_folio_from_iter_atomic, ext4_da_write_end.
+// ext4_da_write_begin, copy_folio_from_iter_atomic, ext4_da_write_end
+// (ext4_da_do_write_end), Linux 6.18 (the same in 6.8).
 func (in *inode) writeChunk(t *lab.Thread, p []byte, pos int64) error {
 	f := in.cache.GetLocked(t, pos, true)
 	defer f.Unlock(t)

@@ -10,7 +10,8 @@ import (
 	"iomaplab/pagecache"
 )
 
-// writepages is ext4_writepages (ext4_do_writepages) over the dirty folios
+// writepages is ext4_writepages (ext4_do_writepages, Linux 6.18; the same in
+// 6.8 for 4 KiB folios) over the dirty folios
 // of [start, end), one folio at a time: mpage_prepare_extent_to_map locks
 // the folio and write-protects it, mpage_map_and_submit_extent maps its
 // block (allocating delayed blocks under i_data_sem exclusive), and
@@ -86,7 +87,8 @@ func (in *inode) writeFolio(t *lab.Thread, f *pagecache.Folio, syncAll bool) {
 	})
 }
 
-// wbMapBlock is mpage_map_one_extent for one block: ext4_map_blocks with
+// wbMapBlock is mpage_map_one_extent (Linux 6.18, the same in 6.8) for one
+// block: ext4_map_blocks with
 // EXT4_GET_BLOCKS_IO_CREATE_EXT (dioread_nolock: new blocks are allocated
 // unwritten and converted at I/O completion), plus DELALLOC_RESERVE when the
 // block is delayed. The kernel reads "delayed" from the buffer head
@@ -102,7 +104,8 @@ func (in *inode) wbMapBlock(t *lab.Thread, lblk uint64) (mapping, error) {
 	return in.mapBlocks(t, lblk, 1, flags)
 }
 
-// endIO runs on the I/O completion daemon: ext4_end_io_end converts the
+// endIO runs on the I/O completion daemon (Linux 6.18, the same in 6.8):
+// ext4_end_io_end converts the
 // unwritten extent the folio was written into (ext4_convert_unwritten_extents
 // -> ext4_map_blocks with EXT4_GET_BLOCKS_IO_CONVERT_EXT), then
 // folio_end_writeback. A failed write is not converted; its error is kept
@@ -120,7 +123,7 @@ func (in *inode) endIO(t *lab.Thread, f *pagecache.Folio, lblk uint64, unwritten
 	f.EndWriteback(t)
 }
 
-// writeAndWait is filemap_write_and_wait_range: WB_SYNC_ALL writeback of
+// writeAndWait is filemap_write_and_wait_range (Linux 6.18): WB_SYNC_ALL writeback of
 // [start, end), then wait for every folio's writeback to end.
 func (in *inode) writeAndWait(t *lab.Thread, start, end int64) {
 	in.writepages(t, start, end, true)
@@ -130,7 +133,7 @@ func (in *inode) writeAndWait(t *lab.Thread, start, end int64) {
 	}
 }
 
-// fsync is ext4_sync_file: write back and wait for the whole file, and
+// fsync is ext4_sync_file (Linux 6.18, no journal): write back and wait for the whole file, and
 // report a writeback error since the last fsync.
 func (in *inode) fsync(t *lab.Thread) error {
 	in.writeAndWait(t, 0, math.MaxInt64)
