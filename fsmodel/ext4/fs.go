@@ -20,7 +20,9 @@ type Options struct {
 	Blocks uint64
 	// Dev is the block device; nil means a fresh memory device of Blocks blocks.
 	Dev blockdev.Dev
-	// Variant selects mutations; only variant.Ext4NoRecheck affects this model.
+	// Variant selects mutations: Ext4NoRecheck, Ext4Linux68,
+	// CookieBeforeInsert, Ext4NoDaMapSeq and Ext4NoMapSeq here (the package
+	// doc's "Variants"), and on the iomap path the iomap engine's.
 	Variant variant.Variant
 	// IOMAP selects the iomap buffered-write path (Zhang Yi's ext4 iomap
 	// series, v4 patch 23/23's mount option buffered_iomap: `fs ext4
