@@ -21,29 +21,28 @@ type Baseline struct {
 }
 
 // BuildBaseline checks out rev of the git repository at repo into a new
-// worktree under dir and builds its iomaplab there. cleanup removes the
-// worktree (the binary stays in dir until the caller removes dir).
-func BuildBaseline(repo, rev, dir string) (b *Baseline, cleanup func(), err error) {
+// worktree under dir, builds its iomaplab into dir and removes the
+// worktree again: only the binary stays, until the caller removes dir.
+func BuildBaseline(repo, rev, dir string) (*Baseline, error) {
 	commit, err := gitOut(repo, "rev-parse", "--verify", rev+"^{commit}")
 	if err != nil {
-		return nil, nil, fmt.Errorf("--baseline %s: not a commit of %s: %v", rev, repo, err)
+		return nil, fmt.Errorf("--baseline %s: not a commit of %s: %v", rev, repo, err)
 	}
 	tree := filepath.Join(dir, "tree")
 	if _, err := gitOut(repo, "worktree", "add", "--detach", tree, commit); err != nil {
-		return nil, nil, fmt.Errorf("--baseline %s: git worktree add: %v", rev, err)
+		return nil, fmt.Errorf("--baseline %s: git worktree add: %v", rev, err)
 	}
-	cleanup = func() {
+	defer func() {
 		gitOut(repo, "worktree", "remove", "--force", tree)
 		gitOut(repo, "worktree", "prune")
-	}
+	}()
 	bin := filepath.Join(dir, "iomaplab-"+commit[:12])
 	build := exec.Command("go", "build", "-o", bin, "./cmd/iomaplab")
 	build.Dir = tree
 	if out, err := build.CombinedOutput(); err != nil {
-		cleanup()
-		return nil, nil, fmt.Errorf("--baseline %s: go build: %v\n%s", rev, err, out)
+		return nil, fmt.Errorf("--baseline %s: go build: %v\n%s", rev, err, out)
 	}
-	return &Baseline{Rev: rev, Commit: commit, Bin: bin}, cleanup, nil
+	return &Baseline{Rev: rev, Commit: commit, Bin: bin}, nil
 }
 
 func gitOut(repo string, args ...string) (string, error) {

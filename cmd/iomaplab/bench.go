@@ -59,7 +59,7 @@ line every 10s (--quiet: neither).`,
 	fl := cmd.Flags()
 	fl.BoolVar(&f.json, "json", false, "print the report as one JSON document (docs/bench.md)")
 	fl.BoolVar(&f.markdown, "markdown", false, "print the table as Markdown")
-	fl.StringVar(&f.baseline, "baseline", "", "lab: also measure one world's schedules/s against git revision `REV` of this repository (built in a temporary worktree, run alternately; needs git and go)")
+	fl.StringVar(&f.baseline, "baseline", "", "lab: also measure one world's schedules/s against git revision `REV` of this repository (built in a temporary git worktree, removed once built; run alternately; needs git and go)")
 	fl.StringVar(&f.plotDir, "plot", "", "write PNG and SVG charts into `DIR` (made if missing; checked writable before the bench runs)")
 	intFlag(cmd, &d.Runs, "runs", "", d.Runs, 1, 1000, "measured runs per figure (median, min, max), after one discarded warm-up")
 	sizeFlag(cmd, &d.WriteSize, "size", "", d.WriteSize, 4<<10, 4<<30, "write: bytes written per run (needs about 3x in memory: source, page cache, tmpfs copy)")
@@ -89,9 +89,8 @@ func (a *app) bench(f benchFlags) error {
 			return fmt.Errorf("--plot %s: %w", f.plotDir, err)
 		}
 	}
-	if len(cfg.Groups) > 0 && !slices.ContainsFunc(cfg.Groups, func(g string) bool { return g == "kernel" || g == "fsx" }) {
-		defer a.exitOnSignal("bench")() // the kernel and fsx groups use the kernel target's handler
-	}
+	// The baseline's worktree lives only while it builds; after that only
+	// its binary is left in dir (an interrupt exits without removing dir).
 	if f.baseline != "" {
 		if len(cfg.Groups) > 0 && !slices.Contains(cfg.Groups, "lab") {
 			return badInput("--baseline needs the lab group")
@@ -102,12 +101,14 @@ func (a *app) bench(f benchFlags) error {
 		}
 		defer os.RemoveAll(dir)
 		fmt.Fprintf(a.stderr, "iomaplab bench: building --baseline %s\n", f.baseline)
-		base, cleanup, err := bench.BuildBaseline(".", f.baseline, dir)
+		base, err := bench.BuildBaseline(".", f.baseline, dir)
 		if err != nil {
 			return badInput("%v", err)
 		}
-		defer cleanup()
 		cfg.Baseline = base
+	}
+	if len(cfg.Groups) > 0 && !slices.ContainsFunc(cfg.Groups, func(g string) bool { return g == "kernel" || g == "fsx" }) {
+		defer a.exitOnSignal("bench")() // the kernel and fsx groups use the kernel target's handler
 	}
 	steps := &lineCounter{}
 	cfg.Progress = steps
