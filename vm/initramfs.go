@@ -56,10 +56,12 @@ func modulePath(i int, m Module) string {
 // InitScript is the initramfs's /init, run by busybox's shell: it loads
 // the modules, mounts the host root (9p, read-only) with the guest's own
 // proc, sys, dev, the scratch disk on /tmp, a tmpfs /run, and the output
-// share, runs the
-// command in the host root under chroot, records its exit status and
-// powers off. Any failure before the command powers off at once, leaving
-// no exit file: the host reads that as a guest that did not start.
+// share, runs the command in the host root under chroot, records its exit
+// status and powers off. Any failure before the command powers off at
+// once, leaving no exit file: the host reads that as a guest that did not
+// start. On a kernel without ACPI power-off, poweroff returns: the script
+// then ends, and init's exit panics the kernel, which panic=-1 and qemu's
+// -no-reboot turn into qemu's exit.
 func (g *Guest) InitScript() string {
 	var b strings.Builder
 	out := guestRoot + g.Out
@@ -67,7 +69,7 @@ func (g *Guest) InitScript() string {
 	p("#!/bin/busybox sh")
 	p("/bin/busybox --install -s /bin")
 	p("export PATH=/bin")
-	p("die() { echo \"iomaplab-vm: $*\"; poweroff -f; }")
+	p("die() { echo \"iomaplab-vm: $*\"; poweroff -f; exit 1; }")
 	p("mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t devtmpfs devtmpfs /dev || die 'cannot mount proc, sys, dev'")
 	p("echo \"iomaplab-vm: kernel $(uname -r), loading %d module(s)\"", len(g.Modules))
 	for i, m := range g.Modules {

@@ -231,6 +231,7 @@ func TestInitramfsContents(t *testing.T) {
 	init := string(files["init"])
 	for _, want := range []string{
 		"#!/bin/busybox sh\n",
+		"die() { echo \"iomaplab-vm: $*\"; poweroff -f; exit 1; }",
 		"insmod /modules/00-virtio_ring.ko || die",
 		"mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /root",
 		"mount -t ext4 /dev/vda /root/tmp && chmod 1777 /root/tmp || die",
