@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"testing"
 
 	"iomaplab/fsx/internal/memfs"
@@ -95,5 +97,37 @@ func TestSweepErrors(t *testing.T) {
 	free.Controlled = false
 	if _, err := Sweep(free, 1, 4, 2, memTargets(memfs.Bugs{}), nil); err == nil {
 		t.Errorf("a free sweep ran")
+	}
+}
+
+// BenchmarkSweepJobs sweeps 8 controlled seeds (4 threads, 2000 ops each,
+// on memfs) with 1 job and with every CPU, as seeds/s; each sweep must
+// give the serial runs.
+func BenchmarkSweepJobs(b *testing.B) {
+	cfg := Config{Options: options(1, 2000, 4), Controlled: true}
+	const seeds = 8
+	hashes := func(runs []*SeedRun) []uint64 {
+		var h []uint64
+		for _, r := range runs {
+			h = append(h, r.Result.Lab.Trace.Hash())
+		}
+		return h
+	}
+	serial, err := Sweep(cfg, 1, seeds, 1, memTargets(memfs.Bugs{}), nil)
+	if err != nil || len(serial) != seeds {
+		b.Fatalf("serial sweep: %d runs, %v", len(serial), err)
+	}
+	for _, jobs := range []int{1, runtime.NumCPU()} {
+		b.Run(fmt.Sprintf("jobs=%d", jobs), func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				runs, err := Sweep(cfg, 1, seeds, jobs, memTargets(memfs.Bugs{}), nil)
+				if err != nil || !slices.Equal(hashes(runs), hashes(serial)) {
+					b.Fatalf("--jobs %d: not the serial sweep (%v)", jobs, err)
+				}
+				n += len(runs)
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "seeds/s")
+		})
 	}
 }
