@@ -120,14 +120,21 @@ func (w *wbCtx) writeFolio(t *lab.Thread, f *pagecache.Folio) error {
 	const bs = pagecache.BlockSize
 	defer f.Unlock(t)
 	size := w.in.Size()
-	//mutant:iomap-wb-handle-eof false
-	if f.Pos >= size {
-		// Entirely past EOF (iomap_writepage_handle_eof): nothing to write.
-		f.ClearBlocksDirty(0, f.Size)
-		return nil
+	endPos := f.End()
+	if endPos > size {
+		// iomap_writepage_handle_eof: a folio entirely past EOF (a
+		// truncate that set i_size is on its way to drop it) is not
+		// written; the EOF folio's tail past i_size goes out as zeroes,
+		// from offset_in_folio(folio, isize), and only up to i_size.
+		//mutant:iomap-wb-handle-eof false
+		if f.Pos >= size {
+			f.ClearBlocksDirty(0, f.Size)
+			return nil
+		}
+		poff := size & (f.Size - 1)
+		f.Zero(poff, f.Size-poff)
+		endPos = size
 	}
-	endPos := min(f.End(), size)
-	f.Zero(endPos-f.Pos, f.End()-endPos) // the post-EOF tail goes out as zeroes
 	blkEnd := min((endPos+bs-1)&^(bs-1), f.End())
 	f.StartWriteback()
 	var err error
