@@ -40,6 +40,8 @@ type runStats struct {
 	iters   int // iomap_iter in the counted writers' threads
 	wbStale int // xfs_wb_data_iomap_invalid for the files, any thread
 	wbCow   int // xfs_wb_cow_iomap_invalid for the files, any thread
+	// xfs_iomap_prealloc_size for the files, any thread
+	prealloc int
 	// Extent changes for the files (evConvert, evAlloc), any thread: from
 	// the run's start (its setup included) until a parked writer's first
 	// iomap_iter (it had not mapped its range yet), and inside a window.
@@ -122,6 +124,8 @@ func countEvidence(evs []tracefs.Event) runStats {
 			st.wbStale++
 		case evWBCow:
 			st.wbCow++
+		case evPrealloc:
+			st.prealloc++
 		}
 	}
 	return st

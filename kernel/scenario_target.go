@@ -190,6 +190,8 @@ func (tg *ScenarioTarget) Evidence(_ *lab.World, name string) (int, bool) {
 		return st.wbStale, true
 	case "wb_cow_iomap_invalid":
 		return st.wbCow, true
+	case evPrealloc:
+		return st.prealloc, true
 	}
 	return 0, false
 }
@@ -206,6 +208,8 @@ func (tg *ScenarioTarget) EvidenceKnown(name string) bool {
 		return tg.env.have[evWBInvalid]
 	case "wb_cow_iomap_invalid":
 		return tg.env.have[evWBCow]
+	case evPrealloc:
+		return tg.env.have[evPrealloc]
 	}
 	return false
 }

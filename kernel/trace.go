@@ -20,9 +20,12 @@ const (
 	// I/O completion, delalloc -> allocated at writeback.
 	evConvert = "xfs_unwritten_convert"
 	evAlloc   = "xfs_map_blocks_alloc"
+	// Speculative post-EOF preallocation sized dynamically
+	// (xfs_iomap_prealloc_size; the model emits the same name).
+	evPrealloc = "xfs_iomap_prealloc_size"
 )
 
-var traceEvents = []string{"xfs/" + evInvalid, "xfs/" + evWBInvalid, "xfs/" + evWBCow, "iomap/" + evIter, "xfs/" + evAlloc, "xfs/" + evConvert}
+var traceEvents = []string{"xfs/" + evInvalid, "xfs/" + evWBInvalid, "xfs/" + evWBCow, "iomap/" + evIter, "xfs/" + evAlloc, "xfs/" + evConvert, "xfs/" + evPrealloc}
 
 // instanceSeq numbers this process's tracefs instances.
 var instanceSeq atomic.Int64

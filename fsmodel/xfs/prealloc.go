@@ -71,7 +71,9 @@ func (ip *Inode) eofPrealloc(t *lab.Thread, pos, count int64, endBlk uint64) uin
 // down to a power of two, throttled by free space (shifted once per percent
 // below 5% of the device, squashed by 16 while not below the free space)
 // and at least allocsize. Free space is what the model's extent.Space has
-// neither used nor reserved; no quotas, no reserve pool.
+// neither used nor reserved; no quotas, no reserve pool. Like the kernel,
+// it emits tracepoint xfs_iomap_prealloc_size only when it computes the
+// size from the extents (not for a small file or after a hole).
 // Preconditions: ILOCK exclusive; no extent at or after pos (eof).
 func (ip *Inode) preallocSize(t *lab.Thread, pos int64) uint64 {
 	minBlocks := ip.fs.allocsizeBlocks()
@@ -118,7 +120,9 @@ func (ip *Inode) preallocSize(t *lab.Thread, pos int64) uint64 {
 	for alloc > 0 && alloc >= free {
 		alloc >>= 4
 	}
-	return max(alloc, minBlocks)
+	alloc = max(alloc, minBlocks)
+	t.Tracepoint("xfs_iomap_prealloc_size", lab.F("ino", ip.ino), lab.F("blocks", int64(alloc)), lab.F("shift", int64(shift)))
+	return alloc
 }
 
 // reserveDelalloc is xfs_bmapi_reserve_delalloc for the data fork (Linux
@@ -145,8 +149,6 @@ func (ip *Inode) reserveDelalloc(t *lab.Thread, r extent.Range, prealloc uint64)
 	ip.noteChange(t)
 	if n > r.Len() {
 		ip.fs.Stats.Prealloc.Add(int64(n - r.Len()))
-		off, l := extent.Range{Start: r.End, End: d.End}.Bytes()
-		t.Tracepoint("xfs_iomap_prealloc_size", lab.F("ino", ip.ino), lab.F("off", off), lab.F("len", l))
 	}
 	return d, nil
 }
