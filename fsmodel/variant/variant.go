@@ -49,7 +49,9 @@ const (
 	// checks it (docs/design.md, "COW mappings are revalidated"). A
 	// truncate that cancels the staging blocks behind a running pass,
 	// then a write that dirties the cut range again past the pass's
-	// first writeback_iter batch, sends that folio to freed blocks.
+	// first writeback_iter batch, sends that folio to freed blocks: the
+	// write is lost, as measured on Debian's 6.12.118 (4 of 600 races;
+	// 6.18: 0 of 400).
 	WBTrustCowMap
 	// ShortCopyStale: __iomap_write_begin zeroes only the parts of a block
 	// outside the write before marking it uptodate, so when the copy from
