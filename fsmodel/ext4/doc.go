@@ -163,10 +163,11 @@
 // at once and leaves a plain unwritten entry);
 // no extent status shrinker; no journal (metadata changes are durable at
 // once); no separate i_disksize (eviction writes i_size); no
-// ext4_nonda_switch (ENOSPC instead); no quota and no i_blocks (on 6.18 a
-// delayed block wrongly inserted over an allocated one has its reservation
-// given back at writeback but its quota claimed twice; the model sees it
-// only as the delayed-over-allocated entry fsck reports); 6.8's punch
+// ext4_nonda_switch (ENOSPC instead); no quota limits, but i_blocks is
+// counted as the quota calls charge it (fsck checks it: on 6.18 a delayed
+// block wrongly inserted over an allocated one has its reservation given
+// back at writeback and is charged twice, i_blocks one block high); 6.8's
+// punch
 // (Ext4Linux68) writes the range back under i_rwsem, 6.8 just before
 // taking it; metadata blocks are not counted; writeback maps and submits
 // one folio (one block) at a time; stores through a mapping past i_size

@@ -312,6 +312,7 @@ func (in *inode) removeSpace(t *lab.Thread, r extent.Range) {
 		}
 		in.fs.dev.Disown(t, e.PBlk, e.Len())
 		in.fs.space.Free(t, e.PBlk, e.Len())
+		in.disk.blocks -= e.Len() // dquot_free_block
 		t.Tracepoint("ext4_free_blocks", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(e.Start)),
 			lab.F("len", int64(e.Len())), lab.F("pblk", int64(e.PBlk)))
 	}

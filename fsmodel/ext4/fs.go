@@ -65,6 +65,11 @@ type FS struct {
 type diskInode struct {
 	size int64
 	ext  *extent.Map
+	// blocks is i_blocks in blocks: the data blocks charged to the inode
+	// (dquot_alloc_block at allocation, dquot_claim_block when a delayed
+	// reservation is used, dquot_free_block), under the in-core inode's
+	// i_data_sem; fsck checks it against the extent tree, as e2fsck does.
+	blocks uint64
 }
 
 var _ vfs.FS = (*FS)(nil)

@@ -20,6 +20,8 @@ import (
 //     unwritten entries agree with the on-disk tree, and no delayed entry
 //     covers a block the on-disk tree has allocated (the seed's corruption:
 //     "delayed over allocated");
+//   - each inode's i_blocks equals the blocks its extent tree maps
+//     (e2fsck: "i_blocks is X, should be Y");
 //   - the allocator's accounting (extent.Space.Verify: free + used == total,
 //     reserved <= free) and used == the blocks the files map.
 func (fs *FS) Fsck(t *lab.Thread) error {
@@ -29,11 +31,13 @@ func (fs *FS) Fsck(t *lab.Thread) error {
 	for _, ino := range fs.diskInodes(t) {
 		in := fs.incoreInode(t, ino)
 		fs.mu.Lock(t)
-		ext := fs.disk[ino].ext
+		d := fs.disk[ino]
 		fs.mu.Unlock(t)
+		ext := d.ext
 		if in != nil {
 			in.iDataSem.RLock(t)
 		}
+		var inoMapped uint64
 		if err := ext.Verify(); err != nil {
 			errs = append(errs, fmt.Errorf("ino %d: extent tree: %w", ino, err))
 		}
@@ -41,10 +45,14 @@ func (fs *FS) Fsck(t *lab.Thread) error {
 			if e.State.Physical() {
 				phys = append(phys, extent.Owned{Ino: ino, Extent: e})
 				mapped += e.Len()
+				inoMapped += e.Len()
 				if err := fs.dev.CheckOwner(t, e.PBlk, e.Len(), blockdev.Owner{Ino: ino, FBlk: e.Start}); err != nil {
 					errs = append(errs, fmt.Errorf("ino %d: %w", ino, err))
 				}
 			}
+		}
+		if d.blocks != inoMapped {
+			errs = append(errs, fmt.Errorf("ino %d: i_blocks is %d, should be %d", ino, d.blocks, inoMapped))
 		}
 		if in != nil {
 			errs = append(errs, in.checkES(t)...)

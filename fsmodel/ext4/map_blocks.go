@@ -171,7 +171,12 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 		}
 		replaced := in.esInsert(t, esEntry{Range: r, status: esStatusOf(c.State), pblk: c.PBlk})
 		if n := delayedBlocks(replaced); n > 0 && !in.linux68() {
-			in.daUpdateReserveSpace(t, lblk, n, false)
+			used := in.daUpdateReserveSpace(t, lblk, n, false)
+			if flags&gbDelallocReserve != 0 {
+				// dquot_claim_block: charged once more, though the
+				// block was charged when it was allocated.
+				in.disk.blocks += used
+			}
 		}
 		return mapping{lblk: lblk, len: r.Len(), state: c.State, pblk: c.PBlk}, nil
 	}
@@ -200,9 +205,13 @@ func (in *inode) extMapBlocks(t *lab.Thread, lblk, maxLen uint64, flags getBlock
 	// delayed extent), so the blocks allocated are the delayed blocks the
 	// status insert below replaces.
 	if flags&gbDelallocReserve != 0 {
-		in.daUpdateReserveSpace(t, lblk, r.Len(), claimed)
-	} else if n := in.esDelayedIn(t, r); n > 0 {
-		in.daUpdateReserveSpace(t, lblk, n, false)
+		// The quota reserved with the delayed blocks is claimed.
+		in.disk.blocks += in.daUpdateReserveSpace(t, lblk, r.Len(), claimed)
+	} else {
+		in.disk.blocks += r.Len() // ext4_mb_new_blocks: dquot_alloc_block
+		if n := in.esDelayedIn(t, r); n > 0 {
+			in.daUpdateReserveSpace(t, lblk, n, false)
+		}
 	}
 	cur = lblk
 	for _, run := range runs {

@@ -51,8 +51,10 @@ func (in *inode) daReleaseSpace(t *lab.Thread, lblk, toFree uint64) {
 // the dirty-clusters reservation (extent.Space.AllocReserved: writeback of
 // delayed blocks); otherwise (fallocate over delayed blocks, or writeback
 // that found too little reserved) it is given back here. Using more than
-// is reserved warns and uses what there is, as the kernel does.
-func (in *inode) daUpdateReserveSpace(t *lab.Thread, lblk, used uint64, claimed bool) {
+// is reserved warns and uses what there is, as the kernel does. It returns
+// the blocks used (what dquot_claim_block charges when the caller claims
+// quota).
+func (in *inode) daUpdateReserveSpace(t *lab.Thread, lblk, used uint64, claimed bool) uint64 {
 	in.resvLock.Lock(t)
 	defer in.resvLock.Unlock(t)
 	if used > in.reserved {
@@ -70,6 +72,7 @@ func (in *inode) daUpdateReserveSpace(t *lab.Thread, lblk, used uint64, claimed 
 	}
 	t.Tracepoint("da_update_reserve", lab.F("ino", int64(in.ino)), lab.F("lblk", int64(lblk)),
 		lab.F("len", int64(used)), lab.F("reserved", int64(in.reserved)), lab.F("claimed", claim))
+	return used
 }
 
 // reservedBlocks returns i_reserved_data_blocks.
