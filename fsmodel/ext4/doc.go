@@ -158,9 +158,10 @@
 //
 // Simplifications, each equivalent for what the model is for: no buffer
 // heads (writeback asks the extent status tree whether a block is delayed,
-// where ext4 reads BH_Delay); no bigalloc and no "delayed|unwritten"
-// combined status (fallocate over delayed blocks settles their reservation
-// at once and leaves a plain unwritten entry);
+// where ext4 reads BH_Delay); no bigalloc; no "delayed|unwritten"
+// combined status, as in 6.18 (6.12's eba8c368c8cb and ce09036ea4f0 made
+// the status types exclusive: fallocate over delayed blocks settles their
+// reservation at once and leaves a plain unwritten entry);
 // no extent status shrinker; no journal (metadata changes are durable at
 // once); no separate i_disksize (eviction writes i_size); no
 // ext4_nonda_switch (ENOSPC instead); no quota limits, but i_blocks is

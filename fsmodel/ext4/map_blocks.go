@@ -130,8 +130,9 @@ func (in *inode) extQuery(t *lab.Thread, lblk, maxLen uint64) mapping {
 // still holding i_data_sem, as Linux 6.18 has them. On a hole it allocates
 // (unwritten with gbUnwrit) and owns the new blocks on the device. The
 // delayed blocks the new status entry replaces give up their reservation
-// (6.12 moved this into ext4_es_insert_extent: ext4_da_update_reserve_space
-// with the delayed blocks __es_remove_extent counted):
+// (6.12's c543e2429640 moved this into ext4_es_insert_extent:
+// ext4_da_update_reserve_space with the delayed blocks __es_remove_extent
+// counted):
 //   - gbDelallocReserve (writeback of delayed blocks): the allocation
 //     consumed the reservation (claimed);
 //   - otherwise (fallocate, zero range over delayed blocks) it is given
