@@ -131,12 +131,13 @@ func diffCell(tg *ScenarioTarget, sc *scenario.Scenario, cfg DiffConfig) (DiffCe
 	if err != nil {
 		return dc, err
 	}
-	model := &outcomeTarget{Target: mt, sc: sc, states: modelStates}
+	msc := kernelPath(sc)
+	model := &outcomeTarget{Target: mt, sc: msc, states: modelStates}
 	modelSeen := map[string]bool{}
 	strat := lab.NewRandom(cfg.Seed)
 	for i := 0; i < cfg.ModelSchedules; i++ {
 		strat.NewSchedule()
-		v := scenario.Run(sc, model, lab.Config{Controlled: true, Strategy: strat})
+		v := scenario.Run(msc, model, lab.Config{Controlled: true, Strategy: strat})
 		dc.ModelSchedules++
 		if v.Skipped != "" {
 			return dc, &BadInputError{fmt.Sprintf("%s: the model skips it: %s", sc.Name, v.Skipped)}
@@ -149,6 +150,20 @@ func diffCell(tg *ScenarioTarget, sc *scenario.Scenario, cfg DiffConfig) (DiffCe
 	dc.Model = slices.Sorted(maps.Keys(modelSeen))
 	dc.judge()
 	return dc, nil
+}
+
+// kernelPath is sc as the kernel target mounts it: ext4's iomap path
+// (buffered_iomap, v4) and nodelalloc on it are not in the kernels the
+// target runs (up to 6.18), which mount plain ext4 and take the legacy
+// delalloc path, so the model side runs that path too; comparing it with
+// the iomap model would set two code paths against each other.
+func kernelPath(sc *scenario.Scenario) *scenario.Scenario {
+	if sc.FS.Type != "ext4" || (!sc.FS.Iomap && !sc.FS.NoDelalloc) {
+		return sc
+	}
+	legacy := *sc
+	legacy.FS.Iomap, legacy.FS.NoDelalloc = false, false
+	return &legacy
 }
 
 // judge compares the outcome sets: every kernel outcome must be among the

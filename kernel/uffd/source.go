@@ -26,6 +26,7 @@ type Source struct {
 	buf      []byte // the whole mapping, page-rounded
 	n        int    // bytes of data
 	fill     []byte // one page mapped outside the heap: the stall page's intended bytes
+	base     int    // offset of the data's first byte in buf (aligns the fault page)
 	stallOff int    // page-aligned offset of the stall page in buf, or NoOffset
 	fd       *FD
 	watchdog time.Duration
@@ -44,7 +45,7 @@ type Source struct {
 
 // Fault describes the parked access.
 type Fault struct {
-	Offset int64 // of the faulting page within the buffer
+	Offset int64 // of the faulting page's start from the buffer's first byte (< 0: the page starts before it)
 	TID    int   // the faulting thread
 	At     time.Time
 }
@@ -52,7 +53,11 @@ type Fault struct {
 // NewSource maps len(data) bytes, copies data into every page except the
 // stall page and the fault page, registers the stall page (if stallAt is not
 // NoOffset) and protects the fault page (if faultAt is not NoOffset). The
-// watchdog bounds how long a fault stays unresolved when nobody releases it.
+// data starts where byte faultAt falls on a page boundary, so the write's
+// copy stops exactly at faultAt, as the scenario's fault-at says (the
+// buffer is then not page-aligned: the stall page is the page holding byte
+// stallAt). The watchdog bounds how long a fault stays unresolved when
+// nobody releases it.
 func NewSource(data []byte, stallAt, faultAt int64, watchdog time.Duration) (*Source, error) {
 	pg := os.Getpagesize()
 	n := len(data)
@@ -64,25 +69,21 @@ func NewSource(data []byte, stallAt, faultAt int64, watchdog time.Duration) (*So
 			return nil, fmt.Errorf("uffd: offset %d outside a %d-byte buffer", o, n)
 		}
 	}
-	size := (n + pg - 1) / pg * pg
+	base := 0
+	if faultAt != NoOffset {
+		base = (pg - int(faultAt)%pg) % pg
+	}
+	size := (base + n + pg - 1) / pg * pg
 	buf, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 	if err != nil {
 		return nil, fmt.Errorf("uffd: mmap source: %w", err)
 	}
-	s := &Source{buf: buf, n: n, stallOff: NoOffset, watchdog: watchdog,
+	s := &Source{buf: buf, n: n, base: base, stallOff: NoOffset, watchdog: watchdog,
 		parked: make(chan Fault, 1), release: make(chan struct{}), done: make(chan struct{})}
-	skip := func(off int) bool {
-		p := off / pg * pg
-		return (stallAt != NoOffset && int64(p) == stallAt/int64(pg)*int64(pg)) ||
-			(faultAt != NoOffset && int64(p) == faultAt/int64(pg)*int64(pg))
-	}
-	for off := 0; off < n; off += pg {
-		if !skip(off) {
-			copy(buf[off:min(off+pg, n)], data[off:])
-		}
-	}
+	page := func(off int64) int { return (base + int(off)) / pg * pg } // in buf
+	copy(buf[base:base+n], data)
 	if faultAt != NoOffset {
-		p := int(faultAt) / pg * pg
+		p := page(faultAt)
 		if err := unix.Mprotect(buf[p:p+pg], unix.PROT_NONE); err != nil {
 			unix.Munmap(buf)
 			return nil, fmt.Errorf("uffd: mprotect: %w", err)
@@ -92,7 +93,7 @@ func NewSource(data []byte, stallAt, faultAt int64, watchdog time.Duration) (*So
 		close(s.done)
 		return s, nil
 	}
-	if err := s.armStall(data, int(stallAt)/pg*pg, pg); err != nil {
+	if err := s.armStall(page(stallAt), pg); err != nil {
 		s.unmap()
 		return nil, err
 	}
@@ -100,15 +101,18 @@ func NewSource(data []byte, stallAt, faultAt int64, watchdog time.Duration) (*So
 	return s, nil
 }
 
-func (s *Source) armStall(data []byte, off, pg int) error {
+// armStall moves the stall page's bytes (at buf offset off) to the fill
+// page, drops the page and registers it for missing faults.
+func (s *Source) armStall(off, pg int) error {
 	fill, err := unix.Mmap(-1, 0, pg, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 	if err != nil {
 		return fmt.Errorf("uffd: mmap fill page: %w", err)
 	}
 	s.fill = fill
-	copy(fill, data[off:min(off+pg, s.n)])
+	copy(fill, s.buf[off:off+pg])
 	s.stallOff = off
-	// The page was never touched, but make sure it is not populated.
+	// The page held the data until now: drop it, so the writer's first
+	// touch is a missing fault.
 	if err := unix.Madvise(s.buf[off:off+pg], unix.MADV_DONTNEED); err != nil {
 		return fmt.Errorf("uffd: madvise: %w", err)
 	}
@@ -128,7 +132,7 @@ func (s *Source) armStall(data []byte, off, pg int) error {
 func (s *Source) pageAddr() uintptr { return uintptr(unsafe.Pointer(&s.buf[s.stallOff])) }
 
 // Bytes is the buffer to hand to the write syscall. Never touch its memory.
-func (s *Source) Bytes() []byte { return s.buf[:s.n] }
+func (s *Source) Bytes() []byte { return s.buf[s.base : s.base+s.n] }
 
 // Parked delivers the first fault on the stall page: the writer is parked.
 // It never delivers when the Source has no stall page.
@@ -168,7 +172,7 @@ func (s *Source) serve() {
 		if m.Event != EventPagefault {
 			continue
 		}
-		f := Fault{Offset: int64(uintptr(m.Addr)-uintptr(unsafe.Pointer(&s.buf[0]))) &^ int64(os.Getpagesize()-1),
+		f := Fault{Offset: int64(uintptr(m.Addr)-uintptr(unsafe.Pointer(&s.buf[0])))&^int64(os.Getpagesize()-1) - int64(s.base),
 			TID: int(m.TID), At: time.Now()}
 		s.stateMu.Lock()
 		first := s.fault == nil

@@ -152,8 +152,35 @@ func TestFaultPageShortensWrite(t *testing.T) {
 	defer src.Close()
 	_, done := startWrite(t, src)
 	r := <-done
-	if r.n != 2*4096 {
-		t.Fatalf("pwrite = %d, %v; want a short write of %d", r.n, r.err, 2*4096)
+	if r.n != 2*4096+5 {
+		t.Fatalf("pwrite = %d, %v; want a short write of %d (it ends at the fault's byte)", r.n, r.err, 2*4096+5)
+	}
+}
+
+// TestStallThenUnalignedFault: with the fault page placed so the copy stops
+// at byte 3*4096+100, the stall page is the one holding its byte; the
+// write parks there, then ends exactly at the fault with the data intact.
+func TestStallThenUnalignedFault(t *testing.T) {
+	needUffd(t)
+	data := pattern(5 * 4096)
+	const faultAt = 3*4096 + 100
+	src, err := NewSource(data, 4096, faultAt, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	fd, done := startWrite(t, src)
+	f := <-src.Parked()
+	if f.Offset > 4096 || f.Offset+4096 <= 4096 {
+		t.Fatalf("parked at the page starting %d, want the page holding byte 4096", f.Offset)
+	}
+	src.Release()
+	r := <-done
+	if r.n != faultAt {
+		t.Fatalf("pwrite = %d, %v; want %d", r.n, r.err, faultAt)
+	}
+	if got := readBack(t, fd, faultAt); !bytes.Equal(got, data[:faultAt]) {
+		t.Fatal("file content differs from the source data")
 	}
 }
 
