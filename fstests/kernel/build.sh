@@ -4,7 +4,14 @@
 #
 #   fstests/kernel/build.sh SRC_DIR OUT_DIR [VARIANT...]
 #
-# VARIANTs (default: all four, in this order), each OUT_DIR/bzImage-6.12-NAME:
+# VARIANTs (default: iomaplab, then the other four), each
+# OUT_DIR/bzImage-6.12-NAME:
+#   iomaplab      buggy + our fix + iomaplab-test-switches.diff: one test
+#                 image with two switches (boot parameters, also writable in
+#                 /sys/module/kernel/parameters/): by default our fix and
+#                 ->iomap_valid as released; iomaplab_shortcopy_stale=1 the
+#                 partial zeroing before the fix (6.12.0-6.12.117, 6.18),
+#                 iomaplab_xfs_novalid=1 XFS without mapping revalidation.
 #   base          the tree as released.  6.12.118 carries the stable
 #                 backport "iomap: don't mark unwritten parts of a folio
 #                 uptodate", which already closes the short-copy leak.
@@ -57,8 +64,10 @@ build() { # name [patch...]
 }
 revert=$here/revert-6.12.118-iomap-unwritten-uptodate.diff
 shift 2
-for v in ${*:-base buggy shortcopyfix novalid}; do
+for v in ${*:-iomaplab base buggy shortcopyfix novalid}; do
 	case $v in
+	iomaplab) build iomaplab "$revert" "$here"/0001-iomap-*.patch \
+		"$here/iomaplab-test-switches.diff" ;;
 	base) build base ;;
 	buggy) build buggy "$revert" ;;
 	shortcopyfix) build shortcopyfix "$revert" "$here"/0001-iomap-*.patch ;;
