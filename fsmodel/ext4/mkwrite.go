@@ -95,7 +95,10 @@ func (in *inode) pageMkwrite(t *lab.Thread, p []byte, pos int64) (bool, error) {
 	return true, nil
 }
 
-// mapLoad models loads through a shared mapping (read faults).
+// mapLoad models loads through a shared mapping (read faults): per page,
+// filemap_fault (Linux 6.18) brings the folio uptodate and, with it
+// locked, checks i_size again: a page a racing truncate left past EOF is
+// SIGBUS (EFAULT), not the zeroes it was just read as.
 func (in *inode) mapLoad(t *lab.Thread, p []byte, off int64) error {
 	if off < 0 || off+int64(len(p)) > in.io.Size() {
 		return unix.EFAULT
@@ -105,6 +108,11 @@ func (in *inode) mapLoad(t *lab.Thread, p []byte, off int64) error {
 		f, err := in.getUptodate(t, pos)
 		if err != nil {
 			return err
+		}
+		//mutant:ext4-fault-eof false
+		if f.Pos >= in.io.Size() {
+			f.Unlock(t)
+			return unix.EFAULT
 		}
 		done += int64(copy(p[done:], f.Data[pos-f.Pos:]))
 		f.Unlock(t)
