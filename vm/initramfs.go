@@ -76,7 +76,7 @@ func (g *Guest) InitScript() string {
 		path := modulePath(i, m)
 		p("insmod %s || die 'insmod %s failed'", path, m.Name)
 	}
-	p("mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 %s %s || die 'cannot mount the host root (9p %s): does the kernel have virtio-pci and 9p?'", rootTag, guestRoot, rootTag)
+	p("mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose %s %s || die 'cannot mount the host root (9p %s): does the kernel have virtio-pci and 9p?'", rootTag, guestRoot, rootTag)
 	p("for d in proc sys dev tmp run; do [ -d %s/$d ] || die \"the host root has no /$d\"; done", guestRoot)
 	p("mount -t proc proc %[1]s/proc && mount -t sysfs sysfs %[1]s/sys && mount -t devtmpfs devtmpfs %[1]s/dev || die 'cannot mount proc, sys, dev in the host root'", guestRoot)
 	p("for i in $(seq 50); do [ -b /dev/vda ] && break; sleep 0.1; done")
