@@ -4,9 +4,10 @@
 # reproducer.  Meant for an `iomaplab vm` guest (docs/findings.md), but runs
 # on any machine as root.  Everything it mounts or attaches is removed.
 #
-#   vm-reproduce.sh BINDIR [RUNS]
+#   vm-reproduce.sh BINDIR [RUNS [FS...]]
 #
 # BINDIR holds short_copy_stale and write_efault_size built from fstests/src.
+# FS: any of xfs ext4 tmpfs (default: all three).
 # Each of the RUNS (default 5) short_copy_stale runs makes a fresh
 # filesystem, frees 64 MiB of 0xab-filled memory and a 64 MiB junk file's
 # page cache, does 64 short writes into a hole and checks the file through
@@ -15,8 +16,10 @@
 #     mount; stale bytes per write: min..max
 #   efault-size FS: size BEFORE -> AFTER (status S)
 set -uo pipefail
-bin=${1:?usage: vm-reproduce.sh BINDIR [RUNS]}
+bin=${1:?usage: vm-reproduce.sh BINDIR [RUNS [FS...]]}
 runs=${2:-5}
+shift $(($# < 2 ? $# : 2))
+fslist=${*:-xfs ext4 tmpfs}
 work=$(mktemp -d /tmp/vm-reproduce.XXXXXX)
 cleanup() {
 	local l
@@ -55,7 +58,7 @@ stale_per_write() { # output of short_copy_stale -> stale bytes / 64
 	awk '/writes, .* stale bytes/ { print int($3 / $1) }'
 }
 
-for fs in xfs ext4 tmpfs; do
+for fs in $fslist; do
 	cached=0 ondisk=0 lo= hi=
 	for r in $(seq "$runs"); do
 		mkfs_and_mount "$fs"
@@ -76,7 +79,7 @@ for fs in xfs ext4 tmpfs; do
 	echo "short-copy $fs: $cached/$runs runs with stale bytes (page cache), $ondisk_note; stale bytes per write: ${lo:-?}..${hi:-?}"
 done
 
-for fs in xfs ext4 tmpfs; do
+for fs in $fslist; do
 	mkfs_and_mount "$fs"
 	printf 'a%.0s' $(seq 100) > "$work/mnt/e"
 	out=$("$bin/write_efault_size" "$work/mnt/e" 1048576 4096)

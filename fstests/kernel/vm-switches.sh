@@ -13,9 +13,9 @@ sw=/sys/module/kernel/parameters/iomaplab_shortcopy_stale
 for v in 1 0; do
 	echo $v > $sw
 	echo "=== iomaplab_shortcopy_stale=$(cat $sw)"
-	"$here/vm-reproduce.sh" "$bin" 2
+	"$here/vm-reproduce.sh" "$bin" 2 xfs
 done
-for v in 1 0; do
+for v in 0 1; do
 	echo $v > $sw
 	echo "=== iomaplab_shortcopy_stale=$(cat $sw): generic/793"
 	mkdir -p "$out/check-stale$v"
