@@ -57,11 +57,12 @@ func modulePath(i int, m Module) string {
 // the modules, mounts the host root (9p, read-only) with the guest's own
 // proc, sys, dev, the scratch disk on /tmp, a tmpfs /run, and the output
 // share, runs the command in the host root under chroot, records its exit
-// status and powers off. Any failure before the command powers off at
-// once, leaving no exit file: the host reads that as a guest that did not
-// start. On a kernel without ACPI power-off, poweroff returns: the script
-// then ends, and init's exit panics the kernel, which panic=-1 and qemu's
-// -no-reboot turn into qemu's exit.
+// status and reboots, which qemu's -no-reboot turns into its exit (a
+// power-off would need ACPI: a kernel without it halts, and qemu waits for
+// its timeout). Any failure before the command ends the guest at once,
+// leaving no exit file: the host reads that as a guest that did not start.
+// Should the reboot fail, the script ends, and init's exit panics the
+// kernel, which panic=-1 turns into a reboot too.
 func (g *Guest) InitScript() string {
 	var b strings.Builder
 	out := guestRoot + g.Out
@@ -69,7 +70,7 @@ func (g *Guest) InitScript() string {
 	p("#!/bin/busybox sh")
 	p("/bin/busybox --install -s /bin")
 	p("export PATH=/bin")
-	p("die() { echo \"iomaplab-vm: $*\"; poweroff -f; exit 1; }")
+	p("die() { echo \"iomaplab-vm: $*\"; reboot -f; exit 1; }")
 	p("mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t devtmpfs devtmpfs /dev || die 'cannot mount proc, sys, dev'")
 	p("echo \"iomaplab-vm: kernel $(uname -r), loading %d module(s)\"", len(g.Modules))
 	for i, m := range g.Modules {
@@ -94,7 +95,7 @@ func (g *Guest) InitScript() string {
 	p("echo $status > %s", shellQuote(out+"/"+exitFile))
 	p("sync")
 	p("umount %s", shellQuote(out))
-	p("poweroff -f")
+	p("reboot -f")
 	return b.String()
 }
 

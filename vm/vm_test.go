@@ -231,14 +231,14 @@ func TestInitramfsContents(t *testing.T) {
 	init := string(files["init"])
 	for _, want := range []string{
 		"#!/bin/busybox sh\n",
-		"die() { echo \"iomaplab-vm: $*\"; poweroff -f; exit 1; }",
+		"die() { echo \"iomaplab-vm: $*\"; reboot -f; exit 1; }",
 		"insmod /modules/00-virtio_ring.ko || die",
 		"mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /root",
 		"mount -t ext4 /dev/vda /root/tmp && chmod 1777 /root/tmp || die",
 		"mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 iomaplab-out '/root/var/tmp/out dir'",
 		"chroot /root /bin/sh /run/iomaplab-vm/guest.sh > '/root/var/tmp/out dir/stdout' 2> '/root/var/tmp/out dir/stderr'",
 		"echo $status > '/root/var/tmp/out dir/exit'",
-		"poweroff -f\n",
+		"reboot -f\n",
 	} {
 		if !strings.Contains(init, want) {
 			t.Errorf("init lacks %q:\n%s", want, init)
