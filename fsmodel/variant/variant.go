@@ -58,8 +58,9 @@ const (
 	// the user buffer comes up short (a fault) __iomap_write_end accepts it
 	// and the uncopied rest of the write's range in that block keeps the
 	// folio's previous contents: recycled memory, another file's data
-	// (Linux 6.18 up to at least 7.2; docs/fsx.md "Findings"). Correct
-	// zeroes the whole block.
+	// (iomap from v4.19 until the stable fix "iomap: don't mark unwritten
+	// parts of a folio uptodate", in 6.12.118; measured leaking on Debian's
+	// 6.1.192: docs/findings.md). Correct zeroes the whole block.
 	ShortCopyStale
 	// Ext4NoDaMapSeq drops ext4 iomap v4 patch 06/23 ("ext4: pass out
 	// extent seq counter when mapping da blocks"): ext4_da_map_blocks no
