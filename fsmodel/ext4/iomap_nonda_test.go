@@ -2,7 +2,6 @@ package ext4
 
 import (
 	"bytes"
-	"sync/atomic"
 	"testing"
 
 	"iomaplab/check"
@@ -107,51 +106,8 @@ func TestNoDelallocShortWriteTruncatesPastEOF(t *testing.T) {
 // drops the clean folio. The resumed write must not zero the block.
 func writeBeginConvertNoDelalloc(t *testing.T, v variant.Variant) (mismatch *check.Mismatch, stale int64) {
 	t.Helper()
-	const size = 4096
-	var ref check.RefFile
-	ref.Extend(size)
-	first := bytes.Repeat([]byte{0x41}, size)
-	second := bytes.Repeat([]byte{0x42}, 10)
-	ref.Write(first, 0)
-	ref.Write(second, 100)
-	rules := []lab.Rule{{Point: "ext4.iomap_get_blocks.after_lookup", Thread: "writer", Hit: 1, Action: lab.Park}}
-	r := lab.NewWorld(lab.Config{Rules: rules}).Run(func(th *lab.Thread) {
-		fs := New(th, Options{Blocks: 64, IOMAP: true, NoDelalloc: true, Variant: v})
-		vf, _ := fs.Open(th, "f")
-		f := vf.(*File)
-		if n, err := f.Pwrite(th, vfs.Plain(first), 0); n != len(first) || err != nil {
-			th.Fail("first pwrite failed")
-		}
-		var done atomic.Bool
-		var ev lab.Event
-		th.Go("writer", func(th *lab.Thread) {
-			if n, err := f.Pwrite(th, vfs.Plain(second), 100); n != len(second) || err != nil {
-				th.Fail("second pwrite failed")
-			}
-			done.Store(true)
-			ev.Wake(th)
-		})
-		th.AwaitParked("writer")
-		if err := f.Fsync(th); err != nil {
-			th.Fail(err.Error())
-		}
-		if err := f.Reclaim(th, 0, size); err != nil {
-			th.Fail(err.Error())
-		}
-		th.Release("writer")
-		ev.Wait(th, done.Load)
-		stale = f.inode(th).io.Stats.Invalid.Load()
-		if err := fs.Fsck(th); err != nil {
-			th.Fail(err.Error())
-		}
-		got := make([]byte, size)
-		n, _ := f.Pread(th, got, 0)
-		mismatch = ref.CompareRange(got[:n], 0, int64(n))
-	})
-	if !r.OK() {
-		t.Fatalf("run: %v", r)
-	}
-	return mismatch, stale
+	o := Options{Blocks: 64, IOMAP: true, NoDelalloc: true, Variant: v}
+	return convertUnderParkedWrite(t, o, "ext4.iomap_get_blocks.after_lookup", 4096, func(*lab.Thread, *FS, *File) {})
 }
 
 func TestNoDelallocMapSeqCatchesWritebackConversion(t *testing.T) {

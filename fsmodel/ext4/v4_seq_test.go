@@ -22,23 +22,38 @@ import (
 func writeBeginConvert(t *testing.T, v variant.Variant) (mismatch *check.Mismatch, stale int64) {
 	t.Helper()
 	const size = 8192
-	var ref check.RefFile
-	ref.Extend(size)
-	first := bytes.Repeat([]byte{0x41}, 4096)
-	second := bytes.Repeat([]byte{0x42}, 10)
-	ref.Write(first, 0)
-	ref.Write(second, 100)
-	rules := []lab.Rule{{Point: "ext4.da_map.after_lookup", Thread: "writer", Hit: 1, Action: lab.Park}}
-	r := lab.NewWorld(lab.Config{Rules: rules}).Run(func(th *lab.Thread) {
-		fs := New(th, Options{Blocks: 64, IOMAP: true, Variant: v})
-		vf, _ := fs.Open(th, "f")
-		f := vf.(*File)
+	o := Options{Blocks: 64, IOMAP: true, Variant: v}
+	return convertUnderParkedWrite(t, o, "ext4.da_map.after_lookup", size, func(th *lab.Thread, fs *FS, f *File) {
 		if err := f.Fallocate(th, vfs.FallocAllocate, 0, size); err != nil {
 			th.Fail(err.Error())
 		}
 		if err := fs.Remount(th); err != nil {
 			th.Fail(err.Error())
 		}
+	})
+}
+
+// convertUnderParkedWrite runs the interleaving both v4 cookie tests share:
+// after setup, a write of 4 KiB of 0x41 at 0; a second write of 10 bytes of
+// 0x42 at 100 parks at point; fsync writes the first block back (its I/O
+// completion converts the extent to written, bumping i_es_seq) and reclaim
+// drops its clean folio; the second write resumes. It returns how the file
+// differs from what the two writes made (after fsck and the reservation
+// check) and how many stale verdicts ext4_iomap_valid gave.
+func convertUnderParkedWrite(t *testing.T, o Options, point string, size int64, setup func(*lab.Thread, *FS, *File)) (mismatch *check.Mismatch, stale int64) {
+	t.Helper()
+	var ref check.RefFile
+	ref.Extend(size)
+	first := bytes.Repeat([]byte{0x41}, 4096)
+	second := bytes.Repeat([]byte{0x42}, 10)
+	ref.Write(first, 0)
+	ref.Write(second, 100)
+	rules := []lab.Rule{{Point: point, Thread: "writer", Hit: 1, Action: lab.Park}}
+	r := lab.NewWorld(lab.Config{Rules: rules}).Run(func(th *lab.Thread) {
+		fs := New(th, o)
+		vf, _ := fs.Open(th, "f")
+		f := vf.(*File)
+		setup(th, fs, f)
 		if n, err := f.Pwrite(th, vfs.Plain(first), 0); n != len(first) || err != nil {
 			th.Fail("first pwrite failed")
 		}
@@ -55,7 +70,7 @@ func writeBeginConvert(t *testing.T, v variant.Variant) (mismatch *check.Mismatc
 		if err := f.Fsync(th); err != nil {
 			th.Fail(err.Error())
 		}
-		if err := f.Reclaim(th, 0, 4096); err != nil {
+		if err := f.Reclaim(th, 0, int64(len(first))); err != nil {
 			th.Fail(err.Error())
 		}
 		th.Release("writer")
