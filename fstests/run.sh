@@ -32,22 +32,8 @@ tests=${*:-"generic/788 generic/789 generic/790 generic/791 generic/792 generic/
 git -C "$src" cat-file -e "$(cat "$here/PINNED")^{commit}" 2>/dev/null ||
 	{ echo "$0: $src has no commit $(cat "$here/PINNED")" >&2; exit 2; }
 
-work=$(mktemp -d /tmp/iomaplab-fstests.XXXXXX)
-cleanup() {
-	local m l
-	# Unmount whatever is mounted under the workspace (deepest first).
-	for m in $(findmnt -rn -o TARGET | grep "^$work/" | sort -r); do
-		umount "$m" 2>/dev/null || umount -l "$m"
-	done
-	# Detach every loop device backed by one of our images.
-	for img in "$work"/*.img; do
-		[ -e "$img" ] || continue
-		for l in $(losetup -n -O NAME -j "$img"); do losetup -d "$l"; done
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$here/workspace.sh"
+workspace_open iomaplab-fstests
 
 # tracefs where fstests' common/tracing looks for it.  Mounted at its
 # standard place and left there: unmounting it at the end would pull it from

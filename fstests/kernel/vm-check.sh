@@ -18,20 +18,8 @@ set -uo pipefail
 [ $# -ge 4 ] || { echo "usage: $0 BUILT_FSTESTS_DIR RESULTS_DIR FS[,FS...] TEST..." >&2; exit 2; }
 src=$1 results=$2 fslist=$3
 shift 3
-work=$(mktemp -d /tmp/vm-check.XXXXXX)
-cleanup() {
-	local m l img
-	for m in $(findmnt -rn -o TARGET | grep "^$work/" | sort -r); do
-		umount "$m" 2>/dev/null || umount -l "$m"
-	done
-	for img in "$work"/*.img; do
-		[ -e "$img" ] || continue
-		for l in $(losetup -n -O NAME -j "$img"); do losetup -d "$l"; done
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(cd "$(dirname "$0")/.." && pwd)/workspace.sh"
+workspace_open vm-check
 
 if [ ! -d /sys/kernel/tracing/instances ] && [ ! -d /sys/kernel/debug/tracing/instances ]; then
 	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
